@@ -1,0 +1,133 @@
+import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
+
+/**
+ * Where the Cart Recovery nodes keep carts, messages, consents and codes. Its Test is the
+ * `cartRecoveryStoreTest` method every store-using node declares (lib/n8n/store.ts).
+ */
+export class CartRecoveryStoreApi implements ICredentialType {
+	name = 'cartRecoveryStoreApi';
+
+	displayName = 'Cart Recovery Store';
+
+	icon: Icon = { light: 'file:../nodes/CartCheck/cartRecovery.svg', dark: 'file:../nodes/CartCheck/cartRecovery.dark.svg' };
+
+	documentationUrl = 'https://github.com/cart-recovery/n8n-nodes-cart-recovery#store';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Transport',
+			name: 'transport',
+			type: 'options',
+			default: 'embedded',
+			options: [
+				{
+					name: 'Embedded (PGlite)',
+					value: 'embedded',
+					description: 'Postgres inside the n8n process. No server to run; one n8n process only (not for queue mode).',
+				},
+				{
+					name: 'Postgres',
+					value: 'postgres',
+					description: 'Your Postgres server. Works with queue-mode workers. Tables are created on first use.',
+				},
+				{
+					name: 'Supabase',
+					value: 'supabase',
+					description: 'A Supabase project, through its REST API. Apply supabase/migrations once with the Supabase CLI or SQL editor.',
+				},
+			],
+		},
+		{
+			displayName: 'Data Directory',
+			name: 'dataDirectory',
+			type: 'string',
+			default: '',
+			placeholder: '~/.n8n/cart-recovery-store',
+			description: 'Folder for the embedded database. Leave empty to keep it beside n8n’s own data in the n8n user folder.',
+			displayOptions: { show: { transport: ['embedded'] } },
+		},
+		{
+			displayName: 'Host',
+			name: 'host',
+			type: 'string',
+			default: 'localhost',
+			displayOptions: { show: { transport: ['postgres'] } },
+		},
+		{
+			displayName: 'Port',
+			name: 'port',
+			type: 'number',
+			default: 5432,
+			displayOptions: { show: { transport: ['postgres'] } },
+		},
+		{
+			displayName: 'Database',
+			name: 'database',
+			type: 'string',
+			default: 'postgres',
+			displayOptions: { show: { transport: ['postgres'] } },
+		},
+		{
+			displayName: 'User',
+			name: 'user',
+			type: 'string',
+			default: 'postgres',
+			displayOptions: { show: { transport: ['postgres'] } },
+		},
+		{
+			displayName: 'Password',
+			name: 'password',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			displayOptions: { show: { transport: ['postgres'] } },
+		},
+		{
+			displayName: 'SSL',
+			name: 'ssl',
+			type: 'options',
+			default: 'disable',
+			options: [
+				{ name: 'Disable', value: 'disable', description: 'Plain connection (local or private network)' },
+				{ name: 'Require', value: 'require', description: 'Encrypted; the server certificate is not verified' },
+				{ name: 'Verify Full', value: 'verify-full', description: 'Encrypted and the server certificate verified' },
+			],
+			displayOptions: { show: { transport: ['postgres'] } },
+		},
+		{
+			displayName: 'CA Certificate',
+			name: 'caCertificate',
+			type: 'string',
+			typeOptions: { password: true, rows: 4 },
+			default: '',
+			description: 'PEM certificate of the authority that signed the server certificate, when it is not a public one',
+			displayOptions: { show: { transport: ['postgres'], ssl: ['verify-full'] } },
+		},
+		{
+			displayName: 'Max Connections',
+			name: 'maxConnections',
+			type: 'number',
+			default: 10,
+			typeOptions: { minValue: 1 },
+			description: 'Pool size per n8n process (main and each worker)',
+			displayOptions: { show: { transport: ['postgres'] } },
+		},
+		{
+			displayName: 'Project URL',
+			name: 'supabaseUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://abcdefgh.supabase.co',
+			displayOptions: { show: { transport: ['supabase'] } },
+		},
+		{
+			displayName: 'Service Role Key',
+			name: 'serviceRoleKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'Project Settings → API → service_role. The store functions are not callable with the anon key.',
+			displayOptions: { show: { transport: ['supabase'] } },
+		},
+	];
+}

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+
+import { CartRecoveryStore, type StoreTransport } from './CartRecoveryStore';
+import { StoreError } from './errors';
+import { latestSchemaVersion, describeMissingMigrations } from './migrations';
+import { defaultEmbeddedDataDir, EmbeddedTransport } from './transports/EmbeddedTransport';
+import { PostgresTransport } from './transports/PostgresTransport';
+import { SupabaseTransport } from './transports/SupabaseTransport';
+
+/** The fields of the Cart Recovery Store credential (credentials/CartRecoveryStoreApi.credentials.ts). */
+export interface StoreCredentials {
+	transport: 'embedded' | 'postgres' | 'supabase';
+	dataDirectory?: string;
+	host?: string;
+	port?: number;
+	database?: string;
+	user?: string;
+	password?: string;
+	ssl?: 'disable' | 'require' | 'verify-full';
+	caCertificate?: string;
+	maxConnections?: number;
+	supabaseUrl?: string;
+	serviceRoleKey?: string;
+}
+
+export function createTransport(credentials: StoreCredentials): StoreTransport {
+	switch (credentials.transport) {
+		case 'postgres':
+			return new PostgresTransport({
+				host: credentials.host || 'localhost',
+				port: Number(credentials.port) || 5432,
+				database: credentials.database || 'postgres',
+				user: credentials.user || 'postgres',
+				password: credentials.password,
+				ssl: credentials.ssl ?? 'disable',
+				ca: credentials.caCertificate,
+				maxConnections: credentials.maxConnections,
+			});
+		case 'supabase':
+			if (!credentials.supabaseUrl || !credentials.serviceRoleKey) {
+				throw new StoreError('The Supabase transport needs the project URL and the service role key');
+			}
+			return new SupabaseTransport({ url: credentials.supabaseUrl, serviceRoleKey: credentials.serviceRoleKey });
+		case 'embedded':
+		case undefined:
+			return new EmbeddedTransport(credentials.dataDirectory || defaultEmbeddedDataDir());
+		default:
+			throw new StoreError(`Unknown store transport "${String(credentials.transport)}"`);
+	}
+}
+
+// One store (one pool, one PGlite instance) per distinct credential in this process, shared by every
+// execution: opening a pool or a database per execution would cost more than the work itself.
+const stores = new Map<string, CartRecoveryStore>();
+
+function cacheKey(credentials: StoreCredentials): string {
+	const embeddedDir = credentials.transport === 'embedded' ? credentials.dataDirectory || defaultEmbeddedDataDir() : '';
+	// Embedded stores are keyed by directory alone: two credentials naming one directory must share one PGlite.
+	const identity = embeddedDir ? { embeddedDir } : credentials;
+	return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}
+
+export function getStore(credentials: StoreCredentials): CartRecoveryStore {
+	const key = cacheKey(credentials);
+	let store = stores.get(key);
+	if (!store) {
+		store = new CartRecoveryStore(createTransport(credentials));
+		stores.set(key, store);
+	}
+	return store;
+}
+
+/** Closes every cached store (tests, shutdown). */
+export async function closeAllStores(): Promise<void> {
+	const all = [...stores.values()];
+	stores.clear();
+	await Promise.all(all.map((s) => s.close().catch(() => undefined)));
+}
+
+export interface StoreTestResult {
+	ok: boolean;
+	message: string;
+	version?: number;
+}
+
+/**
+ * What the credential's Test button reports: the schema version, or exactly what is wrong (cannot connect,
+ * wrong password, schema missing or behind, with the migrations to run).
+ */
+export async function testStoreConnection(credentials: StoreCredentials): Promise<StoreTestResult> {
+	let transport: StoreTransport | undefined;
+	const reuse = credentials.transport === 'embedded' || credentials.transport === undefined;
+	try {
+		// Embedded shares the process-wide instance (a second PGlite on one directory is not allowed).
+		const store = reuse ? getStore(credentials) : new CartRecoveryStore((transport = createTransport(credentials)));
+		const latest = latestSchemaVersion();
+		if (store.transport.kind === 'supabase') {
+			const version = await store.transport.currentVersion();
+			if (version < latest) {
+				return {
+					ok: false,
+					version,
+					message:
+						version === 0
+							? `Connected to Supabase, but the Cart Recovery schema is missing. ${describeMissingMigrations(0)}`
+							: `The Cart Recovery schema is at version ${version}; this package needs ${latest}. ${describeMissingMigrations(version)}`,
+				};
+			}
+			return { ok: true, version, message: `Connected to Supabase. Cart Recovery schema version ${version}.` };
+		}
+		const version = await store.ready();
+		return { ok: true, version, message: `Connected (${store.transport.kind}). Cart Recovery schema version ${version}.` };
+	} catch (error) {
+		return { ok: false, message: explainConnectionError(error, credentials) };
+	} finally {
+		await transport?.close().catch(() => undefined);
+	}
+}
+
+function explainConnectionError(error: unknown, credentials: StoreCredentials): string {
+	const e = error as { code?: string; message?: string };
+	const where = credentials.transport === 'postgres' ? `${credentials.host}:${credentials.port ?? 5432}` : credentials.supabaseUrl;
+	switch (e.code) {
+		case '28P01':
+			return `Wrong password for user "${credentials.user}" on ${where}.`;
+		case '28000':
+			return `User "${credentials.user}" may not connect to ${where}: ${e.message}`;
+		case '3D000':
+			return `Database "${credentials.database}" does not exist on ${where}.`;
+		case 'ECONNREFUSED':
+			return `Nothing accepts connections on ${where}: is the server running?`;
+		case 'ENOTFOUND':
+			return `Host not found: ${where}.`;
+		case '42501':
+			return `Permission denied: ${e.message}. With Supabase, use the service role key.`;
+		default:
+			return e.message || String(error);
+	}
+}

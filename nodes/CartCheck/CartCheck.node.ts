@@ -1,0 +1,113 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { cartRecoveryStoreTest, storeCredential, storeFor } from '../../lib/n8n/store';
+import { classifyCart, type CartCheckOutcome } from './classifyCart';
+
+const OUTPUT_INDEX: Record<CartCheckOutcome, number> = {
+	stillAbandoned: 0,
+	activeAgain: 1,
+	purchased: 2,
+	notEligible: 3,
+};
+
+export class CartCheck implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Cart Check',
+		name: 'cartCheck',
+		icon: { light: 'file:cartRecovery.svg', dark: 'file:cartRecovery.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{"inactive ≥ " + $parameter["inactivityMinutes"] + " min"}}',
+		description: 'Re-reads a cart after a Wait and routes it: still abandoned, active again, or purchased',
+		defaults: { name: 'Cart Check' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Still Abandoned', 'Active Again', 'Purchased', 'Not Eligible'],
+		credentials: [storeCredential],
+		properties: [
+			{
+				displayName:
+					'Place this after each Wait. <b>Still Abandoned</b> continues the sequence; <b>Active Again</b> carries <code>cart_check.next_check_at</code> for a Wait “until” that loops back here; <b>Purchased</b> ends the flow; <b>Not Eligible</b> is a cart below the minimum value or emptied.',
+				name: 'notice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Cart ID',
+				name: 'cartId',
+				type: 'string',
+				default: '={{ $json.cart_id }}',
+				required: true,
+				description: 'The cart to check, as the Abandoned Cart Trigger delivered it',
+			},
+			{
+				displayName: 'Inactivity Threshold (Minutes)',
+				name: 'inactivityMinutes',
+				type: 'number',
+				default: 30,
+				typeOptions: { minValue: 1 },
+				description: 'A cart counts as abandoned when nothing happened in it for this long',
+			},
+			{
+				displayName: 'Minimum Cart Value',
+				name: 'minimumValue',
+				type: 'number',
+				default: 5000,
+				typeOptions: { minValue: 0 },
+				description: 'In the cart’s own currency (5000 suits HUF). Smaller carts go to Not Eligible.',
+			},
+		],
+	};
+
+	methods = { credentialTest: { cartRecoveryStoreTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const outputs: INodeExecutionData[][] = [[], [], [], []];
+		const store = await storeFor(this);
+		const now = new Date();
+
+		for (let i = 0; i < items.length; i++) {
+			try {
+				const cartId = String(this.getNodeParameter('cartId', i) ?? '').trim();
+				if (!cartId) {
+					throw new NodeOperationError(this.getNode(), 'Cart ID is empty', {
+						itemIndex: i,
+						description: 'Set "Cart ID" to the cart_id field of the trigger’s output, e.g. {{ $json.cart_id }}',
+					});
+				}
+				const cart = await store.getCart(cartId);
+				if (!cart) {
+					throw new NodeOperationError(this.getNode(), `Cart "${cartId}" is not in the store`, {
+						itemIndex: i,
+						description: 'Check "Cart ID" and that this workflow uses the same Cart Recovery Store credential as the trigger',
+					});
+				}
+				const check = classifyCart(cart, {
+					now,
+					inactivityMinutes: this.getNodeParameter('inactivityMinutes', i) as number,
+					minimumValue: this.getNodeParameter('minimumValue', i) as number,
+				});
+				outputs[OUTPUT_INDEX[check.outcome]].push({
+					json: { ...items[i].json, ...cart, cart_check: check },
+					pairedItem: { item: i },
+				});
+			} catch (error) {
+				if (this.continueOnFail()) {
+					outputs[0].push({ json: { ...items[i].json, error: (error as Error).message }, pairedItem: { item: i } });
+					continue;
+				}
+				if (error instanceof NodeOperationError) throw error;
+				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+			}
+		}
+		return outputs;
+	}
+}
