@@ -14,20 +14,22 @@ export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'supabase', 'm
 let cached: Migration[] | undefined;
 
 /**
- * The migrations in order. Files are named `<timestamp>_<name>.sql` (the Supabase CLI's convention);
- * the n-th file is schema version n and records itself in cart_recovery.schema_migrations.
+ * The migrations in order. Files are named `<timestamp>_<name>.sql` (the Supabase CLI's convention) and each
+ * ends by recording its own schema version in cart_recovery.schema_migrations; versions rise with the files.
  */
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 	if (cached && dir === MIGRATIONS_DIR) return cached;
 	const files = readdirSync(dir)
 		.filter((f) => /^\d{14}_[a-z0-9_]+\.sql$/.test(f))
 		.sort();
-	const migrations = files.map((file, i) => {
+	let previous = 0;
+	const migrations = files.map((file) => {
 		const sql = readFileSync(path.join(dir, file), 'utf8');
-		const version = i + 1;
-		if (!new RegExp(`schema_migrations\\s*\\(version, name\\)\\s*values\\s*\\(${version},`).test(sql)) {
-			throw new Error(`Migration ${file} must end by recording schema version ${version}`);
-		}
+		const recorded = /insert into cart_recovery\.schema_migrations\s*\(version, name\)\s*values\s*\((\d+),/.exec(sql);
+		if (!recorded) throw new Error(`Migration ${file} must end by recording its version in cart_recovery.schema_migrations`);
+		const version = Number(recorded[1]);
+		if (version <= previous) throw new Error(`Migration ${file} records version ${version}, not above the previous file's ${previous}`);
+		previous = version;
 		return { version, name: file.replace(/^\d{14}_/, '').replace(/\.sql$/, ''), file, sql };
 	});
 	if (dir === MIGRATIONS_DIR) cached = migrations;
@@ -35,7 +37,7 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 export function latestSchemaVersion(): number {
-	return loadMigrations().length;
+	return loadMigrations().at(-1)?.version ?? 0;
 }
 
 /**
