@@ -7,7 +7,7 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 export class CartRecoveryStoreApi implements ICredentialType {
 	name = 'cartRecoveryStoreApi';
 
-	displayName = 'Cart Recovery Store';
+	displayName = 'Cart Recovery Store API';
 
 	icon: Icon = { light: 'file:../nodes/CartCheck/cartRecovery.svg', dark: 'file:../nodes/CartCheck/cartRecovery.dark.svg' };
 

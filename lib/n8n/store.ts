@@ -10,7 +10,11 @@ import { getStore, testStoreConnection, type CartRecoveryStore, type StoreCreden
 
 export const STORE_CREDENTIAL = 'cartRecoveryStoreApi';
 
-/** The credential entry every store-using node lists; its Test runs `cartRecoveryStoreTest`. */
+/**
+ * The credential entry every store-using node lists; its Test runs `cartRecoveryStoreTest`. n8n's lint rules
+ * read node descriptions literally, so nodes write this entry inline rather than importing it:
+ * `{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' }`.
+ */
 export const storeCredential = { name: STORE_CREDENTIAL, required: true, testedBy: 'cartRecoveryStoreTest' };
 
 /** The shared store for the node's Cart Recovery Store credential (one pool per credential per process). */

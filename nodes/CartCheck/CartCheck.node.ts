@@ -7,7 +7,8 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { cartRecoveryStoreTest, storeCredential, storeFor } from '../../lib/n8n/store';
+import { toNodeError } from '../../lib/n8n/errors';
+import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
 import { classifyCart, type CartCheckOutcome } from './classifyCart';
 
 const OUTPUT_INDEX: Record<CartCheckOutcome, number> = {
@@ -30,7 +31,8 @@ export class CartCheck implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Still Abandoned', 'Active Again', 'Purchased', 'Not Eligible'],
-		credentials: [storeCredential],
+		usableAsTool: true,
+		credentials: [{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' }],
 		properties: [
 			{
 				displayName:
@@ -104,8 +106,7 @@ export class CartCheck implements INodeType {
 					outputs[0].push({ json: { ...items[i].json, error: (error as Error).message }, pairedItem: { item: i } });
 					continue;
 				}
-				if (error instanceof NodeOperationError) throw error;
-				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+				throw toNodeError(this.getNode(), error, i);
 			}
 		}
 		return outputs;
