@@ -4,6 +4,8 @@ import type { Transport } from './transports/Transport';
 import type {
 	Cart,
 	CartEvent,
+	ClaimDeliveryInput,
+	ClaimDeliveryResult,
 	ClaimMessageInput,
 	ClaimMessageResult,
 	CompleteMessageInput,
@@ -94,6 +96,22 @@ export class CartRecoveryStore {
 			p_status: input.status,
 			p_provider_id: input.providerId ?? null,
 			p_error: input.error ?? null,
+		});
+	}
+
+	/**
+	 * Claims (cart, stage, channel) like claimMessage, after the per-customer frequency cap for the channel —
+	 * both in one atomic call (migration 3), so concurrent workers cannot both pass the cap.
+	 */
+	async claimDelivery(input: ClaimDeliveryInput): Promise<ClaimDeliveryResult> {
+		return this.call<ClaimDeliveryResult>('cart_recovery_claim_delivery', {
+			p_cart_id: input.cartId,
+			p_stage: input.stage,
+			p_channel: input.channel,
+			p_campaign: input.campaign ?? null,
+			p_variant: input.variant ?? null,
+			p_cap_max: input.capMax ?? null,
+			p_cap_window_seconds: input.capWindowSeconds ?? null,
 		});
 	}
 

@@ -136,3 +136,22 @@ export interface SchemaVersion {
 	version: number;
 	migrations: Array<{ version: number; name: string }>;
 }
+
+// ── Delivery (migration 3) ────────────────────────────────────────────────────────────────────────────
+export interface ClaimDeliveryInput extends ClaimMessageInput {
+	/** At most this many messages on the channel per customer within capWindowSeconds; null/0 = no cap. */
+	capMax?: number | null;
+	capWindowSeconds?: number | null;
+}
+
+export type ClaimDeliveryResult =
+	| { claimed: true; reason: 'claimed'; message_id: string; claim_token: string; status: 'queued'; attempts: number }
+	| {
+			claimed: false;
+			reason: 'already_claimed';
+			message_id: string;
+			status: MessageStatus;
+			attempts: number;
+			provider_id: string | null;
+	  }
+	| { claimed: false; reason: 'frequency_cap'; recent: number; next_allowed_at: string };
