@@ -155,3 +155,190 @@ export type ClaimDeliveryResult =
 			provider_id: string | null;
 	  }
 	| { claimed: false; reason: 'frequency_cap'; recent: number; next_allowed_at: string };
+
+// ── Consent, GDPR and discount codes (migration 2) ───────────────────────────────────────────────────
+/**
+ * Who a consent question is about. Consent is per channel and address: email → lower-cased email;
+ * sms → E.164 phone; whatsapp → whatsappPhone ?? phone; messenger → PSID. A customer id alone finds the
+ * address of the customer's latest consent on the channel.
+ */
+export interface ConsentSubject {
+	customerId?: string | null;
+	email?: string | null;
+	phone?: string | null;
+	messengerPsid?: string | null;
+	whatsappPhone?: string | null;
+}
+
+/** granted: may send; no_consent: never opted in; withdrawn: opted out; suppressed: erased customer; no_address: nothing to send to. */
+export type ConsentReason = 'granted' | 'no_consent' | 'withdrawn' | 'suppressed' | 'no_address';
+
+export interface ConsentDecision {
+	channel: Channel;
+	allowed: boolean;
+	reason: ConsentReason;
+	address: string | null;
+	granted_at: string | null;
+	source: string | null;
+}
+
+export interface RecordConsentInput {
+	channel: Channel;
+	address: string;
+	/** Where it was given, e.g. 'checkout_checkbox', 'newsletter_form', 'import'. */
+	source: string;
+	customerId?: string | null;
+	/** The consent text shown (or at least its version). */
+	wording?: string | null;
+	wordingVersion?: string | null;
+	ip?: string | null;
+	/** When the customer gave it; default now. */
+	occurredAt?: string | null;
+	/** Re-subscribe an erased (suppressed) address: only for a fresh, explicit opt-in by the customer. */
+	liftSuppression?: boolean;
+}
+
+export interface RecordConsentResult {
+	recorded: boolean;
+	/** False when the address was already granted (a new event is appended all the same). */
+	changed: boolean;
+	consent_id: string | null;
+	status: 'granted' | null;
+	/** 'suppressed' when refused because the customer was erased. */
+	reason: 'granted' | 'suppressed';
+	granted_at?: string;
+}
+
+export interface WithdrawConsentInput {
+	channel: Channel;
+	address: string;
+	/** e.g. 'twilio_21610', 'one_click', 'keyword', 'unsubscribe_link', 'manual'. */
+	source: string;
+	detail?: string | null;
+}
+
+export interface WithdrawCustomerConsentInput {
+	customerId: string;
+	/** Default: every channel. */
+	channels?: Channel[] | null;
+	source: string;
+	detail?: string | null;
+}
+
+export interface WithdrawConsentResult {
+	/** True once the address (or at least one of the customer's addresses) is withdrawn; always true for an address. */
+	withdrawn: boolean;
+	/** False when it already was: withdrawal is idempotent and appends no second event. */
+	changed: boolean;
+	consents: Array<{ consent_id: string; channel: Channel; changed: boolean }>;
+}
+
+export interface CustomerExport {
+	subject: Record<string, unknown>;
+	identifiers: { emails: string[]; phones: string[]; psids: string[]; customer_ids: string[]; cart_ids: string[] };
+	exported_at: string;
+	suppressed: boolean;
+	/** Every table of schema cart_recovery that holds rows about the customer, with those rows. */
+	tables: Record<string, Array<Record<string, unknown>>>;
+}
+
+export interface EraseCustomerResult {
+	erased: boolean;
+	/** Rows deleted per table. */
+	deleted: Record<string, number>;
+	/** Salted hashes added to the suppression list. */
+	suppressed: number;
+}
+
+export interface PurgeResult {
+	carts: number;
+	messages: number;
+	discount_codes: number;
+	cutoff: string;
+}
+
+export type DiscountKind = 'percent' | 'fixed';
+export type DiscountStatus = 'active' | 'deactivated' | 'rejected';
+export type DiscountRefusal =
+	| 'unknown'
+	| 'deactivated'
+	| 'not_yet_valid'
+	| 'expired'
+	| 'used_up'
+	| 'wrong_customer'
+	| 'wrong_currency'
+	| 'below_minimum';
+
+export interface DiscountCode {
+	code: string;
+	cart_id: string | null;
+	stage: number | null;
+	customer_ref: string | null;
+	kind: DiscountKind;
+	amount: number;
+	currency: string | null;
+	minimum_order: number | null;
+	usage_limit: number;
+	used_count: number;
+	remaining_uses: number;
+	status: DiscountStatus;
+	status_reason: string | null;
+	valid_from: string;
+	valid_until: string;
+	shop_platform: string | null;
+	shop_ref: string | null;
+	synced_at: string | null;
+	created_at: string;
+	updated_at: string;
+}
+
+export interface IssueDiscountCodeInput {
+	/** Drawn by the caller (lib/shop/codes.ts) with crypto randomness. */
+	code: string;
+	kind: DiscountKind;
+	amount: number;
+	validUntil: string | Date;
+	cartId?: string | null;
+	stage?: number | null;
+	/** Customer id, else lower-cased email; null: anyone may use it. */
+	customerRef?: string | null;
+	currency?: string | null;
+	minimumOrder?: number | null;
+	usageLimit?: number;
+}
+
+export interface IssueDiscountCodeResult {
+	created: boolean;
+	/** The code exists for something else: draw another. */
+	collision: boolean;
+	code: DiscountCode | null;
+}
+
+export interface DiscountUseInput {
+	code: string;
+	customerId?: string | null;
+	email?: string | null;
+	orderTotal?: number | null;
+	currency?: string | null;
+}
+
+export interface ValidateDiscountResult {
+	valid: boolean;
+	reason: DiscountRefusal | null;
+	code: DiscountCode | null;
+}
+
+export interface RedeemDiscountResult {
+	redeemed: boolean;
+	/** The same order redeemed it before: no second use was counted. */
+	duplicate: boolean;
+	reason: DiscountRefusal | null;
+	code: DiscountCode | null;
+}
+
+export interface DeactivateDiscountResult {
+	deactivated: boolean;
+	changed: boolean;
+	reason?: 'unknown';
+	code: DiscountCode | null;
+}

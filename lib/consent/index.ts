@@ -1,0 +1,3 @@
+export * from './address';
+export * from './keywords';
+export * from './unsubscribe';
