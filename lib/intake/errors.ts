@@ -1,0 +1,22 @@
+/**
+ * Why a webhook delivery was refused. `status` is the HTTP answer (400 invalid payload, 401 sender not
+ * verified, 413 body too large, 415 not JSON); `field` names the offending field (a JSON path such as
+ * `items[2].price`) so the shop's developer sees what to fix. Nothing is stored for a refused delivery.
+ */
+export class IntakeError extends Error {
+	constructor(
+		readonly status: 400 | 401 | 413 | 415,
+		message: string,
+		readonly field?: string,
+	) {
+		super(message);
+		this.name = 'IntakeError';
+	}
+
+	/** The JSON body the webhook answers with. */
+	toResponse(): { accepted: false; error: string; field?: string } {
+		return { accepted: false, error: this.message, ...(this.field ? { field: this.field } : {}) };
+	}
+}
+
+export const invalid = (field: string, message: string) => new IntakeError(400, `${field}: ${message}`, field);

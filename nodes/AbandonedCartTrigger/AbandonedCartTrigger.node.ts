@@ -1,0 +1,308 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IDataObject,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import {
+	cartItem,
+	DEFAULT_MAPPING,
+	DEFAULT_SUPABASE_COLUMNS,
+	IntakeError,
+	receiveDelivery,
+	type IntakeConfig,
+	type IntakeSource,
+	type SenderSecrets,
+	type SupabaseColumns,
+} from '../../lib/intake';
+import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
+
+const COLUMN_LABELS: Record<keyof SupabaseColumns, string> = {
+	cartId: 'Cart ID Column',
+	customerId: 'Customer ID Column',
+	email: 'Email Column',
+	phone: 'Phone Column',
+	firstName: 'First Name Column',
+	lastName: 'Last Name Column',
+	locale: 'Locale Column',
+	currency: 'Currency Column',
+	value: 'Cart Value Column',
+	items: 'Cart Items Column',
+	lastActivity: 'Last Activity Column',
+	restoreUrl: 'Restore URL Column',
+	orderId: 'Order ID Column',
+	orderValue: 'Order Value Column',
+};
+
+// Like n8n's Webhook node, this trigger is called at a URL the user enters in the shop (or in Supabase); it
+// registers nothing on a third-party service, so there is no webhook lifecycle (checkExists/create/delete).
+// eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete
+export class AbandonedCartTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Abandoned Cart Trigger',
+		name: 'abandonedCartTrigger',
+		icon: { light: 'file:abandonedCartTrigger.svg', dark: 'file:abandonedCartTrigger.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ {"generic": "Generic JSON", "shopify": "Shopify", "woocommerce": "WooCommerce", "supabase": "Supabase"}[$parameter["source"]] }}',
+		description: 'Starts the recovery flow when a webshop cart is abandoned: receives cart and order events from your shop',
+		defaults: { name: 'Abandoned Cart Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{ name: 'webshopApi', required: true, displayOptions: { show: { verification: ['signature'] } } },
+			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
+		],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: 'cart-events',
+			},
+		],
+		properties: [
+			{
+				displayName:
+					'Point your shop’s webhooks at the Production URL above. Every event updates the cart in the store; the flow starts only when a cart <b>enters recovery</b> (its first activity, not every update). Orders mark the cart purchased and start nothing. The shop gets 202 back, or 400 / 401 / 413 with the reason.',
+				name: 'intro',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Source',
+				name: 'source',
+				type: 'options',
+				default: 'generic',
+				options: [
+					{
+						name: 'Generic JSON',
+						value: 'generic',
+						description: 'Your shop posts our cart event JSON, signed with X-Signature: sha256=&lt;hex&gt;',
+					},
+					{
+						name: 'Shopify',
+						value: 'shopify',
+						description: 'Checkout create/update and order create webhooks, signed with X-Shopify-Hmac-Sha256',
+					},
+					{
+						name: 'WooCommerce',
+						value: 'woocommerce',
+						description: 'Order created/updated webhooks mark carts purchased; post carts in the generic format',
+					},
+					{
+						name: 'Supabase Database Webhook',
+						value: 'supabase',
+						description: 'INSERT/UPDATE of your sessions or carts table, with a shared-secret header',
+					},
+				],
+			},
+			{
+				displayName: 'Verify Sender',
+				name: 'verification',
+				type: 'options',
+				default: 'signature',
+				options: [
+					{
+						name: 'Signature (Recommended)',
+						value: 'signature',
+						description: 'Check the HMAC signature (or Supabase’s secret header) with the Webshop credential',
+					},
+					{
+						name: 'None',
+						value: 'none',
+						description: 'Accept any request that reaches the URL. Only for local testing.',
+					},
+				],
+			},
+			{
+				displayName:
+					'<b>Warning:</b> without verification anyone who learns this URL can create carts and start follow-ups to any address. Use it only for local tests.',
+				name: 'noVerificationWarning',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { verification: ['none'] } },
+			},
+			{
+				displayName:
+					'WooCommerce has no cart webhooks: post carts in the generic format (Source: Generic JSON, another trigger) and save the same cart ID on the order as meta data, so the order finds its cart.',
+				name: 'wooNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { source: ['woocommerce'] } },
+			},
+			{
+				displayName: 'Re-Entry Cooldown (Hours)',
+				name: 'cooldownHours',
+				type: 'number',
+				default: 24,
+				typeOptions: { minValue: 0 },
+				description: 'A customer whose other cart entered recovery this recently does not enter again',
+				displayOptions: { hide: { source: ['woocommerce'] } },
+			},
+			{
+				displayName: 'Attribution Window (Days)',
+				name: 'attributionDays',
+				type: 'number',
+				default: 5,
+				typeOptions: { minValue: 0 },
+				description: 'An order this soon after a sent follow-up counts as recovered, with its value',
+			},
+			{
+				displayName: 'Column Names',
+				name: 'columns',
+				type: 'collection',
+				placeholder: 'Add Column Name',
+				default: {},
+				description: 'Columns of your table, when they differ from the defaults (the seed’s user_sessions table)',
+				displayOptions: { show: { source: ['supabase'] } },
+				options: (Object.keys(COLUMN_LABELS) as Array<keyof SupabaseColumns>).map((key) => ({
+					displayName: COLUMN_LABELS[key],
+					name: key,
+					type: 'string' as const,
+					default: DEFAULT_SUPABASE_COLUMNS[key],
+				})),
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Body Size Limit (KB)',
+						name: 'maxBodyKb',
+						type: 'number',
+						default: 512,
+						typeOptions: { minValue: 1 },
+						description: 'Larger requests are refused with 413 and not stored',
+					},
+					{
+						displayName: 'Cart ID Meta Key',
+						name: 'wooCartIdMetaKey',
+						type: 'string',
+						default: '_cart_recovery_cart_id',
+						description: 'WooCommerce order meta data key that holds the cart ID your cart events used',
+					},
+					{
+						displayName: 'Default Country for Phone Numbers',
+						name: 'defaultCountry',
+						type: 'string',
+						default: 'HU',
+						description: 'Two-letter country code for phone numbers sent without +country prefix',
+					},
+					{
+						displayName: 'Default Currency',
+						name: 'defaultCurrency',
+						type: 'string',
+						default: 'HUF',
+						description: 'ISO 4217 code for events that name no currency',
+					},
+					{
+						displayName: 'Paid Order Statuses',
+						name: 'wooPaidStatuses',
+						type: 'multiOptions',
+						default: ['processing', 'completed', 'on-hold'],
+						description: 'WooCommerce order statuses that count as a purchase',
+						options: [
+							{ name: 'Completed', value: 'completed' },
+							{ name: 'On Hold', value: 'on-hold' },
+							{ name: 'Pending Payment', value: 'pending' },
+							{ name: 'Processing', value: 'processing' },
+						],
+					},
+				],
+			},
+		],
+	};
+
+	methods = { credentialTest: { cartRecoveryStoreTest } };
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const req = this.getRequestObject();
+		const res = this.getResponseObject();
+		const answer = (status: number, body: IDataObject): IWebhookResponseData => {
+			res.status(status).json(body);
+			return { noWebhookResponse: true };
+		};
+
+		const source = this.getNodeParameter('source', 'generic') as IntakeSource;
+		const verification = this.getNodeParameter('verification', 'signature') as 'signature' | 'none';
+		const options = this.getNodeParameter('options', {}) as IDataObject;
+		const columns = this.getNodeParameter('columns', {}) as Partial<SupabaseColumns>;
+
+		let secrets: SenderSecrets = {};
+		if (verification === 'signature') {
+			const credentials = await this.getCredentials('webshopApi');
+			secrets = {
+				webhookSecret: credentials.webhookSecret as string,
+				supabaseHeaderName: credentials.supabaseHeaderName as string,
+				supabaseHeaderSecret: credentials.supabaseHeaderSecret as string,
+			};
+		}
+		const config: IntakeConfig = {
+			source,
+			verification,
+			secrets,
+			maxBodyBytes: Math.round(Number(options.maxBodyKb ?? 512) * 1024),
+			mapping: {
+				defaultCurrency: String(options.defaultCurrency || DEFAULT_MAPPING.defaultCurrency),
+				defaultCountry: String(options.defaultCountry || DEFAULT_MAPPING.defaultCountry).toUpperCase(),
+				supabaseColumns: { ...DEFAULT_SUPABASE_COLUMNS, ...dropEmpty(columns) },
+				wooCartIdMetaKey: String(options.wooCartIdMetaKey || DEFAULT_MAPPING.wooCartIdMetaKey),
+				wooPaidStatuses: (options.wooPaidStatuses as string[] | undefined) ?? DEFAULT_MAPPING.wooPaidStatuses,
+			},
+		};
+
+		if (!req.rawBody && typeof req.readRawBody === 'function') await req.readRawBody();
+		const rawBody = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? ''));
+
+		let outcome;
+		try {
+			outcome = receiveDelivery({ headers: req.headers, rawBody }, config);
+		} catch (error) {
+			if (error instanceof IntakeError) return answer(error.status, error.toResponse());
+			throw new NodeOperationError(this.getNode(), error as Error);
+		}
+		if (outcome.kind === 'ping') return answer(200, { accepted: true, enrolled: false, duplicate: false, outcome: 'ping' });
+		if (outcome.kind === 'ignored') {
+			return answer(202, { accepted: true, enrolled: false, duplicate: false, outcome: 'ignored', reason: outcome.reason });
+		}
+
+		const event = outcome.event;
+		let result;
+		try {
+			const store = await storeFor(this);
+			result = await store.recordCartEvent(event, {
+				cooldownSeconds: Math.round(Number(this.getNodeParameter('cooldownHours', 24)) * 3600),
+				attributionSeconds: Math.round(Number(this.getNodeParameter('attributionDays', 5)) * 86400),
+			});
+		} catch (error) {
+			// Nothing was stored (one transaction): the shop may retry.
+			this.logger.error(`Abandoned Cart Trigger: the store refused event ${event.event_id}: ${(error as Error).message}`);
+			return answer(503, { accepted: false, error: 'The cart store is unavailable; retry later' });
+		}
+
+		const body: IDataObject = {
+			accepted: true,
+			enrolled: result.enrolled,
+			duplicate: result.duplicate,
+			outcome: result.outcome,
+		};
+		res.status(202).json(body);
+		if (!result.enrolled) return { noWebhookResponse: true };
+		return {
+			noWebhookResponse: true,
+			workflowData: [[{ json: cartItem(event, result) as unknown as IDataObject }]],
+		};
+	}
+}
+
+function dropEmpty(columns: Partial<SupabaseColumns>): Partial<SupabaseColumns> {
+	return Object.fromEntries(Object.entries(columns).filter(([, value]) => typeof value === 'string' && value.trim())) as Partial<SupabaseColumns>;
+}
