@@ -1,0 +1,143 @@
+import type { Cart, Channel, ClaimDeliveryInput, ClaimDeliveryResult, CompleteMessageInput, CompleteMessageResult } from '../store';
+import type { ProviderError } from './errors';
+import type { QuietHours } from './quietHours';
+
+/** Who the consent register is asked about (cart_recovery_check_consent's p_subject). */
+export interface ConsentSubject {
+	customer_id?: string | null;
+	email?: string | null;
+	phone?: string | null;
+	messenger_psid?: string | null;
+	whatsapp_phone?: string | null;
+}
+
+export interface ConsentAnswer {
+	channel: Channel;
+	allowed: boolean;
+	reason: 'granted' | 'no_consent' | 'withdrawn' | 'suppressed' | 'no_address';
+	address: string | null;
+}
+
+/** The store operations the pipeline uses (CartRecoveryStore implements them). */
+export interface DeliveryStore {
+	getCart(cartId: string): Promise<Cart | null>;
+	checkConsent(subject: ConsentSubject, channels: Channel[]): Promise<ConsentAnswer[]>;
+	withdrawConsent(input: { channel: Channel; address: string; source: string; detail?: string | null }): Promise<unknown>;
+	claimDelivery(input: ClaimDeliveryInput): Promise<ClaimDeliveryResult>;
+	completeMessage(input: CompleteMessageInput): Promise<CompleteMessageResult>;
+}
+
+/** What to send: one message per (cart, stage, channel). */
+export interface DeliveryRequest {
+	cartId: string;
+	stage: number;
+	campaign?: string | null;
+	variant?: string | null;
+}
+
+export interface FrequencyCap {
+	/** At most this many messages on the channel per customer… */
+	max: number;
+	/** …within this many hours. */
+	windowHours: number;
+	/** A capped message waits until a slot frees (Deferred) or is dropped for this stage (Skipped). */
+	whenCapped: 'defer' | 'skip';
+}
+
+export interface RetryPolicy {
+	/** Provider calls per message in one run, the first included. */
+	maxAttempts: number;
+	/** First backoff (doubles each attempt, with jitter) when the provider gives no Retry-After. */
+	baseDelayMs: number;
+	/** Longest single wait the node sleeps in-process; a longer Retry-After defers the message instead. */
+	maxDelayMs: number;
+}
+
+export interface DeliveryPolicy {
+	quietHours: QuietHours | null;
+	frequencyCap: FrequencyCap | null;
+	retry: RetryPolicy;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 30_000 };
+
+export type RecipientResult =
+	| { ok: true; address: string; subject: ConsentSubject; details?: Record<string, unknown> }
+	| { ok: false; reason: 'no_address' | 'invalid_address'; detail: string };
+
+export interface MessageContext {
+	cart: Cart;
+	request: DeliveryRequest;
+	/** The channel address (email, E.164 phone, PSID…). */
+	address: string;
+	/** Our message id (cart_recovery.messages.message_id): the only id providers get (no personal data). */
+	messageId: string;
+}
+
+export interface ProviderAcceptance {
+	providerId: string | null;
+	details?: Record<string, unknown>;
+}
+
+/**
+ * What a channel plugs into the pipeline: where it sends (recipient), what it sends (render) and how
+ * (send). Everything else — cart re-check, consent, quiet hours, cap, claim, retries, recording — is the
+ * pipeline's, identical for every channel.
+ */
+export interface ChannelAdapter<TMessage> {
+	channel: Channel;
+	/** Provider name for errors and records ("SendGrid", "Twilio"). */
+	provider: string;
+	recipient(cart: Cart): RecipientResult;
+	render(context: MessageContext): Promise<TMessage> | TMessage;
+	/** Calls the provider once. Throws ProviderError (any other error counts as outcome unknown). */
+	send(message: TMessage, context: MessageContext & { attempt: number }): Promise<ProviderAcceptance>;
+	/** Facts about the rendered message for the output (SMS: encoding, segments). */
+	describe?(message: TMessage): Record<string, unknown>;
+	/** After a permanent failure was recorded: e.g. Twilio 21610 withdraws SMS consent → Skipped "opted_out". */
+	onPermanentFailure?(error: ProviderError, context: MessageContext & { store: DeliveryStore }): Promise<{ skipReason?: SkipReason } | void>;
+}
+
+export type SkipReason =
+	| 'cart_not_found'
+	| 'purchased'
+	| 'cart_closed'
+	| 'no_address'
+	| 'invalid_address'
+	| 'no_consent'
+	| 'withdrawn'
+	| 'suppressed'
+	| 'already_sent'
+	| 'in_progress'
+	| 'previously_failed'
+	| 'frequency_cap'
+	| 'opted_out';
+
+export type DeferReason = 'quiet_hours' | 'frequency_cap' | 'provider_unavailable';
+
+interface Base {
+	channel: Channel;
+	cart_id: string;
+	stage: number;
+	to?: string;
+}
+
+export type DeliveryResult =
+	| (Base & {
+			outcome: 'sent';
+			message_id: string;
+			provider_id: string | null;
+			attempts: number;
+			sent_at: string;
+			[detail: string]: unknown;
+	  })
+	| (Base & { outcome: 'skipped'; reason: SkipReason; detail: string; message_id?: string; status?: string })
+	| (Base & { outcome: 'deferred'; reason: DeferReason; detail: string; sendAt: string; message_id?: string })
+	| (Base & {
+			outcome: 'failed';
+			reason: 'provider_rejected' | 'outcome_unknown';
+			detail: string;
+			message_id: string;
+			attempts: number;
+			error: ReturnType<ProviderError['toJSON']>;
+	  });

@@ -1,0 +1,236 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { convert } from 'html-to-text';
+import juice from 'juice';
+
+import type { Cart } from '../store';
+import { compileTemplate, TemplateError, type CompiledTemplate } from './engine';
+import { analyseSms, transliterateToGsm7, type SmsAnalysis } from './gsm';
+import { formatMoney, localeTag, safeUrl, templateLanguage } from './helpers';
+
+export { TemplateError, compileTemplate, TEMPLATE_HELPERS } from './engine';
+export { analyseSms, transliterateToGsm7, isGsm7Char, type SmsAnalysis, type SmsEncoding } from './gsm';
+export { formatMoney, formatDate, localeTag, safeUrl, templateLanguage } from './helpers';
+
+export type Language = 'hu' | 'en';
+
+export interface ShopInfo {
+	name?: string;
+	phone?: string;
+	email?: string;
+	address?: string;
+}
+
+export interface DiscountInfo {
+	code: string;
+	/** e.g. "10% kedvezmény" */
+	text?: string;
+	/** ISO date-time */
+	valid_until?: string;
+}
+
+/** Everything a message template sees. Values are raw: HTML templates escape them when they print them. */
+export interface MessageTemplateContext {
+	lang: Language;
+	locale: string;
+	currency: string;
+	timezone: string;
+	customer: { first_name: string | null; last_name: string | null };
+	items: Array<{
+		name: string;
+		quantity: number;
+		price: number;
+		line_total: number;
+		price_text: string;
+		line_total_text: string;
+		image_url: string | null;
+		url: string | null;
+		[key: string]: unknown;
+	}>;
+	total: number;
+	total_text: string;
+	restore_url: string | null;
+	discount: DiscountInfo | null;
+	shop: ShopInfo;
+	/** A replacement for the opening paragraph, e.g. the AI Offer Writer's text. */
+	intro: string | null;
+	unsubscribe_url: string | null;
+	cart_id: string;
+	stage: number;
+	subject?: string;
+	preheader?: string;
+}
+
+export interface ContextInput {
+	cart: Cart;
+	stage: number;
+	language?: Language | 'auto';
+	shop?: ShopInfo;
+	discount?: Partial<DiscountInfo> | null;
+	intro?: string | null;
+	unsubscribeUrl?: string | null;
+	/** Overrides the cart's restore URL (e.g. a shortened or tracked link). */
+	restoreUrl?: string | null;
+	timezone?: string;
+}
+
+export function buildTemplateContext(input: ContextInput): MessageTemplateContext {
+	const { cart } = input;
+	const lang = !input.language || input.language === 'auto' ? templateLanguage(cart.locale) : input.language;
+	const locale = cart.locale && templateLanguage(cart.locale) === lang ? localeTag(cart.locale) : lang === 'hu' ? 'hu-HU' : 'en-GB';
+	const currency = (cart.currency || 'HUF').trim().toUpperCase();
+	const money = (v: number) => formatMoney(v, currency, locale);
+	const items = (cart.items ?? []).map((item) => {
+		const price = Number(item.price) || 0;
+		const quantity = Number(item.quantity) || 1;
+		return {
+			...item,
+			name: String(item.name ?? ''),
+			quantity,
+			price,
+			line_total: price * quantity,
+			price_text: money(price),
+			line_total_text: money(price * quantity),
+			image_url: safeUrl(item.image_url),
+			url: safeUrl(item.url),
+		};
+	});
+	const total = Number.isFinite(cart.value) && cart.value > 0 ? cart.value : items.reduce((sum, i) => sum + i.line_total, 0);
+	const code = input.discount?.code?.toString().trim();
+	return {
+		lang,
+		locale,
+		currency,
+		timezone: input.timezone ?? 'Europe/Budapest',
+		customer: { first_name: cart.first_name, last_name: cart.last_name },
+		items,
+		total,
+		total_text: money(total),
+		restore_url: safeUrl(input.restoreUrl || cart.restore_url),
+		discount: code
+			? { code, text: input.discount?.text?.toString().trim() || undefined, valid_until: input.discount?.valid_until || undefined }
+			: null,
+		shop: input.shop ?? {},
+		intro: input.intro?.trim() || null,
+		unsubscribe_url: input.unsubscribeUrl ?? null,
+		cart_id: cart.cart_id,
+		stage: input.stage,
+	};
+}
+
+// ── Shipped templates ──────────────────────────────────────────────────────────────────────────────────
+const DIR = __dirname;
+const read = (...parts: string[]) => readFileSync(path.join(DIR, ...parts), 'utf8');
+
+let emailCss: string | undefined;
+const shipped = new Map<string, CompiledTemplate<MessageTemplateContext>>();
+
+function shippedTemplate(key: string, file: string[], kind: 'html' | 'text', source?: string) {
+	let template = shipped.get(key);
+	if (!template) {
+		template = compileTemplate<MessageTemplateContext>(key, source ?? read(...file), { kind, trusted: true });
+		shipped.set(key, template);
+	}
+	return template;
+}
+
+function emailCopy(lang: Language): { subject: string; preheader: string } {
+	return (JSON.parse(read('email', 'copy.json')) as Record<Language, { subject: string; preheader: string }>)[lang];
+}
+
+// ── Email ──────────────────────────────────────────────────────────────────────────────────────────────
+export interface EmailTemplates {
+	html: CompiledTemplate<MessageTemplateContext>;
+	subject: CompiledTemplate<MessageTemplateContext>;
+	preheader: CompiledTemplate<MessageTemplateContext>;
+	/** Plain-text part; when absent it is derived from the HTML. */
+	text?: CompiledTemplate<MessageTemplateContext>;
+}
+
+export interface CustomEmailTemplates {
+	html?: string;
+	subject?: string;
+	preheader?: string;
+	text?: string;
+}
+
+/**
+ * The templates for one language: the shipped ones, with any of them replaced by the user's. Compiles
+ * everything now, so a broken template fails here — before anything is claimed or sent.
+ */
+export function emailTemplates(lang: Language, custom: CustomEmailTemplates = {}): EmailTemplates {
+	const copy = emailCopy(lang);
+	return {
+		html: custom.html?.trim()
+			? compileTemplate('HTML Template', custom.html, { kind: 'html' })
+			: shippedTemplate(`email/${lang}.hbs`, ['email', `${lang}.hbs`], 'html'),
+		subject: custom.subject?.trim()
+			? compileTemplate('Subject', custom.subject, { kind: 'text' })
+			: shippedTemplate(`email/copy.json#${lang}.subject`, [], 'text', copy.subject),
+		preheader: custom.preheader?.trim()
+			? compileTemplate('Preheader', custom.preheader, { kind: 'text' })
+			: shippedTemplate(`email/copy.json#${lang}.preheader`, [], 'text', copy.preheader),
+		text: custom.text?.trim() ? compileTemplate('Text Template', custom.text, { kind: 'text' }) : undefined,
+	};
+}
+
+export interface RenderedEmail {
+	subject: string;
+	preheader: string;
+	html: string;
+	text: string;
+}
+
+const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+
+export function renderEmail(templates: EmailTemplates, context: MessageTemplateContext): RenderedEmail {
+	const subject = oneLine(templates.subject.render(context));
+	const preheader = oneLine(templates.preheader.render(context));
+	const full = { ...context, subject, preheader };
+	const rawHtml = templates.html.render(full);
+	emailCss ??= read('email', 'email.css');
+	const html = juice.inlineContent(rawHtml, emailCss, { preserveMediaQueries: true, applyWidthAttributes: true, removeStyleTags: false });
+	const text = templates.text
+		? templates.text.render(full)
+		: convert(rawHtml, {
+				wordwrap: 78,
+				selectors: [
+					{ selector: '.preheader', format: 'skip' },
+					{ selector: 'title', format: 'skip' },
+					{ selector: 'img', format: 'skip' },
+					{ selector: 'h1', options: { uppercase: false } },
+					{ selector: 'h2', options: { uppercase: false } },
+					{ selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+					{ selector: 'table', format: 'block' },
+					{ selector: 'tr', format: 'block' },
+					{ selector: 'td', format: 'block' },
+				],
+			});
+	return { subject, preheader, html, text };
+}
+
+// ── SMS ────────────────────────────────────────────────────────────────────────────────────────────────
+export function smsTemplate(lang: Language, custom?: string): CompiledTemplate<MessageTemplateContext> {
+	return custom?.trim()
+		? compileTemplate('SMS Template', custom, { kind: 'text' })
+		: shippedTemplate(`sms/${lang}.hbs`, ['sms', `${lang}.hbs`], 'text');
+}
+
+export interface RenderedSms extends SmsAnalysis {
+	body: string;
+	transliterated: boolean;
+}
+
+export function renderSms(
+	template: CompiledTemplate<MessageTemplateContext>,
+	context: MessageTemplateContext,
+	options: { optOutLine?: string; transliterate?: boolean } = {},
+): RenderedSms {
+	// Intl puts no-break spaces in amounts ("12 990 Ft"); on SMS they would force UCS-2 for nothing.
+	let body = template.render(context).replace(/[\u00a0\u202f\u2009]/g, ' ').replace(/[ \t]+/g, ' ').replace(/\s*\n\s*/g, '\n').trim();
+	if (options.optOutLine?.trim()) body = `${body}\n${options.optOutLine.trim()}`;
+	if (options.transliterate) body = transliterateToGsm7(body);
+	return { body, transliterated: !!options.transliterate, ...analyseSms(body) };
+}
+

@@ -1,0 +1,59 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One canned answer a fake gives instead of its normal behaviour (errors, rate limits, lost responses). */
+export interface ScriptedResponse {
+	status: number;
+	body?: unknown;
+	headers?: Record<string, string>;
+	/** Accept nothing, answer nothing: close the socket before responding (the client sees a reset). */
+	destroy?: boolean;
+	/** Process the request normally (it counts as accepted) but drop the connection instead of answering. */
+	acceptThenDrop?: boolean;
+}
+
+export interface RecordedRequest {
+	method: string;
+	path: string;
+	headers: IncomingMessage['headers'];
+	raw: string;
+	at: number;
+	/** What the fake answered with (status), or 'dropped'. */
+	answer?: number | 'dropped';
+}
+
+export interface LoopbackServer {
+	url: string;
+	server: Server;
+	close(): Promise<void>;
+}
+
+export async function listen(handler: (req: IncomingMessage, res: ServerResponse, raw: string) => void | Promise<void>): Promise<LoopbackServer> {
+	const server = createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			Promise.resolve(handler(req, res, Buffer.concat(chunks).toString('utf8'))).catch((error) => {
+				res.statusCode = 500;
+				res.end(String(error));
+			});
+		});
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		server,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+	const text = body === undefined ? '' : JSON.stringify(body);
+	res.writeHead(status, { ...(text ? { 'Content-Type': 'application/json' } : {}), ...headers });
+	res.end(text);
+}
