@@ -15,7 +15,7 @@
 // import deactivates workflows (the harness publishes them); executions are read through the public API.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -128,19 +128,33 @@ function timed(name: string, ms: number) {
 /** `.n8n/nodes` with our package installed; one per tarball content (hard-linked into every user folder). */
 export async function nodesTemplate(): Promise<string> {
 	if (!existsSync(TARBALL)) throw new Error(`${TARBALL} is missing: run scripts/pack.sh (scripts/test.sh does)`);
-	const hash = createHash('sha256').update(readFileSync(TARBALL)).digest('hex').slice(0, 16);
-	const template = path.join(TEST_TMP, 'n8n-templates', hash, 'nodes');
+	// Snapshot the tarball first: another test run in this checkout may re-pack it while we install.
+	const bytes = readFileSync(TARBALL);
+	const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+	const templates = path.join(TEST_TMP, 'n8n-templates');
+	const template = path.join(templates, hash, 'nodes');
 	if (existsSync(path.join(template, 'node_modules', PACKAGE_NAME, 'package.json'))) return template;
 	const started = Date.now();
 	const staging = `${template}.${process.pid}.${randomBytes(3).toString('hex')}`;
 	mkdirSync(staging, { recursive: true });
-	await installPackageInto(staging, TARBALL);
+	const tgz = path.join(staging, '..', `${path.basename(staging)}.tgz`);
+	writeFileSync(tgz, bytes);
+	try {
+		await installPackageInto(staging, tgz);
+	} finally {
+		rmSync(tgz, { force: true });
+	}
 	try {
 		renameSync(staging, template); // atomic: a concurrent test file may have won; then use its copy
 	} catch {
 		rmSync(staging, { recursive: true, force: true });
 	}
 	timed('install', Date.now() - started);
+	// Templates of older tarballs go after an hour (user folders made from them keep their hard links).
+	for (const other of readdirSync(templates)) {
+		const dir = path.join(templates, other);
+		if (other !== hash && Date.now() - statSync(dir).mtimeMs > 3600_000) rmSync(dir, { recursive: true, force: true });
+	}
 	return template;
 }
 

@@ -123,6 +123,29 @@ describe('the packed tarball in a real n8n server', () => {
 		assertSmokeExecution(executions[1], cartId);
 	});
 
+	test('while running: createCredential + importWorkflow (published) serve a second webhook', async () => {
+		const credentialId = await n8n.createCredential({ name: 'Cart Recovery Store (created)', type: 'cartRecoveryStoreApi', data: { ...db.credentials } });
+		const copy = structuredClone(smokeWorkflow);
+		copy.id = 'crSmokeWorkflow2';
+		copy.name = 'Cart Recovery smoke (imported while running)';
+		const webhook = copy.nodes.find((n: { name: string }) => n.name === 'Webhook');
+		webhook.webhookId = '3b8f7c1e-2f4a-4c39-9a6e-5d1c0a9e0002';
+		webhook.parameters.path = 'cart-recovery-smoke-2';
+		copy.nodes.find((n: { name: string }) => n.name === 'Cart Check').credentials.cartRecoveryStoreApi = { id: credentialId, name: 'Cart Recovery Store (created)' };
+		assert.equal(await n8n.importWorkflow(copy), copy.id);
+
+		const cartId = `imported-${Date.now()}`;
+		await seedAbandonedCart(seedStore, cartId);
+		const res = await n8n.request('/webhook/cart-recovery-smoke-2', {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ cart_id: cartId }),
+		});
+		assert.equal(res.status, 200, await res.clone().text());
+		const [execution] = await n8n.waitForExecutions(copy.id, 1);
+		assertSmokeExecution(execution, cartId);
+	});
+
 	describe("the store credential's Test, through n8n (POST /rest/credentials/test)", () => {
 		let passwordPg: PasswordPostgres;
 		let emptyDb: TestDatabase;
