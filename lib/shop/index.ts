@@ -1,0 +1,4 @@
+export * from './codes';
+export * from './http';
+export * from './shopify';
+export * from './woocommerce';

@@ -1,0 +1,36 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { cartRecoveryStoreTest } from '../../lib/n8n/store';
+import { properties } from './actions/descriptions';
+import { router } from './actions/router';
+
+export class ConsentCheck implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Consent Check',
+		name: 'consentCheck',
+		icon: { light: 'file:consentCheck.svg', dark: 'file:consentCheck.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		usableAsTool: true,
+		subtitle: '={{ $parameter["operation"] === "check" ? "check " + $parameter["channels"].join(", ") : $parameter["operation"] }}',
+		description: 'Checks, records and withdraws per-channel marketing consent; exports, erases and purges customer data',
+		defaults: { name: 'Consent Check' },
+		inputs: [NodeConnectionTypes.Main],
+		// Check routes to Allowed / Blocked; every other operation has one output.
+		outputs: `={{ $parameter["resource"] === "consent" && $parameter["operation"] === "check" ? [{ "type": "main", "displayName": "Allowed" }, { "type": "main", "displayName": "Blocked" }] : [{ "type": "main", "displayName": "" }] }}`,
+		credentials: [{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' }],
+		properties,
+	};
+
+	methods = { credentialTest: { cartRecoveryStoreTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return router.call(this);
+	}
+}

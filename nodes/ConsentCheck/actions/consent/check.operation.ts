@@ -1,0 +1,57 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { Channel } from '../../../../lib/store';
+import { CHANNEL_OPTIONS, perItem, readSubject, requireSubject, subjectFields, type OperationContext, type OperationResult } from '../common';
+
+const show = { resource: ['consent'], operation: ['check'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Channels',
+		name: 'channels',
+		type: 'multiOptions',
+		options: CHANNEL_OPTIONS,
+		default: ['email'],
+		required: true,
+		description: 'The channels to check. Consent is per channel: an SMS consent does not cover WhatsApp.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Allowed When',
+		name: 'mode',
+		type: 'options',
+		options: [
+			{ name: 'At Least One Channel Is Allowed', value: 'any' },
+			{ name: 'Every Channel Is Allowed', value: 'all' },
+		],
+		default: 'any',
+		description: 'Which items go to the Allowed output. Each item carries the per-channel result in consent.channels.',
+		displayOptions: { show },
+	},
+	...subjectFields('consent', ['check']),
+];
+
+/** Allowed / Blocked, with consent: { allowed, allowed_channels, blocked_channels, channels: { <channel>: decision } }. */
+export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
+	return perItem(this, items, 2, 1, async (i) => {
+		const channels = this.getNodeParameter('channels', i, []) as Channel[];
+		if (!channels.length) {
+			throw new NodeOperationError(this.getNode(), '"Channels" is empty', { itemIndex: i, description: 'Pick at least one channel to check' });
+		}
+		const mode = this.getNodeParameter('mode', i, 'any') as 'any' | 'all';
+		const subject = readSubject(this, i);
+		requireSubject(this, subject, i);
+		const decisions = await store.checkConsent(subject, channels);
+		const allowedChannels = decisions.filter((d) => d.allowed).map((d) => d.channel);
+		const allowed = mode === 'all' ? allowedChannels.length === decisions.length : allowedChannels.length > 0;
+		const consent: IDataObject = {
+			allowed,
+			mode,
+			allowed_channels: allowedChannels,
+			blocked_channels: decisions.filter((d) => !d.allowed).map((d) => d.channel),
+			channels: Object.fromEntries(decisions.map((d) => [d.channel, { ...d }])),
+		};
+		return { output: allowed ? 0 : 1, json: { ...items[i].json, consent } };
+	});
+}

@@ -1,0 +1,53 @@
+import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+
+import { buildUnsubscribeUrl, unsubscribeSecret } from '../../../../lib/consent';
+import { CHANNEL_OPTIONS, perItem, readChannel, requiredString, type OperationContext, type OperationResult } from '../common';
+
+const show = { resource: ['consent'], operation: ['unsubscribeUrl'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Base URL',
+		name: 'baseUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://n8n.example.hu/webhook/unsubscribe',
+		description: 'The production URL of the webhook of your unsubscribe workflow; the token is added as ?token=…',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Channel',
+		name: 'channel',
+		type: 'options',
+		options: CHANNEL_OPTIONS,
+		default: 'email',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Address',
+		name: 'address',
+		type: 'string',
+		default: '={{ $json.email }}',
+		required: true,
+		description: 'The email address, phone number or PSID the link unsubscribes',
+		displayOptions: { show },
+	},
+];
+
+/** Adds unsubscribe_url: signed, never expires, carries channel and (encrypted) address. */
+export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
+	const secret = await unsubscribeSecret(store);
+	return perItem(this, items, 1, 0, async (i) => {
+		const baseUrl = requiredString(this, 'baseUrl', 'Base URL', i, 'Use the production URL of your unsubscribe workflow’s webhook');
+		const channel = readChannel(this, 'channel', i);
+		const address = requiredString(this, 'address', 'Address', i, 'Map the recipient’s address, e.g. {{ $json.email }}');
+		let url: string;
+		try {
+			url = buildUnsubscribeUrl({ baseUrl, secret, channel, address });
+		} catch (error) {
+			throw new NodeOperationError(this.getNode(), `"Base URL": ${(error as Error).message}`, { itemIndex: i });
+		}
+		return { output: 0, json: { ...items[i].json, unsubscribe_url: url } };
+	});
+}

@@ -1,0 +1,39 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { cartRecoveryStoreTest } from '../../lib/n8n/store';
+import { properties } from './actions/descriptions';
+import { router } from './actions/router';
+
+export class DiscountCode implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Discount Code',
+		name: 'discountCode',
+		icon: { light: 'file:discountCode.svg', dark: 'file:discountCode.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		usableAsTool: true,
+		subtitle: '={{ $parameter["operation"] }}',
+		description: 'Issues unique, single-use discount codes per cart and stage, validates and redeems them, syncs them to the shop',
+		defaults: { name: 'Discount Code' },
+		inputs: [NodeConnectionTypes.Main],
+		// Validate: Valid / Invalid; Redeem: Redeemed / Rejected; Create and Deactivate: one output.
+		outputs: `={{ $parameter["operation"] === "validate" ? [{ "type": "main", "displayName": "Valid" }, { "type": "main", "displayName": "Invalid" }] : $parameter["operation"] === "redeem" ? [{ "type": "main", "displayName": "Redeemed" }, { "type": "main", "displayName": "Rejected" }] : [{ "type": "main", "displayName": "" }] }}`,
+		credentials: [
+			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
+			{ name: 'webshopApi', required: true, displayOptions: { show: { operation: ['create'], syncToShop: [true] } } },
+		],
+		properties,
+	};
+
+	methods = { credentialTest: { cartRecoveryStoreTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return router.call(this);
+	}
+}

@@ -1,0 +1,111 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+
+import type { CartRecoveryStore, DiscountCode, DiscountRefusal } from '../../../lib/store';
+
+export interface OperationContext {
+	store: CartRecoveryStore;
+	items: INodeExecutionData[];
+}
+
+export type OperationResult = INodeExecutionData[][];
+
+export function str(value: unknown): string | null {
+	if (value === undefined || value === null) return null;
+	const s = String(value).trim();
+	return s ? s : null;
+}
+
+export function requiredString(ctx: IExecuteFunctions, name: string, label: string, i: number, hint?: string): string {
+	const value = str(ctx.getNodeParameter(name, i, ''));
+	if (!value) throw new NodeOperationError(ctx.getNode(), `"${label}" is empty`, { itemIndex: i, description: hint });
+	return value;
+}
+
+/** A number parameter that may come from an expression as text ("12 990", "12990.00"); null when empty. */
+export function optionalNumber(ctx: IExecuteFunctions, name: string, label: string, i: number): number | null {
+	const raw = ctx.getNodeParameter(name, i, '');
+	if (raw === '' || raw === null || raw === undefined) return null;
+	const value = typeof raw === 'number' ? raw : Number(String(raw).replace(/[\s\u00a0]/g, '').replace(',', '.'));
+	if (!Number.isFinite(value)) {
+		throw new NodeOperationError(ctx.getNode(), `"${label}" must be a number, not "${String(raw)}"`, { itemIndex: i });
+	}
+	return value;
+}
+
+/** "10%" or "2 000 Ft" — the amount as customers read it (Hungarian formatting by default). */
+export function amountText(code: Pick<DiscountCode, 'kind' | 'amount' | 'currency'>, locale = 'hu-HU'): string {
+	if (code.kind === 'percent') return `${code.amount}%`;
+	const currency = code.currency ?? 'HUF';
+	return new Intl.NumberFormat(locale, {
+		style: 'currency',
+		currency,
+		maximumFractionDigits: currency === 'HUF' ? 0 : 2,
+	}).format(code.amount);
+}
+
+export function dateText(iso: string, timeZone = 'Europe/Budapest', locale = 'hu-HU'): string {
+	return new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso));
+}
+
+export const REFUSAL_MESSAGES: Record<DiscountRefusal, { hu: string; en: string }> = {
+	unknown: { hu: 'Ismeretlen kuponkód.', en: 'This discount code does not exist.' },
+	deactivated: { hu: 'Ez a kuponkód már nem érvényes.', en: 'This discount code has been deactivated.' },
+	not_yet_valid: { hu: 'Ez a kuponkód még nem érvényes.', en: 'This discount code is not valid yet.' },
+	expired: { hu: 'Ez a kuponkód lejárt.', en: 'This discount code has expired.' },
+	used_up: { hu: 'Ezt a kuponkódot már felhasználták.', en: 'This discount code has already been used.' },
+	wrong_customer: { hu: 'Ez a kuponkód egy másik vásárlóhoz tartozik.', en: 'This discount code belongs to another customer.' },
+	wrong_currency: { hu: 'Ez a kuponkód más pénznemre szól.', en: 'This discount code is for another currency.' },
+	below_minimum: { hu: 'A rendelés értéke nem éri el a kupon minimumát.', en: 'The order total is below the code’s minimum order value.' },
+};
+
+export function discountJson(code: DiscountCode): IDataObject {
+	return {
+		code: code.code,
+		kind: code.kind,
+		amount: code.amount,
+		currency: code.currency,
+		amount_text: amountText(code),
+		minimum_order: code.minimum_order,
+		usage_limit: code.usage_limit,
+		used_count: code.used_count,
+		remaining_uses: code.remaining_uses,
+		valid_from: code.valid_from,
+		valid_until: code.valid_until,
+		valid_until_text: dateText(code.valid_until),
+		status: code.status,
+		cart_id: code.cart_id,
+		stage: code.stage,
+		synced_to: code.shop_platform,
+		synced_at: code.synced_at,
+	};
+}
+
+export async function perItem(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	outputCount: number,
+	errorOutput: number,
+	work: (i: number) => Promise<{ output: number; json: IDataObject }>,
+): Promise<OperationResult> {
+	const outputs: OperationResult = Array.from({ length: outputCount }, () => []);
+	for (let i = 0; i < items.length; i++) {
+		try {
+			const { output, json } = await work(i);
+			outputs[output].push({ json, pairedItem: { item: i } });
+		} catch (error) {
+			const nodeError =
+				error instanceof NodeOperationError ? error : new NodeOperationError(ctx.getNode(), error as Error, { itemIndex: i });
+			if (ctx.continueOnFail()) {
+				outputs[errorOutput].push({ json: { ...items[i].json, error: nodeError.message }, error: nodeError, pairedItem: { item: i } });
+				continue;
+			}
+			throw nodeError;
+		}
+	}
+	return outputs;
+}
