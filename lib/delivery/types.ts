@@ -1,28 +1,22 @@
-import type { Cart, Channel, ClaimDeliveryInput, ClaimDeliveryResult, CompleteMessageInput, CompleteMessageResult } from '../store';
+import type {
+	Cart,
+	Channel,
+	ClaimDeliveryInput,
+	ClaimDeliveryResult,
+	CompleteMessageInput,
+	CompleteMessageResult,
+	ConsentDecision,
+	ConsentSubject,
+	WithdrawConsentInput,
+} from '../store';
 import type { ProviderError } from './errors';
 import type { QuietHours } from './quietHours';
-
-/** Who the consent register is asked about (cart_recovery_check_consent's p_subject). */
-export interface ConsentSubject {
-	customer_id?: string | null;
-	email?: string | null;
-	phone?: string | null;
-	messenger_psid?: string | null;
-	whatsapp_phone?: string | null;
-}
-
-export interface ConsentAnswer {
-	channel: Channel;
-	allowed: boolean;
-	reason: 'granted' | 'no_consent' | 'withdrawn' | 'suppressed' | 'no_address';
-	address: string | null;
-}
 
 /** The store operations the pipeline uses (CartRecoveryStore implements them). */
 export interface DeliveryStore {
 	getCart(cartId: string): Promise<Cart | null>;
-	checkConsent(subject: ConsentSubject, channels: Channel[]): Promise<ConsentAnswer[]>;
-	withdrawConsent(input: { channel: Channel; address: string; source: string; detail?: string | null }): Promise<unknown>;
+	checkConsent(subject: ConsentSubject, channels: Channel[]): Promise<ConsentDecision[]>;
+	withdrawConsent(input: WithdrawConsentInput): Promise<unknown>;
 	claimDelivery(input: ClaimDeliveryInput): Promise<ClaimDeliveryResult>;
 	completeMessage(input: CompleteMessageInput): Promise<CompleteMessageResult>;
 }

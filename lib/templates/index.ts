@@ -5,7 +5,7 @@ import { convert } from 'html-to-text';
 import juice from 'juice';
 
 import type { Cart } from '../store';
-import { compileTemplate, TemplateError, type CompiledTemplate } from './engine';
+import { compileTemplate, type CompiledTemplate } from './engine';
 import { analyseSms, transliterateToGsm7, type SmsAnalysis } from './gsm';
 import { formatMoney, localeTag, safeUrl, templateLanguage } from './helpers';
 
