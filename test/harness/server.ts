@@ -175,7 +175,20 @@ export async function installPackageInto(nodesDir: string, tarball: string): Pro
 	}
 }
 
+let staleSwept = false;
+/** User folders left by crashed runs (their log untouched for 2 h) go on the first start in a process. */
+function sweepStaleFolders(root: string) {
+	if (staleSwept || !existsSync(root)) return;
+	staleSwept = true;
+	for (const name of readdirSync(root)) {
+		const dir = path.join(root, name);
+		const log = [path.join(dir, 'n8n.log'), path.join(dir, 'n8n-worker.log')].find((f) => existsSync(f)) ?? dir;
+		if (Date.now() - statSync(log).mtimeMs > 2 * 3600_000) rmSync(dir, { recursive: true, force: true });
+	}
+}
+
 async function newUserFolder(label: string): Promise<string> {
+	sweepStaleFolders(path.join(TEST_TMP, 'n8n'));
 	const folder = path.join(TEST_TMP, 'n8n', `${label.replace(/[^a-z0-9_-]/gi, '_')}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
 	mkdirSync(path.join(folder, '.n8n'), { recursive: true });
 	const template = await nodesTemplate();
