@@ -231,7 +231,8 @@ export async function executeDelivery<TShared>(
 							: 'The message is recorded failed with the provider’s error; it is not retried',
 				});
 				if (!ctx.continueOnFail()) throw error;
-				if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { ...json, error: result.detail }, error, pairedItem: { item: i } });
+				// n8n moves an item whose json is only { error, details } to the error output and merges the input item in.
+				if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { error: result.detail, details: json.delivery }, pairedItem: { item: i } });
 				else outputs[OUTPUT.skipped].push({ json: { ...json, error: result.detail }, pairedItem: { item: i } });
 				continue;
 			}
@@ -247,9 +248,8 @@ export async function executeDelivery<TShared>(
 							})
 						: toNodeError(ctx.getNode(), thrown, i);
 			if (!ctx.continueOnFail()) throw error;
-			const json = { ...items[i].json, error: error.message };
-			if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json, error, pairedItem: { item: i } });
-			else outputs[OUTPUT.skipped].push({ json, pairedItem: { item: i } });
+			if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { error: error.message, details: error.description ?? '' }, pairedItem: { item: i } });
+			else outputs[OUTPUT.skipped].push({ json: { ...items[i].json, error: error.message }, pairedItem: { item: i } });
 		}
 	}
 	return outputs;

@@ -29,6 +29,8 @@ export function formatMoney(amount: unknown, currency: string | null | undefined
 		return new Intl.NumberFormat(localeTag(locale), {
 			style: 'currency',
 			currency: code,
+			// Hungarian CLDR leaves 4-digit amounts ungrouped ("6495 Ft"); shops print "6 495 Ft".
+			useGrouping: 'always',
 			minimumFractionDigits: whole ? 0 : undefined,
 			maximumFractionDigits: whole ? 0 : undefined,
 		}).format(whole ? Math.round(value) : value);

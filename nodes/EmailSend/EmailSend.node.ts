@@ -91,18 +91,18 @@ export class EmailSend implements INodeType {
 				description: 'Shown in the discount block; empty = no discount block. Usually the Discount Code node’s output.',
 			},
 			{
-				displayName: 'Discount Description',
+				displayName: 'Discount Amount',
 				name: 'discountText',
 				type: 'string',
-				default: '={{ $json.discount?.description ?? "" }}',
-				placeholder: '10% kedvezmény',
-				description: 'What the code gives, in the customer’s language',
+				default: '={{ $json.discount?.amount_text ?? "" }}',
+				placeholder: '10%',
+				description: 'What the code gives, e.g. 10% or 2 000 Ft (the Discount Code node’s amount_text)',
 			},
 			{
 				displayName: 'Discount Valid Until',
 				name: 'discountValidUntil',
 				type: 'string',
-				default: '={{ $json.discount?.expires_at ?? "" }}',
+				default: '={{ $json.discount?.valid_until ?? "" }}',
 				description: 'ISO date-time; printed in the customer’s locale',
 			},
 			{

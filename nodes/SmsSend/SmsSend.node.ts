@@ -85,11 +85,11 @@ export class SmsSend implements INodeType {
 				description: 'Empty = no discount sentence. Usually the Discount Code node’s output.',
 			},
 			{
-				displayName: 'Discount Description',
+				displayName: 'Discount Amount',
 				name: 'discountText',
 				type: 'string',
-				default: '={{ $json.discount?.description ?? "" }}',
-				placeholder: '10% kedvezmény',
+				default: '={{ $json.discount?.amount_text ?? "" }}',
+				placeholder: '10%',
 			},
 			{
 				displayName: 'Transliterate to GSM-7',
