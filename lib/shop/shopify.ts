@@ -79,7 +79,13 @@ export async function syncShopifyDiscount(http: ShopHttp, config: ShopifyConfig,
 		const found = await call('GET', `${base}/discount_codes/lookup.json`, undefined, { code: d.code });
 		const existing = (found.body as { discount_code?: { id: number; price_rule_id: number; code: string } })?.discount_code;
 		if (found.statusCode === 200 && existing && existing.code.toUpperCase() === d.code.toUpperCase()) {
-			return { platform: 'shopify', shopRef: `${existing.price_rule_id}/${existing.id}`, existing: true };
+			// Ours only if its price rule is the same discount; a code someone made by hand is a duplicate.
+			const expected = shopifyPriceRuleBody(d).price_rule as Record<string, unknown>;
+			const rule = await call('GET', `${base}/price_rules/${existing.price_rule_id}.json`);
+			const actual = (rule.body as { price_rule?: { value_type?: string; value?: string } })?.price_rule;
+			if (rule.statusCode === 200 && actual && actual.value_type === expected.value_type && Number(actual.value) === Number(expected.value)) {
+				return { platform: 'shopify', shopRef: `${existing.price_rule_id}/${existing.id}`, existing: true };
+			}
 		}
 	}
 

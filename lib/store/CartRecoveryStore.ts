@@ -222,6 +222,7 @@ export class CartRecoveryStore {
 			p_currency: input.currency ?? null,
 			p_minimum_order: input.minimumOrder ?? null,
 			p_usage_limit: input.usageLimit ?? 1,
+			p_customer_email: input.customerEmail ?? null,
 		});
 		return { ...result, code: normaliseDiscount(result.code) };
 	}

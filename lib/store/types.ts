@@ -274,6 +274,7 @@ export interface DiscountCode {
 	cart_id: string | null;
 	stage: number | null;
 	customer_ref: string | null;
+	customer_email: string | null;
 	kind: DiscountKind;
 	amount: number;
 	currency: string | null;
@@ -302,6 +303,8 @@ export interface IssueDiscountCodeInput {
 	stage?: number | null;
 	/** Customer id, else lower-cased email; null: anyone may use it. */
 	customerRef?: string | null;
+	/** With customerRef: the code also works for this email (a guest checkout by the same person). */
+	customerEmail?: string | null;
 	currency?: string | null;
 	minimumOrder?: number | null;
 	usageLimit?: number;

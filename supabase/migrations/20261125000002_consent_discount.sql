@@ -83,6 +83,7 @@ create table cart_recovery.discount_codes (
   cart_id        text,
   stage          integer,
   customer_ref   text,                    -- customer id, else lower-cased email; null: anyone may use it
+  customer_email text,                    -- lower-cased; a bound code also works for this email (guest checkout)
   kind           text not null check (kind in ('percent', 'fixed')),
   amount         numeric(14, 2) not null check (amount > 0),
   currency       char(3),
@@ -595,7 +596,7 @@ $$;
 create or replace function public.cart_recovery_issue_discount_code(
   p_code text, p_kind text, p_amount numeric, p_valid_until timestamptz, p_cart_id text default null,
   p_stage integer default null, p_customer_ref text default null, p_currency text default null,
-  p_minimum_order numeric default null, p_usage_limit integer default 1
+  p_minimum_order numeric default null, p_usage_limit integer default 1, p_customer_email text default null
 ) returns jsonb language plpgsql as $$
 declare
   v_code text := upper(btrim(coalesce(p_code, '')));
@@ -628,9 +629,11 @@ begin
     end if;
   end if;
 
-  insert into cart_recovery.discount_codes (code, cart_id, stage, customer_ref, kind, amount, currency,
+  insert into cart_recovery.discount_codes (code, cart_id, stage, customer_ref, customer_email, kind, amount, currency,
                                             minimum_order, usage_limit, valid_until)
-  values (v_code, p_cart_id, p_stage, nullif(btrim(coalesce(p_customer_ref, '')), ''), p_kind, p_amount,
+  values (v_code, p_cart_id, p_stage, nullif(btrim(coalesce(p_customer_ref, '')), ''),
+          case when nullif(btrim(coalesce(p_customer_ref, '')), '') is not null then lower(nullif(btrim(coalesce(p_customer_email, '')), '')) end,
+          p_kind, p_amount,
           upper(nullif(p_currency, '')), p_minimum_order, coalesce(p_usage_limit, 1), p_valid_until)
   on conflict do nothing
   returning * into v_row;
@@ -663,14 +666,15 @@ create or replace function cart_recovery.discount_refusal(
     when d.valid_from > now() then 'not_yet_valid'
     when d.valid_until <= now() then 'expired'
     when d.used_count >= d.usage_limit then 'used_up'
-    when d.customer_ref is not null and not (d.customer_ref = any (coalesce(p_customer_ids, '{}'))) then 'wrong_customer'
+    when d.customer_ref is not null and not (d.customer_ref = any (coalesce(p_customer_ids, '{}'))
+                                             or coalesce(d.customer_email = any (coalesce(p_customer_ids, '{}')), false)) then 'wrong_customer'
     when d.kind = 'fixed' and p_currency is not null and upper(p_currency) <> d.currency then 'wrong_currency'
     when d.minimum_order is not null and (p_order_total is null or p_order_total < d.minimum_order) then 'below_minimum'
   end
 $$;
 
 -- { valid, reason, code }. reason: unknown | deactivated | not_yet_valid | expired | used_up | wrong_customer |
--- wrong_currency | below_minimum (null when valid). The customer matches by id or by lower-cased email.
+-- wrong_currency | below_minimum (null when valid). A bound code matches the customer id or the customer's email.
 create or replace function public.cart_recovery_validate_discount_code(
   p_code text, p_customer_id text default null, p_email text default null, p_order_total numeric default null,
   p_currency text default null
@@ -771,7 +775,7 @@ begin
     revoke all on function public.cart_recovery_export_customer(jsonb) from public, anon, authenticated;
     revoke all on function public.cart_recovery_erase_customer(jsonb, text) from public, anon, authenticated;
     revoke all on function public.cart_recovery_purge(integer) from public, anon, authenticated;
-    revoke all on function public.cart_recovery_issue_discount_code(text, text, numeric, timestamptz, text, integer, text, text, numeric, integer) from public, anon, authenticated;
+    revoke all on function public.cart_recovery_issue_discount_code(text, text, numeric, timestamptz, text, integer, text, text, numeric, integer, text) from public, anon, authenticated;
     revoke all on function public.cart_recovery_get_discount_code(text) from public, anon, authenticated;
     revoke all on function public.cart_recovery_validate_discount_code(text, text, text, numeric, text) from public, anon, authenticated;
     revoke all on function public.cart_recovery_redeem_discount_code(text, text, text, text, numeric, text) from public, anon, authenticated;

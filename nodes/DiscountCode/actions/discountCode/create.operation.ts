@@ -263,6 +263,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 				cartId,
 				stage,
 				customerRef: bind ? (customerId ?? customerEmail) : null,
+				customerEmail: bind ? customerEmail : null,
 				minimumOrder,
 				usageLimit,
 			});

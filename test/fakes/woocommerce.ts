@@ -1,0 +1,160 @@
+// A loopback WooCommerce REST API v3, coupons only: `POST /wp-json/wc/v3/coupons` and
+// `GET /wp-json/wc/v3/coupons?code=…`, HTTP Basic auth with consumer key + secret, WooCommerce's error body
+// `{ code, message, data: { status } }` — 401 woocommerce_rest_authentication_error / woocommerce_rest_cannot_create,
+// 400 woocommerce_rest_coupon_code_already_exists, rest_missing_callback_param, rest_invalid_param.
+// Codes are stored lower-cased, as WooCommerce does (wc_format_coupon_code + wc_strtolower).
+import { listen, sendJson, type RecordedRequest, type ScriptedResponse } from './http';
+
+export interface WooCoupon {
+	id: number;
+	code: string;
+	amount: string;
+	discount_type: string;
+	description: string;
+	date_expires: string | null;
+	date_expires_gmt: string | null;
+	usage_count: number;
+	individual_use: boolean;
+	usage_limit: number | null;
+	usage_limit_per_user: number | null;
+	minimum_amount: string;
+	maximum_amount: string;
+	email_restrictions: string[];
+	[key: string]: unknown;
+}
+
+export interface WooFake {
+	url: string;
+	consumerKey: string;
+	consumerSecret: string;
+	coupons: WooCoupon[];
+	requests: Array<RecordedRequest & { body: unknown }>;
+	/** Answer the next request(s) with these instead of the normal behaviour. */
+	script: ScriptedResponse[];
+	/** A coupon someone created in the shop by hand. */
+	seed(code: string, fields?: Partial<WooCoupon>): WooCoupon;
+	close(): Promise<void>;
+}
+
+const DISCOUNT_TYPES = ['percent', 'fixed_cart', 'fixed_product'];
+const decimal = (v: unknown) => (v === undefined || v === null || v === '' ? '0.00' : Number(v).toFixed(2));
+
+export async function startWooFake(options: { consumerKey?: string; consumerSecret?: string } = {}): Promise<WooFake> {
+	const consumerKey = options.consumerKey ?? 'ck_test_0123456789';
+	const consumerSecret = options.consumerSecret ?? 'cs_test_9876543210';
+	const coupons: WooCoupon[] = [];
+	const requests: WooFake['requests'] = [];
+	const script: ScriptedResponse[] = [];
+	let nextId = 700;
+
+	const make = (body: Record<string, unknown>): WooCoupon => {
+		const now = new Date().toISOString().replace(/\.\d{3}Z$/, '');
+		const expiresGmt = (body.date_expires_gmt as string | undefined) ?? null;
+		return {
+			id: nextId++,
+			code: String(body.code).trim().toLowerCase(),
+			amount: decimal(body.amount),
+			date_created: now,
+			date_created_gmt: now,
+			discount_type: (body.discount_type as string) ?? 'fixed_cart',
+			description: (body.description as string) ?? '',
+			date_expires: expiresGmt,
+			date_expires_gmt: expiresGmt,
+			usage_count: 0,
+			individual_use: body.individual_use === true,
+			product_ids: [],
+			excluded_product_ids: [],
+			usage_limit: (body.usage_limit as number) ?? null,
+			usage_limit_per_user: (body.usage_limit_per_user as number) ?? null,
+			limit_usage_to_x_items: null,
+			free_shipping: false,
+			minimum_amount: decimal(body.minimum_amount),
+			maximum_amount: decimal(body.maximum_amount),
+			email_restrictions: (body.email_restrictions as string[]) ?? [],
+			used_by: [],
+			meta_data: [],
+		};
+	};
+
+	const loopback = await listen((req, res, raw) => {
+		const url = new URL(req.url ?? '/', 'http://fake');
+		let body: unknown = undefined;
+		try {
+			body = raw ? JSON.parse(raw) : undefined;
+		} catch {
+			body = raw;
+		}
+		const record: WooFake['requests'][number] = { method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, raw, at: Date.now(), body };
+		requests.push(record);
+		const reply = (status: number, payload: unknown) => {
+			record.answer = status;
+			sendJson(res, status, payload);
+		};
+		const scripted = script.shift();
+		if (scripted) {
+			if (scripted.destroy) {
+				record.answer = 'dropped';
+				req.socket.destroy();
+				return;
+			}
+			return reply(scripted.status, scripted.body);
+		}
+		if (url.pathname !== '/wp-json/wc/v3/coupons') {
+			return reply(404, { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } });
+		}
+		const auth = req.headers.authorization ?? '';
+		if (!auth.startsWith('Basic ')) {
+			return reply(401, {
+				code: req.method === 'POST' ? 'woocommerce_rest_cannot_create' : 'woocommerce_rest_cannot_view',
+				message: req.method === 'POST' ? 'Sorry, you are not allowed to create resources.' : 'Sorry, you cannot list resources.',
+				data: { status: 401 },
+			});
+		}
+		const [key, secret] = Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':');
+		if (key !== consumerKey) {
+			return reply(401, { code: 'woocommerce_rest_authentication_error', message: 'Consumer key is invalid.', data: { status: 401 } });
+		}
+		if (secret !== consumerSecret) {
+			return reply(401, { code: 'woocommerce_rest_authentication_error', message: 'Consumer secret is invalid.', data: { status: 401 } });
+		}
+		if (req.method === 'GET') {
+			const code = url.searchParams.get('code');
+			return reply(200, code ? coupons.filter((c) => c.code === code.toLowerCase()) : coupons);
+		}
+		if (req.method !== 'POST') {
+			return reply(404, { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } });
+		}
+		const input = (body ?? {}) as Record<string, unknown>;
+		if (!input.code) {
+			return reply(400, { code: 'rest_missing_callback_param', message: 'Missing parameter(s): code', data: { status: 400, params: ['code'] } });
+		}
+		if (input.discount_type !== undefined && !DISCOUNT_TYPES.includes(String(input.discount_type))) {
+			return reply(400, {
+				code: 'rest_invalid_param',
+				message: 'Invalid parameter(s): discount_type',
+				data: { status: 400, params: { discount_type: 'discount_type is not one of percent, fixed_cart, and fixed_product.' } },
+			});
+		}
+		if (coupons.some((c) => c.code === String(input.code).trim().toLowerCase())) {
+			return reply(400, { code: 'woocommerce_rest_coupon_code_already_exists', message: 'The coupon code already exists', data: { status: 400 } });
+		}
+		const coupon = make(input);
+		coupons.push(coupon);
+		return reply(201, coupon);
+	});
+
+	return {
+		url: loopback.url,
+		consumerKey,
+		consumerSecret,
+		coupons,
+		requests,
+		script,
+		seed(code, fields = {}) {
+			const coupon = { ...make({ code, discount_type: 'percent', amount: '5' }), ...fields };
+			coupons.push(coupon);
+			return coupon;
+		},
+		close: loopback.close,
+	};
+}
