@@ -100,7 +100,7 @@ export function compileTemplate<T = Record<string, unknown>>(name: string, sourc
 		ast = hbs.parse(source) as unknown as { body: Node[] };
 	} catch (error) {
 		const e = error as Error & { lineNumber?: number };
-		const line = e.lineNumber ?? Number(/line (\d+)/.exec(e.message)?.[1]) ?? undefined;
+		const line = e.lineNumber ?? Number(/line (\d+)/.exec(e.message)?.[1]);
 		const reason = e.message.replace(/^Parse error on line \d+:\s*/, '').replace(/\s*-\s*\d+:\d+$/, '').split('\n').filter(Boolean);
 		throw new TemplateError(name, Number.isFinite(line) ? line : undefined, `does not compile: ${reason.join(' | ')}`);
 	}

@@ -157,7 +157,7 @@ export class EmailSend implements INodeType {
 						type: 'string',
 						typeOptions: { rows: 3 },
 						default: '',
-						description: 'Replaces the opening paragraph, e.g. {{ $json.offer.email_body }} from the AI Offer Writer',
+						description: 'Replaces the opening paragraph, e.g. an expression with the AI Offer Writer’s email body (shown escaped)',
 					},
 					{
 						displayName: 'Preheader',

@@ -135,7 +135,7 @@ export class SmsSend implements INodeType {
 						type: 'string',
 						typeOptions: { rows: 2 },
 						default: '',
-						description: 'Replaces the first sentence, e.g. {{ $json.offer.sms }} from the AI Offer Writer',
+						description: 'Replaces the first sentence, e.g. an expression with the AI Offer Writer’s SMS text',
 					},
 					{
 						displayName: 'Link URL',
