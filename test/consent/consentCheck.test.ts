@@ -1,0 +1,302 @@
+// Consent Check inside n8n's engine (n8n-core WorkflowExecute), store on the Postgres server: per-channel
+// routing, the consent register, every way of withdrawing, GDPR export / erasure (scanning every column of
+// every table for what is left) and purge.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { createUnsubscribeToken } from '../../lib/consent';
+import { CartRecoveryStore, closeAllStores, PostgresTransport } from '../../lib/store';
+import { connect, manualTrigger, node, runWorkflow } from '../harness/engine';
+import { freshDatabase, type TestDatabase } from '../helpers/postgres';
+
+let db: TestDatabase;
+let store: CartRecoveryStore;
+
+before(async () => {
+	db = await freshDatabase('consent_engine');
+	store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
+	await store.ready();
+});
+after(async () => {
+	await closeAllStores();
+	await store.close();
+	await db.drop();
+});
+
+type Params = Record<string, unknown>;
+
+async function run(parameters: Params, items: Params[], extra: Params = {}) {
+	return runWorkflow({
+		nodes: [manualTrigger(), node('Consent Check', 'consentCheck', parameters as never, extra)],
+		connections: connect(['Start', 'Consent Check']),
+		pinData: { Start: items.map((json) => ({ json })) as never },
+		credentials: { cartRecoveryStoreApi: db.credentials },
+	});
+}
+
+const check = (channels: string[], mode = 'any') => ({ resource: 'consent', operation: 'check', channels, mode });
+const record = (channel: string, address: string, extra: Params = {}) => ({
+	resource: 'consent',
+	operation: 'record',
+	channel,
+	address,
+	source: 'checkout_checkbox',
+	wordingVersion: 'checkout-2026-11',
+	...extra,
+});
+
+describe('check and record', () => {
+	test('Allowed / Blocked per channel with reasons; "all" mode needs every channel', async () => {
+		const customer = { customer_id: 'c-anna', email: 'Anna@Example.hu', phone: '06 30 111 2222' };
+		const before = await run(check(['email', 'sms']), [customer]);
+		assert.equal(before.output('Consent Check', 0).length, 0);
+		const blocked = before.output('Consent Check', 1)[0].consent as { channels: Record<string, { reason: string }> };
+		assert.deepEqual([blocked.channels.email.reason, blocked.channels.sms.reason], ['no_consent', 'no_consent']);
+
+		const rec = await run(record('email', '={{ $json.email }}', { options: { customerId: 'c-anna', ip: '192.0.2.10' } }), [customer]);
+		assert.equal(rec.status, 'success', rec.error?.message);
+		assert.equal((rec.output('Consent Check')[0].consent as Params).recorded, true);
+
+		const any = await run(check(['email', 'sms']), [customer]);
+		const allowed = any.output('Consent Check', 0)[0].consent as { allowed_channels: string[]; blocked_channels: string[]; channels: Record<string, Params> };
+		assert.deepEqual([allowed.allowed_channels, allowed.blocked_channels], [['email'], ['sms']]);
+		assert.equal(allowed.channels.email.source, 'checkout_checkbox');
+		const all = await run(check(['email', 'sms'], 'all'), [customer]);
+		assert.equal(all.output('Consent Check', 1).length, 1, 'all mode: SMS has no consent');
+	});
+
+	test('record needs the wording or its version; unknown subject is a clear error', async () => {
+		const noWording = await run(record('sms', '+36301112222', { wordingVersion: '' }), [{}]);
+		assert.match(noWording.error!.message, /"Wording" and "Wording Version" are both empty/);
+		const empty = await run(check(['email']), [{}]);
+		assert.match(empty.error!.message, /Customer ID, Email, Phone and Messenger PSID are all empty/);
+	});
+
+	test('a failing check with continue-on-fail goes to Blocked, never Allowed', async () => {
+		const result = await run(check(['email']), [{}], { onError: 'continueRegularOutput' });
+		assert.equal(result.output('Consent Check', 0).length, 0);
+		assert.match(String(result.output('Consent Check', 1)[0].error), /all empty/);
+	});
+});
+
+describe('withdraw', () => {
+	const withdraw = (method: string, extra: Params = {}) => ({ resource: 'consent', operation: 'withdraw', method, ...extra });
+	const emailState = async (email: string) => (await store.checkConsent({ email }, ['email']))[0].reason;
+
+	test('Build Unsubscribe URL → link token withdraws that address; tampered and foreign tokens are rejected', async () => {
+		await store.recordConsent({ channel: 'email', address: 'bela@example.hu', source: 'checkout', wordingVersion: 'v1' });
+		const built = await run({ resource: 'consent', operation: 'unsubscribeUrl', baseUrl: 'https://n8n.example.hu/webhook/unsubscribe', channel: 'email' }, [{ email: 'bela@example.hu' }]);
+		const url = String(built.output('Consent Check')[0].unsubscribe_url);
+		assert.match(url, /^https:\/\/n8n\.example\.hu\/webhook\/unsubscribe\?token=[\w-]+$/);
+		assert.ok(!url.includes('bela'), 'no readable address in the link');
+		const token = new URL(url).searchParams.get('token')!;
+
+		const tampered = token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA');
+		const bad = await run(withdraw('token'), [{ query: { token: tampered } }]);
+		assert.equal(bad.status, 'error');
+		assert.match(bad.error!.message, /"Token or URL" is not a valid unsubscribe token/);
+		const foreign = createUnsubscribeToken({ secret: 'f'.repeat(64), channel: 'email', address: 'bela@example.hu' });
+		const bad2 = await run(withdraw('token'), [{ query: { token: foreign } }]);
+		assert.match(bad2.error!.message, /not a valid unsubscribe token/);
+		assert.equal(await emailState('bela@example.hu'), 'granted', 'nothing withdrawn by bad tokens');
+
+		const good = await run(withdraw('token', { unsubscribeToken: '={{ $json.url }}' }), [{ url }]);
+		assert.equal(good.status, 'success', good.error?.message);
+		const w = good.output('Consent Check')[0].withdrawal as Params;
+		assert.deepEqual([w.channel, w.address, w.withdrawn, w.changed], ['email', 'bela@example.hu', true, true]);
+		assert.equal(await emailState('bela@example.hu'), 'withdrawn');
+	});
+
+	test('RFC 8058 one-click POST: only the List-Unsubscribe=One-Click body withdraws', async () => {
+		await store.recordConsent({ channel: 'email', address: 'cili@example.hu', source: 'checkout', wordingVersion: 'v1' });
+		const { unsubscribe_secret } = await store.consentSecret();
+		const token = createUnsubscribeToken({ secret: unsubscribe_secret, channel: 'email', address: 'cili@example.hu' });
+		const wrongBody = await run(withdraw('oneClick'), [{ query: { token }, body: { foo: 'bar' } }]);
+		assert.match(wrongBody.error!.message, /"Request Body" is not List-Unsubscribe=One-Click/);
+		const ok = await run(withdraw('oneClick'), [{ query: { token }, body: { 'List-Unsubscribe': 'One-Click' } }]);
+		assert.equal(ok.status, 'success', ok.error?.message);
+		assert.equal(await emailState('cili@example.hu'), 'withdrawn');
+		const events = (await store.exportCustomer({ email: 'cili@example.hu' })).tables.consent_events as Array<{ source: string; action: string }>;
+		assert.deepEqual(events.map((e) => `${e.action}:${e.source}`), ['granted:checkout', 'withdrawn:one_click']);
+	});
+
+	test('inbound keywords: STOP / LEIRATKOZÁS / leiratkozom withdraw the sender on that channel, other texts do not', async () => {
+		const messages: Array<[string, string, boolean]> = [
+			['+36301000001', 'STOP', true],
+			['+36301000002', 'leiratkozás', true],
+			['+36301000003', 'LEIRATKOZOM kérem', true],
+			['+36301000004', 'Leiratkozas!', true],
+			['+36301000005', 'Mikor jön a csomag?', false],
+			['+36301000006', 'stopper', false],
+		];
+		for (const [phone] of messages) await store.recordConsent({ channel: 'sms', address: phone, source: 'checkout', wordingVersion: 'v1' });
+		const result = await run(withdraw('keyword', { channel: 'sms' }), messages.map(([from, text]) => ({ from, text })));
+		assert.equal(result.status, 'success', result.error?.message);
+		const out = result.output('Consent Check').map((i) => (i.withdrawal as Params).matched);
+		assert.deepEqual(out, messages.map(([, , m]) => m));
+		for (const [phone, , matched] of messages) {
+			const [d] = await store.checkConsent({ phone }, ['sms', 'whatsapp']);
+			assert.equal(d.reason, matched ? 'withdrawn' : 'granted', phone);
+		}
+	});
+
+	test('by customer and channels; by address (idempotent)', async () => {
+		await store.recordConsent({ channel: 'email', address: 'dani@example.hu', source: 'checkout', customerId: 'c-dani', wordingVersion: 'v1' });
+		await store.recordConsent({ channel: 'sms', address: '+36301000010', source: 'checkout', customerId: 'c-dani', wordingVersion: 'v1' });
+		const byCustomer = await run(withdraw('customer', { channels: ['sms'] }), [{ customer_id: 'c-dani' }]);
+		assert.equal((byCustomer.output('Consent Check')[0].withdrawal as Params).changed, true);
+		const decisions = await store.checkConsent({ customerId: 'c-dani' }, ['email', 'sms']);
+		assert.deepEqual(decisions.map((d) => d.reason), ['granted', 'withdrawn']);
+		const first = await run(withdraw('address', { channel: 'email', address: 'DANI@example.hu' }), [{}]);
+		const second = await run(withdraw('address', { channel: 'email', address: 'dani@example.hu' }), [{}]);
+		assert.deepEqual(
+			[first, second].map((r) => (r.output('Consent Check')[0].withdrawal as Params).changed),
+			[true, false],
+		);
+	});
+});
+
+describe('GDPR', () => {
+	const ERIKA = {
+		customer_id: 'cust-erika-7731',
+		email: 'erika.kiss@example.hu',
+		phone: '+36305551234',
+		first_name: 'Erzsébet',
+		last_name: 'Kisslakatos',
+		ip: '198.51.100.23',
+		psid: '7712345678901234',
+	};
+	const personal = [ERIKA.customer_id, ERIKA.email, ERIKA.phone, '30 555 1234', ERIKA.first_name, ERIKA.last_name, ERIKA.ip, ERIKA.psid];
+
+	before(async () => {
+		// Erika: two carts (one with her phone in the Hungarian domestic form), messages, consents on three
+		// channels, a consent withdrawal, a discount code with a redemption, and a row in a table another
+		// engineer adds later (found through information_schema, not known to the erasure code).
+		for (const [cartId, phone] of [
+			['cart-erika-1', ERIKA.phone],
+			['cart-erika-2', '06 30 555 1234'],
+		]) {
+			await store.recordCartEvent({
+				source: 'generic',
+				event_id: `${cartId}-e`,
+				type: 'cart',
+				cart_id: cartId,
+				customer_id: cartId.endsWith('1') ? ERIKA.customer_id : null,
+				email: ERIKA.email,
+				phone,
+				first_name: ERIKA.first_name,
+				last_name: ERIKA.last_name,
+				currency: 'HUF',
+				value: 24990,
+				items: [{ name: 'Kávéfőző', quantity: 1, price: 24990 }],
+				restore_url: `https://shop.example.hu/cart/restore?email=${encodeURIComponent(ERIKA.email)}`,
+			});
+			const claim = await store.claimMessage({ cartId, stage: 1, channel: 'sms' });
+			if (claim.claimed) {
+				await store.completeMessage({ messageId: claim.message_id, claimToken: claim.claim_token, status: 'failed', error: `21610: ${ERIKA.phone} is unsubscribed` });
+			}
+		}
+		await store.recordConsent({ channel: 'email', address: ERIKA.email, source: 'checkout', customerId: ERIKA.customer_id, wording: 'Kérek emailt', ip: ERIKA.ip });
+		await store.recordConsent({ channel: 'sms', address: ERIKA.phone, source: 'checkout', customerId: ERIKA.customer_id, wordingVersion: 'v1', ip: ERIKA.ip });
+		await store.recordConsent({ channel: 'messenger', address: ERIKA.psid, source: 'messenger_optin', customerId: ERIKA.customer_id, wordingVersion: 'v1' });
+		await store.withdrawConsent({ channel: 'sms', address: ERIKA.phone, source: 'twilio_21610', detail: `from ${ERIKA.phone}` });
+		const issued = await store.issueDiscountCode({
+			code: 'KOSAR-ERIKATEST1',
+			kind: 'percent',
+			amount: 10,
+			validUntil: new Date(Date.now() + 86_400_000),
+			cartId: 'cart-erika-1',
+			stage: 2,
+			customerRef: ERIKA.customer_id,
+			customerEmail: ERIKA.email,
+		});
+		await store.redeemDiscountCode({ code: issued.code!.code, customerId: ERIKA.customer_id, orderId: 'order-erika' });
+		await db.pool.query(`create table cart_recovery.channel_events_future (
+			id serial primary key, recipient text, payload jsonb, note varchar(200), received_at timestamptz default now())`);
+		await db.pool.query(`insert into cart_recovery.channel_events_future (recipient, payload, note) values
+			($1, $2, 'delivered'), ('+36209990000', '{"to": "+36209990000"}', 'someone else')`, [ERIKA.phone, JSON.stringify({ from: { id: ERIKA.psid }, text: 'STOP' })]);
+
+		// Someone else, who must survive the erasure untouched.
+		await store.recordCartEvent({
+			source: 'generic', event_id: 'cart-other-e', type: 'cart', cart_id: 'cart-other', customer_id: 'cust-other',
+			email: 'joerika.kiss@example.hu', phone: '+36209990000', first_name: 'Olga', currency: 'HUF', value: 9990,
+			items: [{ name: 'Bögre', quantity: 2, price: 4995 }],
+		});
+		await store.recordConsent({ channel: 'email', address: 'joerika.kiss@example.hu', source: 'checkout', wordingVersion: 'v1' });
+	});
+
+	test('Export: everything about the customer, from every table', async () => {
+		const result = await run({ resource: 'customerData', operation: 'export' }, [{ customer_id: ERIKA.customer_id, email: '', phone: '' }]);
+		assert.equal(result.status, 'success', result.error?.message);
+		const data = result.output('Consent Check')[0].export as { tables: Record<string, unknown[]>; identifiers: Record<string, string[]> };
+		const counts = Object.fromEntries(Object.entries(data.tables).map(([t, rows]) => [t, rows.length]));
+		assert.deepEqual(
+			{ carts: counts.carts, messages: counts.messages, consents: counts.consents, consent_events: counts.consent_events, discount_codes: counts.discount_codes, discount_redemptions: counts.discount_redemptions, channel_events_future: counts.channel_events_future },
+			{ carts: 2, messages: 2, consents: 3, consent_events: 4, discount_codes: 1, discount_redemptions: 1, channel_events_future: 1 },
+		);
+		assert.deepEqual(data.identifiers.emails, [ERIKA.email]);
+		assert.ok(!JSON.stringify(data).includes('joerika'), 'nothing of the other customer');
+	});
+
+	test('Erase: no personal data left in any column of any table; only salted hashes; later contact is suppressed', async () => {
+		const result = await run({ resource: 'customerData', operation: 'erase' }, [{ customer_id: ERIKA.customer_id, email: '', phone: '' }]);
+		assert.equal(result.status, 'success', result.error?.message);
+		const erasure = result.output('Consent Check')[0].erasure as { deleted: Record<string, number>; suppressed: number };
+		assert.equal(erasure.deleted.carts, 2);
+		assert.equal(erasure.deleted.channel_events_future, 1);
+		assert.ok(erasure.suppressed >= 4);
+		assert.ok(!JSON.stringify(result.output('Consent Check')[0]).includes(ERIKA.email), 'the output holds no personal data');
+
+		// Scan every column of every table in the schema, cast to text, for every personal value.
+		const { rows: columns } = await db.pool.query(
+			`select table_name, column_name from information_schema.columns where table_schema = 'cart_recovery' order by 1, 2`,
+		);
+		assert.ok(columns.length > 60, `scanned ${columns.length} columns`);
+		// Whole-token matches: the other customer's joerika.kiss@… legitimately contains erika.kiss@….
+		const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+		const patterns = personal.map((v) => new RegExp(`(^|[^\\w.%+@-])${escape(v)}($|[^\\w.%+@-])`, 'i'));
+		const hits: string[] = [];
+		for (const { table_name, column_name } of columns) {
+			const { rows } = await db.pool.query(`select t.${column_name}::text v from cart_recovery.${table_name} t where t.${column_name} is not null`);
+			const n = rows.filter((r) => patterns.some((p) => p.test(r.v))).length;
+			if (n) hits.push(`${table_name}.${column_name}: ${n}`);
+		}
+		assert.deepEqual(hits, [], 'personal data left behind');
+
+		// The other customer is untouched.
+		assert.ok(await store.getCart('cart-other'));
+		const { rows: others } = await db.pool.query(`select count(*)::int n from cart_recovery.channel_events_future where note = 'someone else'`);
+		assert.equal(others[0].n, 1);
+		assert.equal((await store.checkConsent({ email: 'joerika.kiss@example.hu' }, ['email']))[0].reason, 'granted');
+
+		// A later import / consent / check for any of her identifiers is suppressed.
+		const later = await run({ ...check(['email', 'sms', 'messenger']), messengerPsid: '={{ $json.psid }}' }, [{ email: ERIKA.email, phone: '06 30 555 1234', psid: ERIKA.psid }]);
+		const blocked = later.output('Consent Check', 1)[0].consent as { channels: Record<string, { reason: string }> };
+		assert.deepEqual(Object.values(blocked.channels).map((c) => c.reason), ['suppressed', 'suppressed', 'suppressed']);
+		const decisions = await store.checkConsent({ email: ERIKA.email, phone: '06 30 555 1234', messengerPsid: ERIKA.psid }, ['email', 'sms', 'messenger']);
+		assert.deepEqual(decisions.map((d) => d.reason), ['suppressed', 'suppressed', 'suppressed']);
+		const reimport = await run(record('email', ERIKA.email, { source: 'import' }), [{}]);
+		assert.deepEqual(
+			[(reimport.output('Consent Check')[0].consent as Params).recorded, (reimport.output('Consent Check')[0].consent as Params).reason],
+			[false, 'suppressed'],
+		);
+		const { rows: hashes } = await db.pool.query(`select hash from cart_recovery.suppressions`);
+		assert.ok(hashes.every((h) => /^[0-9a-f]{64}$/.test(h.hash)));
+	});
+
+	test('Purge: carts past 60 days go with their messages', async () => {
+		await store.recordCartEvent({
+			source: 'generic', event_id: 'old-e', type: 'cart', cart_id: 'cart-old', email: 'old@example.hu', currency: 'HUF', value: 9000,
+			occurred_at: new Date(Date.now() - 70 * 86_400_000).toISOString(), items: [{ name: 'x', quantity: 1, price: 9000 }],
+		});
+		await store.claimMessage({ cartId: 'cart-old', stage: 1, channel: 'email' });
+		await db.pool.query(`update cart_recovery.carts set updated_at = now() - interval '70 days' where cart_id = 'cart-old'`);
+		const result = await run({ resource: 'customerData', operation: 'purge' }, [{}, {}]);
+		assert.equal(result.status, 'success', result.error?.message);
+		const items = result.output('Consent Check');
+		assert.equal(items.length, 1, 'runs once, not per item');
+		assert.deepEqual([(items[0].purge as Params).carts, (items[0].purge as Params).messages, (items[0].purge as Params).retention_days], [1, 1, 60]);
+		assert.equal(await store.getCart('cart-old'), null);
+		assert.ok(await store.getCart('cart-other'));
+	});
+});
