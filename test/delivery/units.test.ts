@@ -15,6 +15,7 @@ import type { ChannelAdapter } from '../../lib/delivery/types';
 import { SENDGRID_HOSTS, sendGridBaseUrl, testSendGridCredentials } from '../../lib/providers/sendgrid';
 import { TwilioSmsClient } from '../../lib/providers/twilio';
 import { CartRecoveryStore, EmbeddedTransport } from '../../lib/store';
+import { deliveryEnv } from './setup';
 import { analyseSms, formatMoney, transliterateToGsm7 } from '../../lib/templates';
 import { startSendGridFake } from '../fakes/sendgrid';
 import { startTwilioFake } from '../fakes/twilio';
@@ -172,6 +173,23 @@ describe('credential Tests', () => {
 			assert.match((await new TwilioSmsClient({ ...base, from: '', authToken: fake.authToken }).test()).message, /needs a From number or a Messaging Service SID/);
 		} finally {
 			await fake.close();
+		}
+	});
+});
+
+describe('store: frequency cap under concurrency (Postgres server)', () => {
+	test('12 workers claim SMS for 12 carts of one customer at once: exactly one wins, 11 are capped', async () => {
+		const env = await deliveryEnv('delivery_cap_race');
+		try {
+			const carts: string[] = [];
+			for (let i = 0; i < 12; i++) carts.push(await makeCart(env.store, { customerId: 'race-1', phone: '+36304440000' }));
+			const results = await Promise.all(carts.map((cartId) => env.store.claimDelivery({ cartId, stage: 1, channel: 'sms', capMax: 1, capWindowSeconds: 86400 })));
+			assert.equal(results.filter((r) => r.claimed).length, 1);
+			assert.equal(results.filter((r) => !r.claimed && r.reason === 'frequency_cap').length, 11);
+			const { rows } = await env.db.pool.query("select count(*)::int as n from cart_recovery.messages where channel = 'sms'");
+			assert.equal(rows[0].n, 1, 'one message row');
+		} finally {
+			await env.close();
 		}
 	});
 });
