@@ -5,7 +5,7 @@ import { convert } from 'html-to-text';
 import juice from 'juice';
 
 import type { Cart } from '../store';
-import { compileTemplate, type CompiledTemplate } from './engine';
+import { compileTemplate, TemplateError, type CompiledTemplate } from './engine';
 import { analyseSms, transliterateToGsm7, type SmsAnalysis } from './gsm';
 import { formatMoney, localeTag, safeUrl, templateLanguage } from './helpers';
 
@@ -161,6 +161,10 @@ export interface CustomEmailTemplates {
  */
 export function emailTemplates(lang: Language, custom: CustomEmailTemplates = {}): EmailTemplates {
 	const copy = emailCopy(lang);
+	if (custom.html?.trim() && !/\{\{\s*unsubscribe_url\s*\}\}/.test(custom.html)) {
+		// Gmail/Yahoo bulk-sender rules and GDPR: every marketing email carries a visible unsubscribe link.
+		throw new TemplateError('HTML Template', undefined, 'has no visible unsubscribe link: add <a href="{{unsubscribe_url}}">…</a>');
+	}
 	return {
 		html: custom.html?.trim()
 			? compileTemplate('HTML Template', custom.html, { kind: 'html' })

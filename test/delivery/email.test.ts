@@ -118,6 +118,31 @@ describe('Email Send renders and sends', () => {
 	});
 });
 
+describe('Email Send custom templates', () => {
+	test('custom HTML, subject and preheader: helpers work, values escaped, CSS-less HTML still gets a text part', async () => {
+		const cartId = await makeCart(env.store, { email: 'custom@example.hu', items: [{ name: 'Tea & "Keksz"', quantity: 3, price: 1990 }] });
+		const result = await runSend(
+			'emailSend',
+			params({
+				template: 'custom',
+				htmlTemplate: '<h1>Kedves {{customer.first_name}}!</h1>\n{{#each items}}<p>{{quantity}} × {{name}} = {{money line_total}}</p>{{/each}}\n<p><a href="{{unsubscribe_url}}">Leiratkozás</a></p>',
+				options: { subject: '{{customer.first_name}}, {{total_text}} vár rád', preheader: 'Utolsó esély: {{discount.code}}' },
+				discountCode: 'KOSAR-ABC',
+			}),
+			[{ cart_id: cartId }],
+			credentials,
+		);
+		assert.equal(outcomes(result).sent.length, 1, result.error?.message);
+		const body = acceptedFor('custom@example.hu')[0].body;
+		const html = body.content.find((c) => c.type === 'text/html')!.value;
+		const text = body.content.find((c) => c.type === 'text/plain')!.value;
+		assert.equal(body.subject?.replace(/\u00a0/g, ' '), 'Anna, 5 970 Ft vár rád');
+		assert.match(html.replace(/\u00a0/g, ' '), /<p>3 × Tea &amp; &quot;Keksz&quot; = 5 970 Ft<\/p>/);
+		assert.match(text.replace(/\u00a0/g, ' '), /3 × Tea & "Keksz" = 5 970 Ft/);
+		assert.match(body.headers!['List-Unsubscribe'], /^<https:\/\/n8n\.example\.hu\/webhook\/cart-recovery\/unsubscribe\?token=/);
+	});
+});
+
 describe('Email Send gates', () => {
 	test('no email consent → Skipped no_consent; bought cart → Skipped purchased; nothing reaches SendGrid', async () => {
 		const noConsent = await makeCart(env.store, { consent: ['sms'] });
@@ -137,7 +162,7 @@ describe('Email Send gates', () => {
 		const before = sg.requests.length;
 		const result = await runSend(
 			'emailSend',
-			params({ template: 'custom', htmlTemplate: '<p>Szia {{customer.first_name}}!</p>\n<ul>\n{{#each items}}<li>{{name}}</li>\n{{/if}}\n</ul>' }),
+			params({ template: 'custom', htmlTemplate: '<p>Szia {{customer.first_name}}!</p>\n<ul>\n{{#each items}}<li>{{name}}</li>\n{{/if}}\n</ul><a href="{{unsubscribe_url}}">Leiratkozás</a>' }),
 			[{ cart_id: cartId }],
 			credentials,
 		);
@@ -145,6 +170,10 @@ describe('Email Send gates', () => {
 		assert.match(result.error!.message, /Template "HTML Template" line 3: does not compile: each doesn't match if/);
 		assert.equal(sg.requests.length, before, 'nothing sent');
 		assert.deepEqual(await messageRows(env, cartId), [], 'nothing claimed');
+
+		const noLink = await runSend('emailSend', params({ template: 'custom', htmlTemplate: '<p>Szia {{customer.first_name}}!</p>' }), [{ cart_id: cartId }], credentials);
+		assert.equal(noLink.status, 'error');
+		assert.match(noLink.error!.message, /Template "HTML Template" has no visible unsubscribe link/);
 
 		const unknownHelper = await runSend('emailSend', params({ options: { subject: 'Szia\n{{shout customer.first_name}}' } }), [{ cart_id: cartId }], credentials);
 		assert.equal(unknownHelper.status, 'error');
