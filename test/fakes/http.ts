@@ -28,7 +28,7 @@ export interface LoopbackServer {
 	close(): Promise<void>;
 }
 
-export async function listen(handler: (req: IncomingMessage, res: ServerResponse, raw: string) => void | Promise<void>): Promise<LoopbackServer> {
+export async function listen(handler: (req: IncomingMessage, res: ServerResponse, raw: string) => unknown): Promise<LoopbackServer> {
 	const server = createServer((req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));

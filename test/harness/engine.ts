@@ -229,7 +229,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 
 	const runData = run.data.resultData.runData;
 	const outputs = (nodeName: string): IDataObject[][] =>
-		(runData[nodeName]?.[0]?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
+		(runData[nodeName]?.[0]?.data?.main ?? []).map((items: INodeExecutionData[] | null) => (items ?? []).map((item) => item.json));
 	return {
 		run,
 		status: run.status,
