@@ -9,7 +9,7 @@ import {
 
 import { toNodeError } from '../../lib/n8n/errors';
 import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
-import { classifyCart, type CartCheckOutcome } from './classifyCart';
+import { classifyCart, minimumValues, type CartCheckOutcome } from './classifyCart';
 
 const OUTPUT_INDEX: Record<CartCheckOutcome, number> = {
 	stillAbandoned: 0,
@@ -36,7 +36,7 @@ export class CartCheck implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Place this after each Wait. <b>Still Abandoned</b> continues the sequence; <b>Active Again</b> carries <code>cart_check.next_check_at</code> for a Wait “until” that loops back here; <b>Purchased</b> ends the flow; <b>Not Eligible</b> is a cart below the minimum value or emptied.',
+					'Place this after each Wait. <b>Still Abandoned</b> continues the sequence; <b>Active Again</b> carries <code>cart_check.next_check_at</code> for a Wait “until” that loops back here; <b>Purchased</b> ends the flow; <b>Not Eligible</b> ends it too: the cart went quiet but is empty or below the minimum value (or recovery was closed).',
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -63,7 +63,33 @@ export class CartCheck implements INodeType {
 				type: 'number',
 				default: 5000,
 				typeOptions: { minValue: 0 },
-				description: 'In the cart’s own currency (5000 suits HUF). Smaller carts go to Not Eligible.',
+				description: 'Quiet carts below this value go to Not Eligible. Applies to carts in the currency below.',
+			},
+			{
+				displayName: 'Minimum Value Currency',
+				name: 'minimumCurrency',
+				type: 'string',
+				default: 'HUF',
+				description: 'ISO 4217 code of the minimum above',
+			},
+			{
+				displayName: 'Minimums in Other Currencies',
+				name: 'otherMinimums',
+				type: 'fixedCollection',
+				placeholder: 'Add Currency',
+				default: {},
+				typeOptions: { multipleValues: true },
+				description: 'Carts in a currency with no minimum here or above have no minimum',
+				options: [
+					{
+						displayName: 'Minimum',
+						name: 'minimum',
+						values: [
+							{ displayName: 'Currency', name: 'currency', type: 'string', default: 'EUR', description: 'ISO 4217 code' },
+							{ displayName: 'Minimum Value', name: 'value', type: 'number', default: 15, typeOptions: { minValue: 0 } },
+						],
+					},
+				],
 			},
 		],
 	};
@@ -92,10 +118,14 @@ export class CartCheck implements INodeType {
 						description: 'Check "Cart ID" and that this workflow uses the same Cart Recovery Store credential as the trigger',
 					});
 				}
+				const others = this.getNodeParameter('otherMinimums.minimum', i, []) as Array<{ currency?: string; value?: number }>;
 				const check = classifyCart(cart, {
 					now,
 					inactivityMinutes: this.getNodeParameter('inactivityMinutes', i) as number,
-					minimumValue: this.getNodeParameter('minimumValue', i) as number,
+					minimumValues: minimumValues(
+						{ currency: this.getNodeParameter('minimumCurrency', i, 'HUF') as string, value: this.getNodeParameter('minimumValue', i) as number },
+						others,
+					),
 				});
 				outputs[OUTPUT_INDEX[check.outcome]].push({
 					json: { ...items[i].json, ...cart, cart_check: check },
@@ -103,7 +133,8 @@ export class CartCheck implements INodeType {
 				});
 			} catch (error) {
 				if (this.continueOnFail()) {
-					outputs[0].push({ json: { ...items[i].json, error: (error as Error).message }, pairedItem: { item: i } });
+					// Never on Still Abandoned: that output sends follow-ups. A cart that cannot be checked is not chased.
+					outputs[OUTPUT_INDEX.notEligible].push({ json: { ...items[i].json, error: (error as Error).message }, pairedItem: { item: i } });
 					continue;
 				}
 				throw toNodeError(this.getNode(), error, i);

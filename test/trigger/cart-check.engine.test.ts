@@ -1,0 +1,144 @@
+// Every Cart Check outcome inside n8n's engine (WorkflowExecute), the store on real Postgres: carts recorded
+// through the store as the trigger records them, then routed by the node placed after a Wait.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { CartRecoveryStore, closeAllStores, PostgresTransport, type CartEvent } from '../../lib/store';
+import { connect, manualTrigger, node, runWorkflow } from '../harness/engine';
+import { freshDatabase, type TestDatabase } from '../helpers/postgres';
+
+let db: TestDatabase;
+let store: CartRecoveryStore;
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+async function cart(id: string, minutes: number, value: number, extra: Partial<CartEvent> = {}) {
+	const result = await store.recordCartEvent({
+		source: 'generic',
+		event_id: `${id}-${minutes}-${value}`,
+		type: 'cart',
+		cart_id: id,
+		occurred_at: minutesAgo(minutes),
+		email: `${id}@example.hu`,
+		phone: '+36301234567',
+		customer_id: id,
+		currency: 'HUF',
+		value,
+		items: value > 0 ? [{ name: 'Bögre', quantity: 1, price: value }] : [],
+		...extra,
+	});
+	return result;
+}
+
+before(async () => {
+	db = await freshDatabase('cartcheck_outcomes');
+	store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
+	await cart('abandoned', 45, 12990);
+	await cart('active', 10, 12990);
+	await cart('active-small', 5, 1990); // still shopping: checked again later, not dropped
+	await cart('small', 45, 3990);
+	await cart('emptied', 40, 12990);
+	await store.recordCartEvent({ source: 'generic', event_id: 'emptied-2', type: 'cart', cart_id: 'emptied', occurred_at: minutesAgo(35), items: [], value: 0 });
+	await cart('bought', 45, 12990);
+	await store.recordCartEvent({ source: 'generic', event_id: 'bought-order', type: 'order', cart_id: 'bought', order_value: 12990 });
+	await cart('won-back', 180, 15990);
+	const claim = await store.claimMessage({ cartId: 'won-back', stage: 1, channel: 'email' });
+	assert.ok(claim.claimed);
+	await store.completeMessage({ messageId: claim.message_id, claimToken: claim.claim_token, status: 'sent', providerId: 'sg-1' });
+	await store.recordCartEvent({ source: 'generic', event_id: 'won-back-order', type: 'order', cart_id: 'won-back', order_id: 'W-1', order_value: 15990 });
+	await cart('euro-big', 60, 40, { currency: 'EUR' });
+	await cart('euro-small', 60, 9, { currency: 'EUR' });
+	await cart('usd', 60, 3, { currency: 'USD' });
+	// returned: a customer who came back 5 minutes ago to a cart already in recovery
+	await cart('returned', 120, 12990);
+	await store.recordCartEvent({ source: 'generic', event_id: 'returned-2', type: 'cart', cart_id: 'returned', occurred_at: minutesAgo(5) });
+});
+
+after(async () => {
+	await closeAllStores();
+	await store.close();
+	await db.drop();
+});
+
+const cartCheck = (parameters: Record<string, unknown> = {}) =>
+	node('Cart Check', 'cartCheck', { cartId: '={{ $json.cart_id }}', inactivityMinutes: 30, minimumValue: 5000, minimumCurrency: 'HUF', ...parameters });
+
+async function route(cartIds: string[], parameters: Record<string, unknown> = {}) {
+	const result = await runWorkflow({
+		nodes: [manualTrigger(), cartCheck(parameters)],
+		connections: connect(['Start', 'Cart Check']),
+		pinData: { Start: cartIds.map((cart_id) => ({ json: { cart_id, from_trigger: true } })) },
+		credentials: { cartRecoveryStoreApi: db.credentials },
+	});
+	assert.equal(result.status, 'success', result.error?.message);
+	const [stillAbandoned, activeAgain, purchased, notEligible] = result.outputs('Cart Check');
+	const ids = (items: Array<Record<string, unknown>> = []) => items.map((i) => i.cart_id);
+	return { stillAbandoned, activeAgain, purchased, notEligible, ids: { stillAbandoned: ids(stillAbandoned), activeAgain: ids(activeAgain), purchased: ids(purchased), notEligible: ids(notEligible) } };
+}
+
+test('each outcome: still abandoned, active again, purchased (converted and recovered), not eligible', async () => {
+	const r = await route(['abandoned', 'active', 'active-small', 'small', 'emptied', 'bought', 'won-back', 'returned']);
+	assert.deepEqual(r.ids, {
+		stillAbandoned: ['abandoned'],
+		activeAgain: ['active', 'active-small', 'returned'],
+		purchased: ['bought', 'won-back'],
+		notEligible: ['small', 'emptied'],
+	});
+	const abandoned = r.stillAbandoned[0] as any;
+	assert.equal(abandoned.email, 'abandoned@example.hu', 'contacts passed on');
+	assert.equal(abandoned.phone, '+36301234567');
+	assert.deepEqual(abandoned.items, [{ name: 'Bögre', quantity: 1, price: 12990 }], 'items passed on');
+	assert.equal(abandoned.from_trigger, true, 'the incoming item’s fields are kept');
+	assert.equal(abandoned.cart_check.inactive_minutes, 45);
+
+	const active = r.activeAgain[0] as any;
+	const next = new Date(active.cart_check.next_check_at).getTime();
+	assert.ok(Math.abs(next - (Date.now() + 20 * 60_000)) < 60_000, 'next check when 30 min of quiet are reached');
+	assert.ok(Math.abs(active.cart_check.wait_seconds - 20 * 60) < 60);
+
+	const returned = r.activeAgain.find((i: any) => i.cart_id === 'returned') as any;
+	assert.equal(returned.status, 'recovering');
+	assert.ok(returned.returned_at, 'the store noted the return');
+
+	const wonBack = r.purchased.find((i: any) => i.cart_id === 'won-back') as any;
+	assert.equal(wonBack.status, 'recovered');
+	assert.equal(wonBack.recovered_value, 15990);
+	assert.equal((r.purchased.find((i: any) => i.cart_id === 'bought') as any).status, 'converted');
+	assert.match((r.notEligible[0] as any).cart_check.reason, /below the minimum 5000 HUF/);
+	assert.equal((r.notEligible[1] as any).cart_check.reason, 'Cart is empty');
+});
+
+test('minimums are per currency: other currencies use their own minimum, or none', async () => {
+	const none = await route(['euro-big', 'euro-small', 'usd']);
+	assert.deepEqual(none.ids.stillAbandoned, ['euro-big', 'euro-small', 'usd'], 'the HUF minimum does not apply to EUR/USD carts');
+	const eur = await route(['euro-big', 'euro-small', 'usd'], { otherMinimums: { minimum: [{ currency: 'eur', value: 15 }] } });
+	assert.deepEqual(eur.ids, { stillAbandoned: ['euro-big', 'usd'], activeAgain: [], purchased: [], notEligible: ['euro-small'] });
+	assert.equal((eur.notEligible[0] as any).cart_check.minimum_value, 15);
+});
+
+test('the threshold is a parameter: 60 minutes keeps a 45-minute-old cart active', async () => {
+	const r = await route(['abandoned'], { inactivityMinutes: 60 });
+	assert.deepEqual(r.ids.activeAgain, ['abandoned']);
+});
+
+test('an unknown cart fails the node; with Continue On Fail it goes to Not Eligible, never to Still Abandoned', async () => {
+	const failing = await runWorkflow({
+		nodes: [manualTrigger(), cartCheck()],
+		connections: connect(['Start', 'Cart Check']),
+		pinData: { Start: [{ json: { cart_id: 'nope' } }] },
+		credentials: { cartRecoveryStoreApi: db.credentials },
+	});
+	assert.equal(failing.status, 'error');
+	assert.match(failing.error!.message, /Cart "nope" is not in the store/);
+
+	const tolerant = await runWorkflow({
+		nodes: [manualTrigger(), node('Cart Check', 'cartCheck', { cartId: '={{ $json.cart_id }}' }, { continueOnFail: true } as never)],
+		connections: connect(['Start', 'Cart Check']),
+		pinData: { Start: [{ json: { cart_id: 'nope' } }, { json: { cart_id: 'abandoned' } }] },
+		credentials: { cartRecoveryStoreApi: db.credentials },
+	});
+	assert.equal(tolerant.status, 'success', tolerant.error?.message);
+	const [stillAbandoned, , , notEligible] = tolerant.outputs('Cart Check');
+	assert.deepEqual(stillAbandoned.map((i) => i.cart_id), ['abandoned']);
+	assert.deepEqual(notEligible.map((i) => i.cart_id), ['nope']);
+	assert.match(String(notEligible[0].error), /not in the store/);
+});
