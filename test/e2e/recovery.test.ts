@@ -1,0 +1,377 @@
+// End to end: the SHIPPED workflow files (workflows/*.json) in a real n8n server with our packed tarball
+// installed as a community package, the store on a fresh Postgres database, SendGrid and Twilio played by the
+// loopback fakes (test/fakes). The test's copy of the recovery workflow only shortens the Waits
+// (30 min → 8 s, 2 h → 70 s, 24 h → 5 s) and sets quiet hours for one cart; credentials are imported under the
+// ids the shipped files reference, with test values.
+//
+// Eight carts run in parallel in one server, each a case of the brief:
+//   A buys before stage 1 (no message)          B buys after the first email (recovered, with value; no SMS)
+//   C never buys (email → SMS 10% → email 20%)   D no SMS consent (three emails)
+//   E unsubscribes by one-click after stage 1    F its cart event is delivered three times at once, then again
+//   G quiet hours at stage 2 (deferred, sent)    H comes back to the cart during the first wait (Active Again loop)
+// n8n is restarted while every execution sits in the 70 s Wait (n8n persists Waits ≥ 65 s): all resume and
+// nothing is sent twice. Then the webshop's discount webhooks (validate / redeem) are called with a sent code.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+
+import { closeAllStores, CartRecoveryStore, PostgresTransport, type Channel } from '../../lib/store';
+import { startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
+import { startTwilioFake, type TwilioFake } from '../fakes/twilio';
+import { startN8n, timings, type N8nServer } from '../harness/server';
+import { freshDatabase, type TestDatabase } from '../helpers/postgres';
+import { signed, webshopCredentials } from '../trigger/support';
+import { localHhmm, node, quietHoursFor, shippedWorkflow, shortenWaits, type WorkflowJson } from './workflows';
+
+const W1 = 8; // "Wait 30 Minutes": in memory (< 65 s)
+const W2 = 70; // "Wait 2 Hours": persisted by n8n (≥ 65 s) — the restart happens during it
+const W3 = 5; // "Wait 24 Hours"
+const SHOP_KEY = `shop-key-${randomBytes(12).toString('hex')}`;
+const SHOP_KEY_HEADER = 'X-Cart-Recovery-Key';
+
+const recovery = shippedWorkflow('abandoned-cart-recovery');
+const unsubscribe = shippedWorkflow('unsubscribe');
+const discount = shippedWorkflow('discount-redeem');
+const TRIGGER = node(recovery, 'Abandoned Cart Trigger');
+const TRIGGER_PATH = `/webhook/${TRIGGER.webhookId}/cart-events`;
+const SMS_NODE = 'SMS Send (Stage 2, 10%)';
+
+/** The credentials the shipped files reference (id, name, type), each with test values. */
+function credentialRefs(...wfs: WorkflowJson[]): Map<string, { id: string; name: string; type: string }> {
+	const refs = new Map<string, { id: string; name: string; type: string }>();
+	for (const wf of wfs) for (const n of wf.nodes) for (const [type, ref] of Object.entries(n.credentials ?? {})) refs.set(ref.id, { ...ref, type });
+	return refs;
+}
+
+const run = randomBytes(3).toString('hex');
+interface Case {
+	key: string;
+	cartId: string;
+	customerId: string;
+	email: string;
+	phone: string;
+	consent: Channel[];
+	firstName: string;
+}
+const CASES: Record<string, Case> = {};
+for (const [i, [key, consent]] of ([
+	['A', ['email', 'sms']],
+	['B', ['email', 'sms']],
+	['C', ['email', 'sms']],
+	['D', ['email']],
+	['E', ['email']],
+	['F', ['email', 'sms']],
+	['G', ['email', 'sms']],
+	['H', ['email', 'sms']],
+] as Array<[string, Channel[]]>).entries()) {
+	const slug = { A: 'buys-early', B: 'buys-after-email', C: 'never-buys', D: 'no-sms', E: 'unsubscribes', F: 'duplicate', G: 'quiet', H: 'comes-back' }[key]!;
+	CASES[key] = {
+		key,
+		cartId: `e2e-${slug}-${run}`,
+		customerId: `cust-${key}-${run}`,
+		email: `vevo.${key.toLowerCase()}.${run}@example.hu`,
+		phone: `+3630111${String(1000 + i).padStart(4, '0')}`,
+		consent,
+		firstName: ['Anna', 'Béla', 'Csilla', 'Dénes', 'Emese', 'Ferenc', 'Gréta', 'Huba'][i],
+	};
+}
+
+const minutesAgo = (min: number, from = Date.now()) => new Date(from - min * 60_000).toISOString();
+
+function cartEvent(c: Case, eventId: string, occurredAt: string) {
+	return {
+		event_id: eventId,
+		type: 'cart',
+		cart_id: c.cartId,
+		occurred_at: occurredAt,
+		customer_id: c.customerId,
+		email: c.email,
+		phone: c.phone,
+		first_name: c.firstName,
+		locale: 'hu',
+		currency: 'HUF',
+		value: 24980,
+		items: [
+			{ sku: 'CIPO-42', name: 'Túracipő, 42', quantity: 1, price: 19990 },
+			{ sku: 'ZOKNI-3P', name: 'Gyapjú zokni (3 pár)', quantity: 1, price: 4990 },
+		],
+		restore_url: `https://cipobolt.example.hu/kosar/${c.cartId}`,
+	};
+}
+
+const orderEvent = (c: Case, orderId: string) => ({ event_id: `${c.cartId}-order`, type: 'order', cart_id: c.cartId, email: c.email, currency: 'HUF', order_id: orderId, order_value: 24980 });
+
+let db: TestDatabase;
+let store: CartRecoveryStore;
+let sendgrid: SendGridFake;
+let twilio: TwilioFake;
+let n8n: N8nServer;
+let t0 = 0;
+let quietEnd: Date;
+const phase: Record<string, number> = {};
+const mark = (name: string) => {
+	phase[name] = Math.round((Date.now() - t0) / 100) / 10;
+	console.log(`[e2e] +${phase[name]} s ${name}`);
+};
+
+async function post(body: object): Promise<{ status: number; json: any }> {
+	const { headers, raw } = signed('generic', { headers: { 'content-type': 'application/json' }, body: body as Record<string, unknown> });
+	const res = await n8n.request(TRIGGER_PATH, { method: 'POST', headers, body: raw });
+	const text = await res.text();
+	return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+const emailsTo = (c: Case) => sendgrid.accepted.filter((m) => m.body.personalizations[0].to[0].email === c.email);
+const emailStage = (m: SendGridFake['accepted'][number]) => Number((m.body.categories ?? []).find((x) => x.startsWith('stage-'))?.slice(6));
+const smsTo = (c: Case) => twilio.accepted.filter((m) => m.params.To === c.phone);
+const html = (m: SendGridFake['accepted'][number]) => m.body.content.find((x) => x.type === 'text/html')?.value ?? '';
+
+async function messages(c: Case) {
+	const { rows } = await db.pool.query(
+		'select stage, channel, status, sent_at, attempts from cart_recovery.messages where cart_id = $1 order by stage, channel',
+		[c.cartId],
+	);
+	return rows as Array<{ stage: number; channel: string; status: string; sent_at: Date | null; attempts: number }>;
+}
+async function codes(c: Case) {
+	const { rows } = await db.pool.query('select code, stage, kind, amount::float as amount, status, used_count from cart_recovery.discount_codes where cart_id = $1 order by stage', [c.cartId]);
+	return rows as Array<{ code: string; stage: number; kind: string; amount: number; status: string; used_count: number }>;
+}
+const cartRow = async (c: Case) => (await db.pool.query('select status, recovered_value::float as recovered_value, order_value::float as order_value from cart_recovery.carts where cart_id = $1', [c.cartId])).rows[0];
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let last: unknown;
+	while (Date.now() < deadline) {
+		last = await probe();
+		if (last) return last as T;
+		await new Promise((r) => setTimeout(r, 500));
+	}
+	throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${n8n?.logs().split('\n').slice(-40).join('\n')}`);
+}
+
+const cartOf = (execution: any): string | undefined => execution.data?.resultData?.runData?.['Abandoned Cart Trigger']?.[0]?.data?.main?.[0]?.[0]?.json?.cart_id;
+
+describe('the shipped workflows end to end (real n8n, Postgres store, provider fakes)', () => {
+	before(async () => {
+		db = await freshDatabase('e2e');
+		store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
+		await store.ready();
+		[sendgrid, twilio] = await Promise.all([startSendGridFake(), startTwilioFake()]);
+
+		const values: Record<string, Record<string, unknown>> = {
+			cartRecoveryStoreApi: { ...db.credentials },
+			webshopApi: webshopCredentials,
+			sendGridCartRecoveryApi: { apiKey: sendgrid.apiKey, fromEmail: 'bolt@cipobolt.example.hu', fromName: 'Cipőbolt', region: 'custom', baseUrl: sendgrid.url },
+			twilioCartRecoveryApi: { accountSid: twilio.accountSid, authType: 'authToken', authToken: twilio.authToken, senderType: 'phoneNumber', from: '+36709990000', baseUrl: twilio.url },
+			httpHeaderAuth: { name: SHOP_KEY_HEADER, value: SHOP_KEY },
+		};
+		const credentials = [...credentialRefs(recovery, unsubscribe, discount).values()].map((ref) => {
+			assert.ok(values[ref.type], `test values for credential type ${ref.type}`);
+			return { ...ref, data: values[ref.type] };
+		});
+		for (const c of Object.values(CASES)) {
+			for (const channel of c.consent) {
+				await store.recordConsent({ channel, address: channel === 'email' ? c.email : c.phone, source: 'checkout_checkbox', wording: 'Kérek emlékeztetőt a kosaramról.', customerId: c.customerId });
+			}
+		}
+		n8n = await startN8n({ label: 'e2e', credentials, workflows: [unsubscribe, discount] });
+
+		// The recovery flow is imported once the server runs, so the quiet window can start "now".
+		const copy = structuredClone(recovery);
+		const real = shortenWaits(copy, (s) => (s === 1800 ? W1 : s === 7200 ? W2 : s === 86400 ? W3 : assert.fail(`unexpected Wait of ${s} s`)));
+		assert.deepEqual(Object.values(real).sort((a, b) => a - b), [1800, 7200, 86400], 'the shipped file waits 30 min, 2 h and 24 h');
+		const now = Date.now();
+		quietEnd = new Date(Math.ceil((now + (W1 + W2 + 45) * 1000) / 60_000) * 60_000);
+		quietHoursFor(copy, SMS_NODE, `e2e-quiet-`, localHhmm(new Date(now)), localHhmm(quietEnd));
+		await n8n.importWorkflow(copy);
+	});
+
+	after(async () => {
+		await n8n?.stop();
+		await Promise.all([sendgrid?.close(), twilio?.close()]);
+		await store?.close();
+		await closeAllStores();
+		await db?.drop();
+		console.log('[e2e phases, s since the first cart]', JSON.stringify(phase));
+		console.log('[n8n harness timings, ms]', JSON.stringify(timings));
+	});
+
+	test('stage 1: eight carts enrol once each; the first email goes to all but the cart bought at once', async () => {
+		t0 = Date.now();
+		const { A, F, H } = CASES;
+		const first = Object.values(CASES).filter((c) => c !== F).map((c) => post(cartEvent(c, `${c.cartId}-created`, minutesAgo(31, t0))));
+		// F: the shop delivers the same event three times at once (retries).
+		const fEvent = cartEvent(F, `${F.cartId}-created`, minutesAgo(31, t0));
+		const fAnswers = await Promise.all([post(fEvent), post(fEvent), post(fEvent)]);
+		const answers = await Promise.all(first);
+		for (const a of [...answers, ...fAnswers]) assert.equal(a.status, 202, JSON.stringify(a.json));
+		assert.ok(answers.every((a) => a.json.enrolled === true), JSON.stringify(answers.map((a) => a.json)));
+		assert.deepEqual(fAnswers.map((a) => a.json.enrolled).sort(), [false, false, true]);
+		assert.equal(fAnswers.filter((a) => a.json.duplicate).length, 2);
+		// A buys at once; H touches the cart again (last activity 29 min 30 s ago → Active Again at the first check).
+		const [aOrder, hTouch] = await Promise.all([post(orderEvent(A, `ORD-A-${run}`)), post(cartEvent(H, `${H.cartId}-touched`, minutesAgo(29.5, t0)))]);
+		assert.equal(aOrder.json.outcome, 'converted');
+		assert.deepEqual([hTouch.json.enrolled, hTouch.json.outcome], [false, 'updated']);
+		mark('carts posted');
+
+		const expected = Object.values(CASES).filter((c) => c !== A);
+		await until('the stage-1 email of 7 carts', () => expected.every((c) => emailsTo(c).length === 1), 90_000);
+		mark('stage 1 emails sent');
+		for (const c of expected) {
+			const [mail] = emailsTo(c);
+			const [code] = await codes(c);
+			assert.deepEqual([code.stage, code.kind, code.amount], [1, 'percent', 10]);
+			assert.equal(emailStage(mail), 1);
+			assert.ok(html(mail).includes(code.code), `${c.key}: the first email shows the 10% code ${code.code}`);
+			assert.match(String(mail.body.headers?.['List-Unsubscribe'] ?? ''), /^<http:\/\/127\.0\.0\.1:\d+\/webhook\/cart-recovery\/unsubscribe\?token=[\w-]+>$/);
+			assert.equal(mail.body.headers?.['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click');
+		}
+		assert.equal(emailsTo(A).length + smsTo(A).length, 0);
+		assert.deepEqual(await codes(A), [], 'no code for a cart bought before stage 1');
+	});
+
+	test('after the first email: B buys (recovered), E unsubscribes by one-click, F is delivered again', async () => {
+		const { B, E, F } = CASES;
+		const order = await post(orderEvent(B, `ORD-B-${run}`));
+		assert.equal(order.status, 202);
+		assert.equal(order.json.outcome, 'recovered');
+		assert.deepEqual(await cartRow(B), { status: 'recovered', recovered_value: 24980, order_value: 24980 });
+
+		const link = String(emailsTo(E)[0].body.headers?.['List-Unsubscribe']).slice(1, -1);
+		const page = await fetch(link);
+		const pageText = await page.text();
+		assert.equal(page.status, 200);
+		assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+		assert.match(pageText, /<form method="post"/);
+		assert.equal((await store.checkConsent({ email: E.email }, ['email']))[0].allowed, true, 'opening the page (GET) withdraws nothing');
+		// What a mailbox provider sends for RFC 8058 one-click.
+		const oneClick = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+		assert.equal(oneClick.status, 200, await oneClick.clone().text());
+		assert.match(await oneClick.text(), /Sikeresen leiratkoztál/);
+		const [decision] = await store.checkConsent({ email: E.email }, ['email']);
+		assert.deepEqual([decision.allowed, decision.reason], [false, 'withdrawn']);
+		const { rows: events } = await db.pool.query("select action, source from cart_recovery.consent_events where address = $1 order by event_id", [E.email]);
+		assert.deepEqual(events, [{ action: 'granted', source: 'checkout_checkbox' }, { action: 'withdrawn', source: 'one_click' }]);
+		// A forged token changes nothing and gets the error page.
+		const forged = await fetch(link.replace(/token=[\w-]{6}/, 'token=AAAAAA'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+		assert.equal(forged.status, 400);
+
+		const again = await post(cartEvent(F, `${F.cartId}-created`, minutesAgo(31, t0)));
+		assert.deepEqual([again.status, again.json.duplicate, again.json.enrolled], [202, true, false]);
+		mark('B bought, E unsubscribed, F re-delivered');
+	});
+
+	test('n8n restarts while every flow waits (persisted Wait): all resume, nothing is sent twice', async () => {
+		const waiting = await until(
+			'7 executions waiting in "Wait 2 Hours"',
+			async () => {
+				const list = await n8n.executions(recovery.id);
+				return list.filter((e) => e.status === 'waiting').length === 7 && list;
+			},
+			60_000,
+		);
+		assert.equal(waiting.length, 8, 'one execution per enrolled cart: duplicates and updates started none');
+		assert.equal(waiting.find((e) => cartOf(e) === CASES.A.cartId)?.status, 'success');
+		const sentBefore = { emails: sendgrid.accepted.length, sms: twilio.accepted.length };
+		mark('restart begins');
+		const started = Date.now();
+		await n8n.restart();
+		phase['restart took'] = Math.round((Date.now() - started) / 100) / 10;
+		mark('restart done');
+		assert.deepEqual({ emails: sendgrid.accepted.length, sms: twilio.accepted.length }, sentBefore);
+
+		const finished = await until(
+			'all 8 executions finished',
+			async () => {
+				const list = await n8n.executions(recovery.id);
+				const failed = list.filter((e) => ['error', 'crashed', 'canceled'].includes(e.status));
+				if (failed.length) throw new Error(`executions failed: ${JSON.stringify(failed.map((e) => ({ cart: cartOf(e), status: e.status, error: e.data?.resultData?.error?.message, node: e.data?.resultData?.lastNodeExecuted })))}`);
+				return list.length === 8 && list.every((e) => e.status === 'success') && list;
+			},
+			(W2 + 240) * 1000,
+		);
+		mark('all executions finished');
+		assert.equal(finished.length, 8);
+	});
+
+	test('what the providers received and what the store holds, per cart', async () => {
+		const { A, B, C, D, E, F, G, H } = CASES;
+		const stagesOf = (c: Case) => emailsTo(c).map(emailStage).sort();
+		const sent = async (c: Case) => (await messages(c)).map((m) => `${m.stage}:${m.channel}:${m.status}`);
+
+		// A: bought before stage 1 → nothing.
+		assert.deepEqual([stagesOf(A), smsTo(A).length, await sent(A)], [[], 0, []]);
+		assert.equal((await cartRow(A)).status, 'converted');
+		// B: bought after the email → recovered with its value; no SMS, no further email.
+		assert.deepEqual([stagesOf(B), smsTo(B).length, await sent(B)], [[1], 0, ['1:email:sent']]);
+		// C, F, H: email → SMS with the 10% code → final email with a new 20% code, in this order, once each.
+		for (const c of [C, F, H, G]) {
+			assert.deepEqual([stagesOf(c), smsTo(c).length], [[1, 3], 1], `${c.key}: two emails and one SMS`);
+			assert.deepEqual(await sent(c), ['1:email:sent', '2:sms:sent', '3:email:sent'], c.key);
+			const rows = await messages(c);
+			assert.ok(rows[0].sent_at! < rows[1].sent_at! && rows[1].sent_at! < rows[2].sent_at!, `${c.key}: stages in order`);
+			assert.ok(rows.every((m) => m.attempts === 1), `${c.key}: each message claimed once`);
+			const [ten, twenty] = await codes(c);
+			assert.deepEqual([ten.amount, twenty.amount, twenty.stage], [10, 20, 3]);
+			assert.ok(smsTo(c)[0].params.Body.includes(ten.code), `${c.key}: the SMS carries the 10% code`);
+			assert.ok(html(emailsTo(c).find((m) => emailStage(m) === 3)!).includes(twenty.code), `${c.key}: the final email carries the 20% code`);
+		}
+		// D: no SMS consent → the stage-2 reminder is an email.
+		assert.deepEqual([stagesOf(D), smsTo(D).length, await sent(D)], [[1, 2, 3], 0, ['1:email:sent', '2:email:sent', '3:email:sent']]);
+		// E: unsubscribed after stage 1 → nothing more, and no 20% code issued for a customer we may not contact.
+		assert.deepEqual([stagesOf(E), smsTo(E).length, await sent(E)], [[1], 0, ['1:email:sent']]);
+		assert.deepEqual((await codes(E)).map((x) => x.stage), [1]);
+
+		const executions = await n8n.executions(recovery.id);
+		const ofCart = (c: Case) => executions.find((e) => cartOf(e) === c.cartId)!.data.resultData.runData;
+		// G: the SMS was deferred by the quiet hours, then sent when they ended.
+		const gSms = ofCart(G)[SMS_NODE];
+		assert.equal(gSms.length, 2, 'SMS Send ran twice for G');
+		const deferred = gSms[0].data.main[2][0].json.delivery;
+		assert.deepEqual([deferred.outcome, deferred.reason, deferred.sendAt], ['deferred', 'quiet_hours', quietEnd.toISOString()]);
+		assert.equal(gSms[1].data.main[0][0].json.delivery.outcome, 'sent');
+		const gRow = (await messages(G)).find((m) => m.channel === 'sms')!;
+		assert.ok(gRow.sent_at!.getTime() >= quietEnd.getTime(), `G's SMS went out after the quiet hours (${gRow.sent_at!.toISOString()} ≥ ${quietEnd.toISOString()})`);
+		// H: Active Again at the first check, the Wait-until loop, then Still Abandoned.
+		const hCheck = ofCart(H)['Cart Check (After 30 Min)'];
+		assert.equal(hCheck.length, 2);
+		assert.equal(hCheck[0].data.main[1].length, 1, 'first check: Active Again');
+		assert.equal(hCheck[1].data.main[0].length, 1, 'second check: Still Abandoned');
+		// Provider totals: 13 emails, 4 SMS; no address got the same stage twice.
+		assert.equal(sendgrid.accepted.length, 13);
+		assert.equal(twilio.accepted.length, 4);
+		const keys = [...sendgrid.accepted.map((m) => `${m.body.personalizations[0].to[0].email}#${emailStage(m)}`), ...twilio.accepted.map((m) => m.params.To)];
+		assert.equal(new Set(keys).size, keys.length, 'no duplicate message');
+		mark('assertions on providers and store done');
+	});
+
+	test('discount webhooks for the webshop: header auth, validate, redeem once, clear JSON', async () => {
+		const { C } = CASES;
+		const [ten] = await codes(C);
+		const call = (op: string, body: object, key: string | null = SHOP_KEY) =>
+			n8n.request(`/webhook/cart-recovery/discount/${op}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', ...(key ? { [SHOP_KEY_HEADER]: key } : {}) },
+				body: JSON.stringify(body),
+			});
+		const order = { code: ten.code.toLowerCase(), customer_id: C.customerId, total: 24980, currency: 'HUF' };
+		assert.equal((await call('validate', order, null)).status, 403);
+		assert.equal((await call('redeem', { ...order, order_id: 'X' }, 'wrong')).status, 403);
+		const valid = await call('validate', order);
+		assert.equal(valid.status, 200);
+		assert.deepEqual(
+			(({ valid, code, kind, amount, amount_text }) => ({ valid, code, kind, amount, amount_text }))((await valid.json()) as any),
+			{ valid: true, code: ten.code, kind: 'percent', amount: 10, amount_text: '10%' },
+		);
+		const redeemed = await call('redeem', { ...order, order_id: `ORD-C-${run}` });
+		assert.equal(redeemed.status, 200);
+		assert.deepEqual((({ redeemed, duplicate, code }) => ({ redeemed, duplicate, code }))((await redeemed.json()) as any), { redeemed: true, duplicate: false, code: ten.code });
+		const twice = await call('redeem', { ...order, order_id: `ORD-C2-${run}` });
+		assert.deepEqual(await twice.json(), { redeemed: false, reason: 'used_up', message_hu: 'Ezt a kuponkódot már felhasználták.', message_en: 'This discount code has already been used.' });
+		const missing = await call('validate', { total: 100 });
+		assert.equal(missing.status, 400);
+		assert.match(((await missing.json()) as any).error, /Code/);
+		assert.equal((await codes(C))[0].used_count, 1);
+	});
+});
