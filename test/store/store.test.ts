@@ -13,12 +13,12 @@ import {
 	loadMigrations,
 	PostgresTransport,
 	StoreError,
-	SupabaseTransport,
 	testStoreConnection,
 	type CartEvent,
 } from '../../lib/store';
 import { startPostgrestFake, type PostgrestFake } from '../fakes/postgrest';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
+import { storeTransports, type TransportSetup } from '../helpers/transports';
 
 let seq = 0;
 function cartEvent(overrides: Partial<CartEvent> = {}): CartEvent {
@@ -36,46 +36,11 @@ function cartEvent(overrides: Partial<CartEvent> = {}): CartEvent {
 	};
 }
 
-interface Setup {
-	store: CartRecoveryStore;
-	teardown(): Promise<void>;
-}
-
-const transports: Array<[string, () => Promise<Setup>]> = [
-	[
-		'postgres',
-		async () => {
-			const db = await freshDatabase('store_pg');
-			const store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url, max: 60 }));
-			return { store, teardown: async () => (await store.close(), await db.drop()) };
-		},
-	],
-	[
-		'embedded (PGlite)',
-		async () => {
-			const dir = mkdtempSync(path.join(tmpdir(), 'cr-pglite-'));
-			const store = new CartRecoveryStore(new EmbeddedTransport(dir));
-			return { store, teardown: () => store.close() };
-		},
-	],
-	[
-		'supabase (supabase-js → PostgREST)',
-		async () => {
-			const db = await freshDatabase('store_supabase');
-			// The user applies migrations in Supabase; here the Postgres transport stands in for the SQL editor.
-			const migrator = new PostgresTransport({ connectionString: db.url });
-			await migrator.migrate();
-			await migrator.close();
-			const fake = await startPostgrestFake({ databaseUrl: db.url, serviceRoleKey: 'service-role-test-key' });
-			const store = new CartRecoveryStore(new SupabaseTransport({ url: fake.url, serviceRoleKey: 'service-role-test-key' }));
-			return { store, teardown: async () => (await fake.close(), await db.drop()) };
-		},
-	],
-];
+const transports = storeTransports('store');
 
 for (const [name, setup] of transports) {
 	describe(`store on ${name}`, () => {
-		let s: Setup;
+		let s: TransportSetup;
 		before(async () => {
 			s = await setup();
 		});

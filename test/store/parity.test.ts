@@ -1,0 +1,709 @@
+// Store parity: every CartRecoveryStore method of migrations 2 and 3 (consent, GDPR, discount codes, delivery
+// claim) on all three transports — the Postgres server (pg), PGlite in-process, and supabase-js through the
+// loopback PostgREST over real Postgres — asserting results, state changes and errors with their codes.
+// Guards: every public.cart_recovery_* function in the migrations has a CartRecoveryStore method calling it,
+// and every one of them is called on every transport here (so a new migration cannot leave Supabase untested);
+// result shapes (keys and JSON types) are the same on the three transports.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import ts from 'typescript';
+
+import { latestSchemaVersion, loadMigrations, StoreError, type CartEvent, type DiscountUseInput } from '../../lib/store';
+import { storeTransports, type TransportKind, type TransportSetup } from '../helpers/transports';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+// ── Guard: SQL functions ↔ store methods ─────────────────────────────────────────────────────────────────
+
+/** The public.cart_recovery_* functions these migration texts leave behind (a later drop removes one). */
+function sqlFunctionsIn(migrationSql: string[]): string[] {
+	const live = new Set<string>();
+	for (const text of migrationSql) {
+		const sql = text.replace(/--[^\n]*/g, '').toLowerCase();
+		const statement = /\b(create\s+(?:or\s+replace\s+)?function|drop\s+function\s+(?:if\s+exists\s+)?)\s*"?public"?\s*\.\s*"?(cart_recovery_[a-z0-9_]+)"?/g;
+		for (const m of sql.matchAll(statement)) {
+			if (m[1].startsWith('drop')) live.delete(m[2]);
+			else live.add(m[2]);
+		}
+	}
+	return [...live];
+}
+
+/** `revoke all on function public.cart_recovery_x(<types>) from …` statements: the signature and the roles. */
+function revokesIn(migrationSql: string[]): Array<{ signature: string; roles: string[] }> {
+	const out: Array<{ signature: string; roles: string[] }> = [];
+	for (const text of migrationSql) {
+		const sql = text.replace(/--[^\n]*/g, '').toLowerCase();
+		for (const m of sql.matchAll(/revoke\s+all\s+on\s+function\s+(public\.cart_recovery_[a-z0-9_]+\s*\([^)]*\))\s+from\s+([^;]+);/g)) {
+			out.push({ signature: m[1].replace(/\s+/g, ' '), roles: m[2].split(',').map((r) => r.trim()) });
+		}
+	}
+	return out;
+}
+
+/** For each SQL function name passed to `this.call(...)` inside a CartRecoveryStore method: those methods. */
+function storeMethodsBySqlFunction(): Map<string, string[]> {
+	const file = path.join(ROOT, 'lib', 'store', 'CartRecoveryStore.ts');
+	const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+	const found = new Map<string, string[]>();
+	const visitClass = (cls: ts.ClassDeclaration) => {
+		for (const member of cls.members) {
+			if (!ts.isMethodDeclaration(member) || !member.body) continue;
+			const isPublic = !member.modifiers?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword);
+			if (!isPublic) continue;
+			const method = member.name.getText(source);
+			const visit = (node: ts.Node) => {
+				if (
+					ts.isCallExpression(node) &&
+					ts.isPropertyAccessExpression(node.expression) &&
+					node.expression.expression.kind === ts.SyntaxKind.ThisKeyword &&
+					node.expression.name.text === 'call' &&
+					node.arguments[0] &&
+					ts.isStringLiteralLike(node.arguments[0])
+				) {
+					const fn = node.arguments[0].text;
+					found.set(fn, [...(found.get(fn) ?? []), method]);
+				}
+				ts.forEachChild(node, visit);
+			};
+			visit(member.body);
+		}
+	};
+	source.forEachChild((node) => {
+		if (ts.isClassDeclaration(node) && node.name?.text === 'CartRecoveryStore') visitClass(node);
+	});
+	return found;
+}
+
+const MIGRATION_SQL = loadMigrations().map((m) => m.sql);
+const SQL_FUNCTIONS = sqlFunctionsIn(MIGRATION_SQL);
+
+describe('guard: every store SQL function has a CartRecoveryStore method', () => {
+	test('the migrations define the store functions and the parser finds them', () => {
+		// Sanity for the parser itself: functions of each of the first three migrations.
+		for (const fn of ['cart_recovery_record_cart_event', 'cart_recovery_check_consent', 'cart_recovery_claim_delivery']) {
+			assert.ok(SQL_FUNCTIONS.includes(fn), `${fn} not found by the migration parser`);
+		}
+		assert.ok(!SQL_FUNCTIONS.some((fn) => fn.startsWith('cart_recovery_') && /normalise_address|subject_/.test(fn)), 'helpers in schema cart_recovery are not store functions');
+	});
+
+	test('the parser sees functions a new migration adds (also quoted, in any case) and forgets dropped ones', () => {
+		const later = [
+			'-- create or replace function public.cart_recovery_commented_out() is not a function',
+			'CREATE FUNCTION "public"."cart_recovery_new_op"(p_x text) returns jsonb language sql as $$ select null::jsonb $$;',
+			'create or replace function cart_recovery.helper_not_public() returns int language sql as $$ select 1 $$;',
+			'drop function if exists public.cart_recovery_purge(integer);',
+		].join('\n');
+		const fns = sqlFunctionsIn([...MIGRATION_SQL, later]);
+		assert.ok(fns.includes('cart_recovery_new_op'));
+		assert.ok(!fns.includes('cart_recovery_purge'));
+		assert.ok(!fns.includes('cart_recovery_commented_out'));
+		assert.ok(!fns.some((fn) => fn.includes('helper_not_public')));
+		const methods = storeMethodsBySqlFunction();
+		assert.deepEqual(
+			fns.filter((fn) => !methods.has(fn)),
+			['cart_recovery_new_op'],
+			'a function without a store method is what the guard below reports',
+		);
+	});
+
+	test('each public.cart_recovery_* function is called by a public CartRecoveryStore method, and only existing ones are called', () => {
+		const methods = storeMethodsBySqlFunction();
+		const uncovered = SQL_FUNCTIONS.filter((fn) => !methods.has(fn));
+		assert.deepEqual(uncovered, [], `SQL functions without a CartRecoveryStore method calling them: ${uncovered.join(', ')}`);
+		const unknown = [...methods.keys()].filter((fn) => !SQL_FUNCTIONS.includes(fn));
+		assert.deepEqual(unknown, [], `CartRecoveryStore calls functions no migration defines: ${unknown.join(', ')}`);
+	});
+});
+
+// ── Helpers ──────────────────────────────────────────────────────────────────────────────────────────────
+
+let seq = 0;
+function cartEvent(overrides: Partial<CartEvent> = {}): CartEvent {
+	seq++;
+	return {
+		source: 'generic',
+		event_id: `parity-${process.pid}-${seq}-${Math.random().toString(36).slice(2)}`,
+		type: 'cart',
+		cart_id: `cart-parity-${seq}-${Math.random().toString(36).slice(2)}`,
+		currency: 'HUF',
+		value: 12990,
+		items: [{ name: 'Kávéfőző', quantity: 1, price: 12990 }],
+		...overrides,
+	};
+}
+
+/** Asserts a StoreError with this SQLSTATE and message — the same on every transport. */
+async function rejectsWith(promise: Promise<unknown>, code: string, message: RegExp): Promise<StoreError> {
+	let caught: unknown;
+	try {
+		await promise;
+	} catch (error) {
+		caught = error;
+	}
+	assert.ok(caught instanceof StoreError, `expected a StoreError, got ${caught === undefined ? 'success' : String(caught)}`);
+	assert.equal(caught.code, code, `code of "${caught.message}"`);
+	assert.match(caught.message, message);
+	return caught;
+}
+
+function assertInstant(actual: string | null | undefined, expected: Date | string, toleranceMs = 0, label = 'timestamp'): void {
+	assert.ok(actual, `${label} is missing`);
+	const delta = Math.abs(new Date(actual).getTime() - new Date(expected).getTime());
+	assert.ok(delta <= toleranceMs, `${label} ${actual} is ${delta} ms from ${new Date(expected).toISOString()}`);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HOUR = 3600_000;
+
+/** Keys and JSON types of a result, recursively: what must not differ between transports. */
+function shape(value: unknown): unknown {
+	if (value === null || value === undefined) return String(value);
+	if (Array.isArray(value)) return value.map(shape);
+	if (typeof value === 'object') {
+		return Object.fromEntries(
+			Object.keys(value)
+				.sort()
+				.map((k) => [k, shape((value as Record<string, unknown>)[k])]),
+		);
+	}
+	return typeof value;
+}
+
+const shapes = new Map<string, Map<TransportKind, unknown>>();
+function keep<T>(kind: TransportKind, key: string, value: T): T {
+	if (!shapes.has(key)) shapes.set(key, new Map());
+	shapes.get(key)!.set(kind, shape(value));
+	return value;
+}
+
+// ── The scenarios, on each transport ─────────────────────────────────────────────────────────────────────
+
+const transports = storeTransports('parity');
+const calledOn = new Map<TransportKind, Set<string>>();
+
+for (const [name, setup] of transports) {
+	describe(`store parity on ${name}`, () => {
+		let s: TransportSetup;
+		let called: Set<string>;
+		before(async () => {
+			s = await setup();
+			// Record every SQL function the store runs through this transport (for the coverage guard below).
+			called = new Set();
+			calledOn.set(s.kind, called);
+			const transport = s.store.transport;
+			const call = transport.call.bind(transport);
+			transport.call = <T>(fn: string, args: Record<string, unknown>) => (called.add(fn), call<T>(fn, args));
+		});
+		after(async () => s?.teardown());
+
+		test('schema is at the latest version; migration 1 round trip (record, get, claim, complete)', async () => {
+			const v = keep(s.kind, 'schemaVersion', await s.store.schemaVersion());
+			assert.equal(v.version, latestSchemaVersion());
+			assert.deepEqual(
+				v.migrations.map((m) => m.version),
+				loadMigrations().map((m) => m.version),
+			);
+			const e = cartEvent({ email: 'm1@example.hu' });
+			assert.equal((await s.store.recordCartEvent(e)).outcome, 'enrolled');
+			const claim = keep(s.kind, 'claimMessage', await s.store.claimMessage({ cartId: e.cart_id, stage: 1, channel: 'email' }));
+			assert.ok(claim.claimed);
+			const done = keep(s.kind, 'completeMessage', await s.store.completeMessage({ messageId: claim.message_id, claimToken: claim.claim_token, status: 'sent', providerId: 'p-1' }));
+			assert.deepEqual([done.completed, done.status, done.provider_id], [true, 'sent', 'p-1']);
+			const cart = keep(s.kind, 'getCart', await s.store.getCart(e.cart_id));
+			assert.deepEqual(cart?.messages.map((m) => [m.stage, m.channel, m.status]), [[1, 'email', 'sent']]);
+		});
+
+		// ── Consent ────────────────────────────────────────────────────────────────────────────────────────
+
+		test('consentSecret: 64 hex characters, the same on every call', async () => {
+			const a = keep(s.kind, 'consentSecret', await s.store.consentSecret());
+			assert.deepEqual(Object.keys(a), ['unsubscribe_secret']);
+			assert.match(a.unsubscribe_secret, /^[0-9a-f]{64}$/);
+			assert.equal((await s.store.consentSecret()).unsubscribe_secret, a.unsubscribe_secret);
+			const [row] = await s.sql<{ value: string }>(`select value from cart_recovery.settings where key = 'unsubscribe_secret'`);
+			assert.equal(row.value, a.unsubscribe_secret);
+		});
+
+		test('checkConsent: one decision per channel in the order asked; no_consent / no_address; bad channel → 22023', async () => {
+			const decisions = keep(
+				s.kind,
+				'checkConsent:none',
+				await s.store.checkConsent({ customerId: 'cc-1', email: ' Ana@Example.HU ', phone: '06 30 111 2233' }, ['whatsapp', 'email', 'messenger', 'sms']),
+			);
+			assert.deepEqual(decisions, [
+				{ channel: 'whatsapp', allowed: false, reason: 'no_consent', address: '+36301112233', granted_at: null, source: null },
+				{ channel: 'email', allowed: false, reason: 'no_consent', address: 'ana@example.hu', granted_at: null, source: null },
+				{ channel: 'messenger', allowed: false, reason: 'no_address', address: null, granted_at: null, source: null },
+				{ channel: 'sms', allowed: false, reason: 'no_consent', address: '+36301112233', granted_at: null, source: null },
+			]);
+			assert.deepEqual(await s.store.checkConsent({ email: 'ana@example.hu' }, []), []);
+			const error = await rejectsWith(s.store.checkConsent({ email: 'ana@example.hu' }, ['email', 'fax' as 'email']), '22023', /unknown channel "fax"/);
+			assert.equal(error.isInvalidInput, true);
+		});
+
+		test('recordConsent: granted with its proof; again is unchanged; consent found by customer id; bad input → 22023', async () => {
+			const at = '2026-11-20T08:30:00.000Z';
+			const first = keep(
+				s.kind,
+				'recordConsent',
+				await s.store.recordConsent({
+					channel: 'sms',
+					address: '+36 30 444 5566',
+					source: 'checkout_checkbox',
+					customerId: 'rc-1',
+					wording: 'Kérek SMS-t a kosaramról.',
+					wordingVersion: 'sms-v1',
+					ip: '192.0.2.7',
+					occurredAt: at,
+				}),
+			);
+			assert.deepEqual([first.recorded, first.changed, first.status, first.reason], [true, true, 'granted', 'granted']);
+			assert.match(first.consent_id!, UUID);
+			assertInstant(first.granted_at, at, 0, 'granted_at');
+
+			const again = await s.store.recordConsent({ channel: 'sms', address: '06304445566', source: 'import', wordingVersion: 'sms-v1' });
+			assert.deepEqual([again.recorded, again.changed, again.consent_id], [true, false, first.consent_id], 'the same (channel, address), unchanged');
+
+			const [decision] = keep(s.kind, 'checkConsent:granted', await s.store.checkConsent({ customerId: 'rc-1' }, ['sms']));
+			assert.deepEqual([decision.allowed, decision.reason, decision.address, decision.source], [true, 'granted', '+36304445566', 'import']);
+			assert.ok(decision.granted_at);
+
+			const rows = await s.sql<{ action: string; source: string; wording_version: string; ip: string | null }>(
+				'select action, source, wording_version, ip from cart_recovery.consent_events where consent_id = $1 order by event_id',
+				[first.consent_id],
+			);
+			assert.deepEqual(
+				rows.map((r) => [r.action, r.source, r.wording_version, r.ip]),
+				[
+					['granted', 'checkout_checkbox', 'sms-v1', '192.0.2.7'],
+					['granted', 'import', 'sms-v1', null],
+				],
+			);
+
+			await rejectsWith(s.store.recordConsent({ channel: 'email', address: 'x@example.hu', source: 'form' }), '22023', /needs the wording shown or its version/);
+			await rejectsWith(s.store.recordConsent({ channel: 'email', address: 'x@example.hu', source: ' ', wording: 'w' }), '22023', /needs its source/);
+			await rejectsWith(s.store.recordConsent({ channel: 'fax' as 'email', address: 'x', source: 'form', wording: 'w' }), '22023', /unknown channel "fax"/);
+			const none = await s.sql<{ n: number }>(`select count(*)::int as n from cart_recovery.consents where address = 'x@example.hu'`);
+			assert.equal(none[0].n, 0, 'refused consents write nothing');
+		});
+
+		test('withdrawConsent: withdraws, is idempotent (one event), records an opt-out before any consent; bad input → 22023', async () => {
+			const granted = await s.store.recordConsent({ channel: 'email', address: 'Wanda@example.hu', source: 'newsletter_form', wording: 'w' });
+			const first = keep(s.kind, 'withdrawConsent', await s.store.withdrawConsent({ channel: 'email', address: 'WANDA@example.hu', source: 'one_click', detail: 'List-Unsubscribe-Post' }));
+			assert.deepEqual(first, { withdrawn: true, changed: true, consents: [{ consent_id: granted.consent_id, channel: 'email', changed: true }] });
+			const second = await s.store.withdrawConsent({ channel: 'email', address: 'wanda@example.hu', source: 'unsubscribe_link' });
+			assert.deepEqual(second, { withdrawn: true, changed: false, consents: [{ consent_id: granted.consent_id, channel: 'email', changed: false }] });
+			const events = await s.sql<{ action: string; source: string; detail: string | null }>(
+				'select action, source, detail from cart_recovery.consent_events where consent_id = $1 order by event_id',
+				[granted.consent_id],
+			);
+			assert.deepEqual(
+				events.map((e) => [e.action, e.source, e.detail]),
+				[
+					['granted', 'newsletter_form', null],
+					['withdrawn', 'one_click', 'List-Unsubscribe-Post'],
+				],
+			);
+			const [decision] = await s.store.checkConsent({ email: 'wanda@example.hu' }, ['email']);
+			assert.deepEqual([decision.allowed, decision.reason, decision.granted_at], [false, 'withdrawn', null]);
+
+			const optOut = await s.store.withdrawConsent({ channel: 'sms', address: '06 70 999 0000', source: 'twilio_21610' });
+			assert.deepEqual([optOut.withdrawn, optOut.changed, optOut.consents.length, optOut.consents[0].channel], [true, true, 1, 'sms']);
+			assert.equal((await s.store.checkConsent({ phone: '+36709990000' }, ['sms']))[0].reason, 'withdrawn');
+
+			const back = await s.store.recordConsent({ channel: 'email', address: 'wanda@example.hu', source: 'double_opt_in', wording: 'w' });
+			assert.deepEqual([back.recorded, back.changed, back.consent_id], [true, true, granted.consent_id], 'a fresh opt-in after withdrawal changes the state again');
+
+			await rejectsWith(s.store.withdrawConsent({ channel: 'email', address: 'wanda@example.hu', source: '' }), '22023', /withdrawal needs its source/);
+			await rejectsWith(s.store.withdrawConsent({ channel: 'pigeon' as 'email', address: 'x', source: 'manual' }), '22023', /unknown channel "pigeon"/);
+		});
+
+		test('withdrawCustomerConsent: by channel, then every channel; an unknown customer withdraws nothing', async () => {
+			await s.store.recordConsent({ channel: 'email', address: 'cili@example.hu', source: 'checkout', customerId: 'wc-1', wording: 'w' });
+			await s.store.recordConsent({ channel: 'whatsapp', address: '+36209998877', source: 'checkout', customerId: 'wc-1', wording: 'w' });
+			await s.store.recordConsent({ channel: 'sms', address: '+36209998877', source: 'checkout', customerId: 'wc-1', wording: 'w' });
+
+			const onlySms = keep(s.kind, 'withdrawCustomerConsent', await s.store.withdrawCustomerConsent({ customerId: 'wc-1', channels: ['sms'], source: 'manual', detail: 'phone call' }));
+			assert.deepEqual([onlySms.withdrawn, onlySms.changed, onlySms.consents.map((c) => [c.channel, c.changed])], [true, true, [['sms', true]]]);
+			assert.deepEqual(
+				(await s.store.checkConsent({ customerId: 'wc-1' }, ['email', 'sms', 'whatsapp'])).map((d) => d.reason),
+				['granted', 'withdrawn', 'granted'],
+			);
+
+			const all = await s.store.withdrawCustomerConsent({ customerId: 'wc-1', source: 'manual' });
+			assert.equal(all.withdrawn, true);
+			assert.equal(all.changed, true);
+			assert.deepEqual(
+				all.consents.map((c) => [c.channel, c.changed]).sort(),
+				[
+					['email', true],
+					['sms', false],
+					['whatsapp', true],
+				],
+			);
+			assert.deepEqual(
+				(await s.store.checkConsent({ customerId: 'wc-1' }, ['email', 'sms', 'whatsapp'])).map((d) => d.reason),
+				['withdrawn', 'withdrawn', 'withdrawn'],
+			);
+			const twice = await s.store.withdrawCustomerConsent({ customerId: 'wc-1', channels: ['email', 'whatsapp'], source: 'manual' });
+			assert.deepEqual([twice.withdrawn, twice.changed, twice.consents.length], [true, false, 2]);
+
+			assert.deepEqual(await s.store.withdrawCustomerConsent({ customerId: 'nobody-here', source: 'manual' }), { withdrawn: false, changed: false, consents: [] });
+		});
+
+		// ── GDPR: export, erase, purge ───────────────────────────────────────────────────────────────────────
+
+		test('exportCustomer and eraseCustomer: every row about the person, then nothing but suppression hashes', async () => {
+			const cust = `gdpr-${s.kind}`;
+			const e = cartEvent({ customer_id: cust, email: 'Dora@Example.hu', phone: '+36305556677', first_name: 'Dóra' });
+			await s.store.recordCartEvent(e);
+			const other = cartEvent({ email: 'someone.else@example.hu' });
+			await s.store.recordCartEvent(other);
+			const claim = await s.store.claimDelivery({ cartId: e.cart_id, stage: 1, channel: 'email' });
+			assert.ok(claim.claimed);
+			await s.store.recordConsent({ channel: 'email', address: 'dora@example.hu', source: 'checkout', customerId: cust, wording: 'w' });
+			await s.store.recordConsent({ channel: 'sms', address: '+36305556677', source: 'checkout', wording: 'w' });
+			const code = await s.store.issueDiscountCode({ code: `GDPR${s.kind.toUpperCase()}01`, kind: 'percent', amount: 10, validUntil: new Date(Date.now() + HOUR), cartId: e.cart_id, stage: 1, customerRef: cust });
+			assert.ok(code.created);
+			assert.equal((await s.store.redeemDiscountCode({ code: code.code!.code, orderId: 'gdpr-order', customerId: cust })).redeemed, true);
+
+			// By email only: the export widens to the customer id, the phone and the cart.
+			const exported = keep(s.kind, 'exportCustomer', await s.store.exportCustomer({ email: 'DORA@example.hu' }));
+			assert.equal(exported.suppressed, false);
+			assertInstant(exported.exported_at, new Date(), 60_000, 'exported_at');
+			assert.deepEqual(exported.identifiers.emails, ['dora@example.hu']);
+			assert.deepEqual(exported.identifiers.phones, ['+36305556677']);
+			assert.deepEqual(exported.identifiers.customer_ids, [cust]);
+			assert.deepEqual(exported.identifiers.cart_ids, [e.cart_id]);
+			assert.deepEqual(exported.tables.carts.map((r) => r.cart_id), [e.cart_id], 'not the other customer’s cart');
+			assert.equal(exported.tables.carts[0].first_name, 'Dóra');
+			assert.deepEqual(exported.tables.messages.map((r) => [r.stage, r.channel]), [[1, 'email']]);
+			assert.deepEqual(exported.tables.consents.map((r) => r.channel).sort(), ['email', 'sms']);
+			assert.equal(exported.tables.consent_events.length, 2);
+			assert.deepEqual(exported.tables.discount_codes.map((r) => r.code), [code.code!.code]);
+			assert.deepEqual(exported.tables.discount_redemptions.map((r) => r.order_id), ['gdpr-order']);
+
+			const erased = keep(s.kind, 'eraseCustomer', await s.store.eraseCustomer({ customerId: cust }, 'art17-request'));
+			assert.equal(erased.erased, true);
+			assert.equal(erased.deleted.carts, 1);
+			assert.equal(erased.deleted.consents, 2);
+			assert.equal(erased.deleted.discount_codes, 1);
+			assert.equal(erased.suppressed, 3, 'one hash each for the email, the phone and the customer id');
+			for (const [table, column, value] of [
+				['carts', 'cart_id', e.cart_id],
+				['messages', 'cart_id', e.cart_id],
+				['consents', 'customer_id', cust],
+				['consent_events', 'address', 'dora@example.hu'],
+				['discount_codes', 'customer_ref', cust],
+				['discount_redemptions', 'order_id', 'gdpr-order'],
+			]) {
+				const [row] = await s.sql<{ n: number }>(`select count(*)::int as n from cart_recovery.${table} where ${column} = $1`, [value]);
+				assert.equal(row.n, 0, `${table} still holds ${value}`);
+			}
+			const reasons = await s.sql<{ reason: string }>('select distinct reason from cart_recovery.suppressions');
+			assert.deepEqual(reasons.map((r) => r.reason), ['art17-request']);
+			assert.ok(await s.store.getCart(other.cart_id), 'another customer’s cart stays');
+
+			const afterErasure = await s.store.exportCustomer({ customerId: cust, email: 'dora@example.hu' });
+			assert.equal(afterErasure.suppressed, true);
+			assert.deepEqual(Object.values(afterErasure.tables).flat(), []);
+			assert.deepEqual(
+				(await s.store.checkConsent({ customerId: cust, email: 'dora@example.hu', phone: '+36305556677' }, ['email', 'sms'])).map((d) => [d.allowed, d.reason]),
+				[
+					[false, 'suppressed'],
+					[false, 'suppressed'],
+				],
+			);
+			const refused = keep(s.kind, 'recordConsent:suppressed', await s.store.recordConsent({ channel: 'email', address: 'dora@example.hu', source: 'import', wording: 'w' }));
+			assert.deepEqual(refused, { recorded: false, changed: false, consent_id: null, status: null, reason: 'suppressed' });
+			const lifted = await s.store.recordConsent({ channel: 'email', address: 'dora@example.hu', source: 'double_opt_in', wording: 'w', liftSuppression: true });
+			assert.deepEqual([lifted.recorded, lifted.reason], [true, 'granted']);
+			assert.equal((await s.store.checkConsent({ email: 'dora@example.hu' }, ['email']))[0].reason, 'granted');
+
+			const again = await s.store.eraseCustomer({ phone: '+36305556677' });
+			assert.deepEqual([again.erased, again.suppressed], [true, 0], 'the phone was already suppressed');
+			await rejectsWith(s.store.eraseCustomer({}), '22023', /erasure needs a customer id, email, phone or Messenger id/);
+		});
+
+		test('purge: carts past retention with their messages, codes expired that long ago; younger ones stay; < 1 day → 22023', async () => {
+			const old = new Date(Date.now() - 100 * 86400_000).toISOString();
+			const stale = cartEvent({ email: 'old@example.hu', occurred_at: old });
+			const fresh = cartEvent({ email: 'new@example.hu' });
+			for (const e of [stale, fresh]) {
+				await s.store.recordCartEvent(e);
+				assert.ok((await s.store.claimMessage({ cartId: e.cart_id, stage: 1, channel: 'email' })).claimed);
+			}
+			const expired = await s.store.issueDiscountCode({ code: 'PURGE-OLD-01', kind: 'percent', amount: 5, validUntil: new Date(Date.now() + HOUR) });
+			const live = await s.store.issueDiscountCode({ code: 'PURGE-NEW-01', kind: 'percent', amount: 5, validUntil: new Date(Date.now() + HOUR) });
+			assert.ok(expired.created && live.created);
+			// The API cannot make rows old: age them as if they had sat there 100 days.
+			await s.sql('update cart_recovery.carts set updated_at = $1, created_at = $1 where cart_id = $2', [old, stale.cart_id]);
+			await s.sql('update cart_recovery.discount_codes set valid_until = $1 where code = $2', [old, 'PURGE-OLD-01']);
+
+			const purged = keep(s.kind, 'purge', await s.store.purge(60));
+			assert.deepEqual([purged.carts, purged.messages, purged.discount_codes], [1, 1, 1]);
+			assertInstant(purged.cutoff, new Date(Date.now() - 60 * 86400_000), 60_000, 'cutoff');
+			assert.equal(await s.store.getCart(stale.cart_id), null);
+			assert.equal((await s.store.getCart(fresh.cart_id))?.messages.length, 1);
+			assert.equal(await s.store.getDiscountCode('PURGE-OLD-01'), null);
+			assert.ok(await s.store.getDiscountCode('PURGE-NEW-01'));
+			const [left] = await s.sql<{ n: number }>('select count(*)::int as n from cart_recovery.messages where cart_id = $1', [stale.cart_id]);
+			assert.equal(left.n, 0);
+
+			const nothing = await s.store.purge();
+			assert.deepEqual([nothing.carts, nothing.messages, nothing.discount_codes], [0, 0, 0], 'a second purge finds nothing (default retention 60 days)');
+			await rejectsWith(s.store.purge(0), '22023', /retention must be at least 1 day/);
+		});
+
+		// ── Discount codes ───────────────────────────────────────────────────────────────────────────────────
+
+		test('issueDiscountCode + getDiscountCode: created, upper-cased, numbers as numbers; same cart + stage → same code; collision; bad input → 22023', async () => {
+			const until = new Date(Date.now() + 48 * HOUR);
+			const e = cartEvent({ customer_id: 'dc-1', email: 'dc1@example.hu' });
+			await s.store.recordCartEvent(e);
+			const issued = keep(
+				s.kind,
+				'issueDiscountCode',
+				await s.store.issueDiscountCode({ code: ' spar-abcd2345 ', kind: 'percent', amount: 12.5, validUntil: until, cartId: e.cart_id, stage: 1, customerRef: 'dc-1', customerEmail: 'DC1@Example.hu' }),
+			);
+			assert.deepEqual([issued.created, issued.collision], [true, false]);
+			const c = issued.code!;
+			assert.deepEqual(
+				[c.code, c.kind, c.amount, c.currency, c.minimum_order, c.usage_limit, c.used_count, c.remaining_uses, c.status, c.status_reason],
+				['SPAR-ABCD2345', 'percent', 12.5, null, null, 1, 0, 1, 'active', null],
+			);
+			assert.deepEqual([c.cart_id, c.stage, c.customer_ref, c.customer_email, c.shop_platform, c.shop_ref, c.synced_at], [e.cart_id, 1, 'dc-1', 'dc1@example.hu', null, null, null]);
+			assertInstant(c.valid_until, until, 0, 'valid_until');
+			assertInstant(c.valid_from, new Date(), 60_000, 'valid_from');
+
+			const retry = await s.store.issueDiscountCode({ code: 'SPAR-ZZZZ9999', kind: 'percent', amount: 12.5, validUntil: until, cartId: e.cart_id, stage: 1 });
+			assert.deepEqual([retry.created, retry.collision, retry.code?.code], [false, false, 'SPAR-ABCD2345'], 'a retry for the same cart + stage gets the code already issued');
+			const collision = keep(s.kind, 'issueDiscountCode:collision', await s.store.issueDiscountCode({ code: 'SPAR-ABCD2345', kind: 'percent', amount: 5, validUntil: until }));
+			assert.deepEqual(collision, { created: false, collision: true, code: null });
+
+			const fixed = await s.store.issueDiscountCode({ code: 'FIX-HUF-0001', kind: 'fixed', amount: 1500.5, currency: 'huf', minimumOrder: 10000, usageLimit: 2, validUntil: until.toISOString() });
+			assert.deepEqual(
+				[fixed.created, fixed.code?.amount, fixed.code?.currency, fixed.code?.minimum_order, fixed.code?.usage_limit, fixed.code?.remaining_uses, fixed.code?.customer_ref, fixed.code?.customer_email],
+				[true, 1500.5, 'HUF', 10000, 2, 2, null, null],
+			);
+
+			const got = keep(s.kind, 'getDiscountCode', await s.store.getDiscountCode(' spar-abcd2345'));
+			assert.deepEqual(got, c, 'getDiscountCode reads back exactly what issue returned');
+			assert.equal(await s.store.getDiscountCode('NO-SUCH-CODE-1'), null);
+
+			await rejectsWith(s.store.issueDiscountCode({ code: 'short', kind: 'percent', amount: 5, validUntil: until }), '22023', /must be at least 8 letters, digits/);
+			await rejectsWith(s.store.issueDiscountCode({ code: 'BADKIND-0001', kind: 'bogo' as 'fixed', amount: 5, validUntil: until }), '22023', /percent or fixed, not bogo/);
+			await rejectsWith(s.store.issueDiscountCode({ code: 'TOOMUCH-0001', kind: 'percent', amount: 120, validUntil: until }), '22023', /discount amount 120 is out of range/);
+			await rejectsWith(s.store.issueDiscountCode({ code: 'NOCURR-00001', kind: 'fixed', amount: 500, validUntil: until }), '22023', /needs a 3-letter currency/);
+			await rejectsWith(s.store.issueDiscountCode({ code: 'PAST-0000001', kind: 'percent', amount: 5, validUntil: new Date(Date.now() - 1000) }), '22023', /must end in the future/);
+			await rejectsWith(s.store.issueDiscountCode({ code: 'HALF-0000001', kind: 'percent', amount: 5, validUntil: until, cartId: e.cart_id }), '22023', /cart id and stage go together/);
+			const [none] = await s.sql<{ n: number }>(`select count(*)::int as n from cart_recovery.discount_codes where code in ('SHORT', 'BADKIND-0001', 'TOOMUCH-0001', 'NOCURR-00001', 'PAST-0000001', 'HALF-0000001')`);
+			assert.equal(none.n, 0);
+		});
+
+		test('validateDiscountCode: valid for the customer id or the bound email; every refusal reason; never uses the code up', async () => {
+			const until = new Date(Date.now() + HOUR);
+			await s.store.issueDiscountCode({ code: 'VAL-BOUND-01', kind: 'percent', amount: 10, validUntil: until, customerRef: 'vc-1', customerEmail: 'vc1@example.hu' });
+			await s.store.issueDiscountCode({ code: 'VAL-FIXED-01', kind: 'fixed', amount: 2000, currency: 'HUF', minimumOrder: 10000, validUntil: until });
+
+			const ok = keep(s.kind, 'validateDiscountCode', await s.store.validateDiscountCode({ code: 'val-bound-01', customerId: 'vc-1' }));
+			assert.deepEqual([ok.valid, ok.reason, ok.code?.code, ok.code?.used_count], [true, null, 'VAL-BOUND-01', 0]);
+			assert.equal((await s.store.validateDiscountCode({ code: 'VAL-BOUND-01', email: 'VC1@example.hu' })).valid, true, 'a guest checkout with the bound email');
+			const cases: Array<[DiscountUseInput, string]> = [
+				[{ code: 'VAL-BOUND-01', customerId: 'vc-2' }, 'wrong_customer'],
+				[{ code: 'VAL-BOUND-01' }, 'wrong_customer'],
+				[{ code: 'VAL-FIXED-01', orderTotal: 12000, currency: 'EUR' }, 'wrong_currency'],
+				[{ code: 'VAL-FIXED-01', orderTotal: 9999.99, currency: 'HUF' }, 'below_minimum'],
+				[{ code: 'VAL-FIXED-01', currency: 'HUF' }, 'below_minimum'],
+			];
+			for (const [input, reason] of cases) {
+				const r = await s.store.validateDiscountCode(input);
+				assert.deepEqual([r.valid, r.reason, r.code?.code], [false, reason, input.code], JSON.stringify(input));
+			}
+			const fine = await s.store.validateDiscountCode({ code: 'VAL-FIXED-01', orderTotal: 10000, currency: 'huf' });
+			assert.deepEqual([fine.valid, fine.reason, fine.code?.amount, fine.code?.minimum_order], [true, null, 2000, 10000]);
+			const unknown = keep(s.kind, 'validateDiscountCode:unknown', await s.store.validateDiscountCode({ code: 'NOPE-NOPE-01' }));
+			assert.deepEqual(unknown, { valid: false, reason: 'unknown', code: null });
+
+			await s.sql(`update cart_recovery.discount_codes set valid_from = now() + interval '1 hour' where code = 'VAL-BOUND-01'`);
+			assert.equal((await s.store.validateDiscountCode({ code: 'VAL-BOUND-01', customerId: 'vc-1' })).reason, 'not_yet_valid');
+			await s.sql(`update cart_recovery.discount_codes set valid_from = now() - interval '2 hours', valid_until = now() - interval '1 second' where code = 'VAL-BOUND-01'`);
+			assert.equal((await s.store.validateDiscountCode({ code: 'VAL-BOUND-01', customerId: 'vc-1' })).reason, 'expired');
+			assert.deepEqual(
+				[(await s.store.getDiscountCode('VAL-FIXED-01'))?.used_count, (await s.store.getDiscountCode('VAL-BOUND-01'))?.used_count],
+				[0, 0],
+				'validation never counts a use',
+			);
+		});
+
+		test('redeemDiscountCode: unknown code; counts uses up to the limit; idempotent per order id; refusals use nothing', async () => {
+			const until = new Date(Date.now() + HOUR);
+			const unknown = keep(s.kind, 'redeemDiscountCode:unknown', await s.store.redeemDiscountCode({ code: 'NEVER-ISSUED-1', orderId: 'o-0' }));
+			assert.deepEqual(unknown, { redeemed: false, duplicate: false, reason: 'unknown', code: null });
+
+			await s.store.issueDiscountCode({ code: 'RED-TWICE-01', kind: 'fixed', amount: 1000, currency: 'HUF', usageLimit: 2, minimumOrder: 5000, validUntil: until, customerRef: 'rd-1' });
+			const below = await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: 'o-small', customerId: 'rd-1', orderTotal: 4999, currency: 'HUF' });
+			assert.deepEqual([below.redeemed, below.reason, below.code?.used_count], [false, 'below_minimum', 0]);
+			const stranger = await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: 'o-x', customerId: 'rd-2', orderTotal: 9000 });
+			assert.deepEqual([stranger.redeemed, stranger.reason], [false, 'wrong_customer']);
+
+			const first = keep(s.kind, 'redeemDiscountCode', await s.store.redeemDiscountCode({ code: 'red-twice-01', orderId: 'o-1', customerId: 'rd-1', orderTotal: 9000, currency: 'HUF' }));
+			assert.deepEqual([first.redeemed, first.duplicate, first.reason, first.code?.used_count, first.code?.remaining_uses], [true, false, null, 1, 1]);
+			const repeat = await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: 'o-1', customerId: 'rd-1', orderTotal: 9000 });
+			assert.deepEqual([repeat.redeemed, repeat.duplicate, repeat.code?.used_count], [true, true, 1], 'the same order again counts no second use');
+			const second = await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: 'o-2', customerId: 'rd-1', orderTotal: 5000 });
+			assert.deepEqual([second.redeemed, second.duplicate, second.code?.used_count, second.code?.remaining_uses], [true, false, 2, 0]);
+			const third = await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: 'o-3', customerId: 'rd-1', orderTotal: 5000 });
+			assert.deepEqual([third.redeemed, third.duplicate, third.reason, third.code?.used_count], [false, false, 'used_up', 2]);
+			assert.equal((await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: 'o-1', customerId: 'rd-1' })).duplicate, true, 'still idempotent once used up');
+
+			const rows = await s.sql<{ order_id: string; customer_ref: string; order_total: string | number }>(
+				`select order_id, customer_ref, order_total from cart_recovery.discount_redemptions where code = 'RED-TWICE-01' order by order_id`,
+			);
+			assert.deepEqual(rows.map((r) => [r.order_id, r.customer_ref, Number(r.order_total)]), [
+				['o-1', 'rd-1', 9000],
+				['o-2', 'rd-1', 5000],
+			]);
+		});
+
+		test('deactivateDiscountCode: deactivated (idempotent) or rejected (cart + stage gets a fresh code); unknown code', async () => {
+			const until = new Date(Date.now() + HOUR);
+			await s.store.issueDiscountCode({ code: 'DEACT-0000001', kind: 'percent', amount: 15, validUntil: until });
+			const first = keep(s.kind, 'deactivateDiscountCode', await s.store.deactivateDiscountCode('deact-0000001', 'campaign ended'));
+			assert.deepEqual([first.deactivated, first.changed, first.code?.status, first.code?.status_reason], [true, true, 'deactivated', 'campaign ended']);
+			const again = await s.store.deactivateDiscountCode('DEACT-0000001', 'other reason');
+			assert.deepEqual([again.deactivated, again.changed, again.code?.status_reason], [true, false, 'campaign ended']);
+			assert.equal((await s.store.validateDiscountCode({ code: 'DEACT-0000001' })).reason, 'deactivated');
+			assert.equal((await s.store.redeemDiscountCode({ code: 'DEACT-0000001', orderId: 'o-d' })).reason, 'deactivated');
+			const unknown = keep(s.kind, 'deactivateDiscountCode:unknown', await s.store.deactivateDiscountCode('NOT-A-CODE-1'));
+			assert.deepEqual(unknown, { deactivated: false, changed: false, reason: 'unknown', code: null });
+
+			const e = cartEvent({ email: 'rej@example.hu' });
+			await s.store.recordCartEvent(e);
+			await s.store.issueDiscountCode({ code: 'REJ-0000001', kind: 'percent', amount: 10, validUntil: until, cartId: e.cart_id, stage: 2 });
+			const rejected = await s.store.deactivateDiscountCode('REJ-0000001', 'woocommerce_rest_coupon_code_already_exists', true);
+			assert.deepEqual([rejected.deactivated, rejected.changed, rejected.code?.status], [true, true, 'rejected']);
+			const fresh = await s.store.issueDiscountCode({ code: 'REJ-0000002', kind: 'percent', amount: 10, validUntil: until, cartId: e.cart_id, stage: 2 });
+			assert.deepEqual([fresh.created, fresh.code?.code, fresh.code?.status], [true, 'REJ-0000002', 'active'], 'a rejected code makes way for a fresh one');
+			await s.store.deactivateDiscountCode('REJ-0000002', 'manual');
+			const kept = await s.store.issueDiscountCode({ code: 'REJ-0000003', kind: 'percent', amount: 10, validUntil: until, cartId: e.cart_id, stage: 2 });
+			assert.deepEqual([kept.created, kept.code?.code, kept.code?.status], [false, 'REJ-0000002', 'deactivated'], 'a deactivated (not rejected) code still holds its cart + stage');
+		});
+
+		test('markDiscountSynced: platform, shop reference and time recorded; unknown code → P0002', async () => {
+			await s.store.issueDiscountCode({ code: 'SYNC-0000001', kind: 'percent', amount: 20, validUntil: new Date(Date.now() + HOUR) });
+			const synced = keep(s.kind, 'markDiscountSynced', await s.store.markDiscountSynced('sync-0000001', 'woocommerce', '4711'));
+			assert.deepEqual([synced.code, synced.shop_platform, synced.shop_ref, synced.amount], ['SYNC-0000001', 'woocommerce', '4711', 20]);
+			assertInstant(synced.synced_at, new Date(), 60_000, 'synced_at');
+			assert.deepEqual(await s.store.getDiscountCode('SYNC-0000001'), synced);
+			const again = await s.store.markDiscountSynced('SYNC-0000001', 'shopify');
+			assert.deepEqual([again.shop_platform, again.shop_ref], ['shopify', null]);
+			await rejectsWith(s.store.markDiscountSynced('UNKNOWN-CODE-1', 'shopify', 'gid://1'), 'P0002', /unknown discount code UNKNOWN-CODE-1/);
+		});
+
+		// ── Delivery (migration 3) ────────────────────────────────────────────────────────────────────────────
+
+		test('claimDelivery: claim, already claimed, over the frequency cap (next_allowed_at), released frees a slot, no cap; unknown cart/channel', async () => {
+			const customer = `cap-${s.kind}`;
+			const [a, b, c] = [0, 1, 2].map(() => cartEvent({ customer_id: customer, email: `${customer}@example.hu` }));
+			for (const e of [a, b, c]) await s.store.recordCartEvent(e, { cooldownSeconds: 0 });
+			const cap = { capMax: 1, capWindowSeconds: 3600 };
+
+			const before = Date.now();
+			const first = keep(s.kind, 'claimDelivery:claimed', await s.store.claimDelivery({ cartId: a.cart_id, stage: 1, channel: 'email', campaign: 'bf', variant: 'A', ...cap }));
+			assert.ok(first.claimed);
+			assert.deepEqual([first.reason, first.status, first.attempts], ['claimed', 'queued', 1]);
+			assert.match(first.message_id, UUID);
+			assert.match(first.claim_token, UUID);
+
+			const dup = keep(s.kind, 'claimDelivery:already_claimed', await s.store.claimDelivery({ cartId: a.cart_id, stage: 1, channel: 'email', ...cap }));
+			assert.deepEqual(dup, { claimed: false, reason: 'already_claimed', message_id: first.message_id, status: 'queued', attempts: 1, provider_id: null });
+
+			const capped = keep(s.kind, 'claimDelivery:frequency_cap', await s.store.claimDelivery({ cartId: b.cart_id, stage: 1, channel: 'email', ...cap }));
+			assert.equal(capped.claimed, false);
+			assert.equal(capped.reason, 'frequency_cap');
+			if (capped.reason !== 'frequency_cap') return;
+			assert.equal(capped.recent, 1);
+			assertInstant(capped.next_allowed_at, new Date(before + 3600_000), 60_000, 'next_allowed_at');
+			const [none] = await s.sql<{ n: number }>('select count(*)::int as n from cart_recovery.messages where cart_id = $1', [b.cart_id]);
+			assert.equal(none.n, 0, 'a capped claim writes no message');
+
+			assert.equal((await s.store.claimDelivery({ cartId: b.cart_id, stage: 1, channel: 'sms', ...cap })).reason, 'claimed', 'the cap is per channel');
+			assert.equal((await s.store.claimDelivery({ cartId: b.cart_id, stage: 1, channel: 'email', capMax: 2, capWindowSeconds: 3600 })).reason, 'claimed', 'a higher cap lets it through');
+			assert.equal((await s.store.claimDelivery({ cartId: c.cart_id, stage: 1, channel: 'email', capMax: 0, capWindowSeconds: 3600 })).reason, 'claimed', 'cap 0 turns the check off');
+			assert.equal((await s.store.claimDelivery({ cartId: c.cart_id, stage: 2, channel: 'email' })).reason, 'claimed', 'no cap given: no check');
+			const overFour = await s.store.claimDelivery({ cartId: c.cart_id, stage: 3, channel: 'email', capMax: 4, capWindowSeconds: 3600 });
+			assert.deepEqual([overFour.reason, overFour.claimed ? null : (overFour as { recent?: number }).recent], ['frequency_cap', 4]);
+
+			// Releasing (the provider certainly did not accept it) frees its slot; re-claiming the released key passes the cap check again.
+			const released = await s.store.completeMessage({ messageId: first.message_id, claimToken: first.claim_token, status: 'released', error: 'HTTP 503' });
+			assert.equal(released.status, 'released');
+			const reclaim = await s.store.claimDelivery({ cartId: a.cart_id, stage: 1, channel: 'email', capMax: 4, capWindowSeconds: 3600 });
+			assert.ok(reclaim.claimed);
+			assert.deepEqual([reclaim.reason, reclaim.message_id, reclaim.attempts], ['claimed', first.message_id, 2]);
+			const cappedAgain = await s.store.claimDelivery({ cartId: c.cart_id, stage: 4, channel: 'email', capMax: 4, capWindowSeconds: 3600 });
+			assert.deepEqual([cappedAgain.reason, (cappedAgain as { recent?: number }).recent], ['frequency_cap', 4]);
+
+			await rejectsWith(s.store.claimDelivery({ cartId: 'no-such-cart', stage: 1, channel: 'email', ...cap }), 'P0002', /unknown cart no-such-cart/);
+			await rejectsWith(s.store.claimDelivery({ cartId: a.cart_id, stage: 1, channel: 'fax' as 'email', ...cap }), '22023', /unknown channel fax/);
+		});
+
+		test('Supabase hardening: every store function is revoked from anon and authenticated, by a signature that exists', async () => {
+			const revokes = revokesIn(MIGRATION_SQL);
+			const revoked = new Set<number>();
+			for (const { signature, roles } of revokes) {
+				const [row] = await s.sql<{ oid: number | null }>('select to_regprocedure($1)::oid::int as oid', [signature]);
+				assert.ok(row.oid, `revoke names a function that does not exist (the migration would fail on Supabase): ${signature}`);
+				// PUBLIC too: Postgres grants EXECUTE to PUBLIC by default, and anon would inherit it from there.
+				for (const role of ['public', 'anon', 'authenticated']) assert.ok(roles.includes(role), `${signature} is not revoked from ${role}`);
+				revoked.add(Number(row.oid));
+			}
+			const functions = await s.sql<{ oid: number; signature: string }>(
+				`select p.oid::int as oid, p.oid::regprocedure::text as signature from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+				 where n.nspname = 'public' and p.proname like 'cart\\_recovery\\_%' order by 2`,
+			);
+			assert.deepEqual(
+				functions.map((f) => f.signature.replace(/^public\./, '').replace(/\(.*/, '')).sort(),
+				[...SQL_FUNCTIONS].sort(),
+				'the functions in the database are the ones the migration parser found',
+			);
+			const open = functions.filter((f) => !revoked.has(f.oid)).map((f) => f.signature);
+			assert.deepEqual(open, [], 'store functions anon/authenticated could call on Supabase');
+		});
+
+		// ── Coverage guard for this transport ──────────────────────────────────────────────────────────────
+
+		test('every public.cart_recovery_* function of the migrations was called through this transport', () => {
+			const missing = SQL_FUNCTIONS.filter((fn) => !called.has(fn));
+			assert.deepEqual(missing, [], `add a parity scenario for: ${missing.join(', ')}`);
+			if (s.rpcRequests) {
+				const overHttp = new Set(s.rpcRequests.map((r) => r.fn));
+				const notRpc = SQL_FUNCTIONS.filter((fn) => !overHttp.has(fn));
+				assert.deepEqual(notRpc, [], `never reached PostgREST through supabase-js: ${notRpc.join(', ')}`);
+				assert.ok(s.rpcRequests.every((r) => r.headers.apikey && /^Bearer /.test(String(r.headers.authorization))), 'supabase-js sends apikey + bearer');
+			}
+		});
+	});
+}
+
+describe('parity of result shapes across the three transports', () => {
+	test('every recorded result has the same keys and JSON types on postgres, embedded and supabase', () => {
+		let compared = 0;
+		const incomplete: string[] = [];
+		for (const [key, byKind] of shapes) {
+			if (byKind.size < 3) {
+				incomplete.push(key);
+				continue;
+			}
+			const [pg, embedded, supabase] = [byKind.get('postgres'), byKind.get('embedded'), byKind.get('supabase')];
+			assert.deepEqual(embedded, pg, `${key}: PGlite differs from Postgres`);
+			assert.deepEqual(supabase, pg, `${key}: supabase-js differs from Postgres`);
+			compared++;
+		}
+		assert.ok(compared >= 20, `only ${compared} results compared (incomplete on some transport: ${incomplete.join(', ')})`);
+		assert.deepEqual(incomplete, [], 'results recorded on some transports only (a scenario failed there)');
+	});
+});
