@@ -10,7 +10,8 @@
 //   E unsubscribes by one-click after stage 1    F its cart event is delivered three times at once, then again
 //   G quiet hours at stage 2 (deferred, sent)    H comes back to the cart during the first wait (Active Again loop)
 // n8n is restarted while every execution sits in the 70 s Wait (n8n persists Waits ≥ 65 s): all resume and
-// nothing is sent twice. Then the webshop's discount webhooks (validate / redeem) are called with a sent code.
+// nothing is sent twice. Consent comes in through the shipped consent workflow (as the shop's checkout posts it);
+// at the end the webshop's discount webhooks (validate / redeem) are called with a code that was sent.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -32,6 +33,7 @@ const SHOP_KEY_HEADER = 'X-Cart-Recovery-Key';
 const recovery = shippedWorkflow('abandoned-cart-recovery');
 const unsubscribe = shippedWorkflow('unsubscribe');
 const discount = shippedWorkflow('discount-redeem');
+const consentIntake = shippedWorkflow('consent-intake');
 const TRIGGER = node(recovery, 'Abandoned Cart Trigger');
 const TRIGGER_PATH = `/webhook/${TRIGGER.webhookId}/cart-events`;
 const SMS_NODE = 'SMS Send (Stage 2, 10%)';
@@ -166,16 +168,26 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 			twilioCartRecoveryApi: { accountSid: twilio.accountSid, authType: 'authToken', authToken: twilio.authToken, senderType: 'phoneNumber', from: '+36709990000', baseUrl: twilio.url },
 			httpHeaderAuth: { name: SHOP_KEY_HEADER, value: SHOP_KEY },
 		};
-		const credentials = [...credentialRefs(recovery, unsubscribe, discount).values()].map((ref) => {
+		const credentials = [...credentialRefs(recovery, unsubscribe, discount, consentIntake).values()].map((ref) => {
 			assert.ok(values[ref.type], `test values for credential type ${ref.type}`);
 			return { ...ref, data: values[ref.type] };
 		});
+		n8n = await startN8n({ label: 'e2e', credentials, workflows: [unsubscribe, discount, consentIntake] });
+
+		// Consent as the shop's checkout posts it, through the shipped consent workflow.
+		const consent = (body: object, key = SHOP_KEY) =>
+			n8n.request('/webhook/cart-recovery/consent', { method: 'POST', headers: { 'content-type': 'application/json', [SHOP_KEY_HEADER]: key }, body: JSON.stringify(body) });
 		for (const c of Object.values(CASES)) {
 			for (const channel of c.consent) {
-				await store.recordConsent({ channel, address: channel === 'email' ? c.email : c.phone, source: 'checkout_checkbox', wording: 'Kérek emlékeztetőt a kosaramról.', customerId: c.customerId });
+				const res = await consent({ channel, address: channel === 'email' ? c.email : c.phone, customer_id: c.customerId, wording: 'Kérek emlékeztetőt a kosaramról.', ip: '203.0.113.7' });
+				assert.equal(res.status, 200, await res.clone().text());
+				assert.deepEqual(await res.json(), { recorded: true, changed: true, channel, status: 'granted', reason: 'granted' });
 			}
 		}
-		n8n = await startN8n({ label: 'e2e', credentials, workflows: [unsubscribe, discount] });
+		assert.equal((await consent({ channel: 'email', address: 'x@example.hu', wording: 'x' }, 'wrong-key')).status, 403);
+		const bad = await consent({ channel: 'fax', address: 'x@example.hu', wording: 'x' });
+		assert.equal(bad.status, 400);
+		assert.match(((await bad.json()) as { error: string }).error, /Channel/);
 
 		// The recovery flow is imported once the server runs, so the quiet window can start "now".
 		const copy = structuredClone(recovery);
@@ -253,6 +265,8 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.deepEqual([decision.allowed, decision.reason], [false, 'withdrawn']);
 		const { rows: events } = await db.pool.query("select action, source from cart_recovery.consent_events where address = $1 order by event_id", [E.email]);
 		assert.deepEqual(events, [{ action: 'granted', source: 'checkout_checkbox' }, { action: 'withdrawn', source: 'one_click' }]);
+		const { rows: proof } = await db.pool.query('select wording, ip, customer_id from cart_recovery.consent_events where address = $1 and action = $2', [E.email, 'granted']);
+		assert.deepEqual(proof, [{ wording: 'Kérek emlékeztetőt a kosaramról.', ip: '203.0.113.7', customer_id: E.customerId }]);
 		// A forged token changes nothing and gets the error page.
 		const forged = await fetch(link.replace(/token=[\w-]{6}/, 'token=AAAAAA'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
 		assert.equal(forged.status, 400);
