@@ -1,0 +1,136 @@
+// The demo's outbox: the loopback SendGrid and Twilio fakes from test/fakes (the same wire handling the tests
+// use — auth, validation, documented responses), plus a small web page that shows every accepted message the
+// way it would arrive: the email rendered in a sandboxed iframe with its subject, sender and headers; the SMS
+// text with its encoding and segment count (the same GSM-7 / UCS-2 rules the SMS Send node counts by).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { analyseSms } from '../../lib/templates/gsm';
+import { startSendGridFake, type SendGridFake } from '../../test/fakes/sendgrid';
+import { startTwilioFake, type TwilioFake } from '../../test/fakes/twilio';
+import { outboxPage } from './page';
+
+export interface OutboxEmail {
+	kind: 'email';
+	id: string;
+	at: string;
+	to: string;
+	from: string;
+	subject: string;
+	html: string;
+	text: string;
+	headers: Record<string, string>;
+	categories: string[];
+	customArgs: Record<string, string>;
+}
+
+export interface OutboxSms {
+	kind: 'sms';
+	id: string;
+	at: string;
+	to: string;
+	from: string;
+	body: string;
+	encoding: string;
+	characters: number;
+	segments: number;
+	perSegment: number;
+	nonGsmCharacters: string[];
+}
+
+export type OutboxMessage = OutboxEmail | OutboxSms;
+
+export interface Outbox {
+	/** The page. */
+	url: string;
+	sendgrid: SendGridFake;
+	twilio: TwilioFake;
+	/** Every accepted message, oldest first. */
+	messages(): OutboxMessage[];
+	close(): Promise<void>;
+}
+
+export async function startOutbox(options: { port?: number; host?: string } = {}): Promise<Outbox> {
+	const sendgrid = await startSendGridFake();
+	const twilio = await startTwilioFake();
+	const times = new WeakMap<object, string>();
+	const stamp = (o: object) => {
+		if (!times.has(o)) times.set(o, new Date().toISOString());
+		return times.get(o)!;
+	};
+
+	const messages = (): OutboxMessage[] => {
+		const emails: OutboxEmail[] = sendgrid.accepted.map((m) => {
+			const p = m.body.personalizations[0] ?? { to: [] };
+			const html = m.body.content.find((c) => c.type === 'text/html')?.value ?? '';
+			const text = m.body.content.find((c) => c.type === 'text/plain')?.value ?? '';
+			const to = p.to.map((t) => (t.name ? `${t.name} <${t.email}>` : t.email)).join(', ');
+			return {
+				kind: 'email',
+				id: m.messageId,
+				at: stamp(m),
+				to,
+				from: m.body.from.name ? `${m.body.from.name} <${m.body.from.email}>` : m.body.from.email,
+				subject: p.subject ?? m.body.subject ?? '',
+				html,
+				text,
+				headers: { ...(m.body.headers ?? {}), ...(p.headers ?? {}) },
+				categories: m.body.categories ?? [],
+				customArgs: { ...(m.body.custom_args ?? {}), ...(p.custom_args ?? {}) },
+			};
+		});
+		const sms: OutboxSms[] = twilio.accepted.map((m) => {
+			const a = analyseSms(m.params.Body ?? '');
+			return {
+				kind: 'sms',
+				id: m.sid,
+				at: stamp(m),
+				to: m.params.To,
+				from: m.params.From ?? m.params.MessagingServiceSid ?? '',
+				body: m.params.Body ?? '',
+				encoding: a.encoding,
+				characters: a.characters,
+				segments: a.segments,
+				perSegment: a.perSegment,
+				nonGsmCharacters: a.nonGsmCharacters,
+			};
+		});
+		return [...emails, ...sms].sort((x, y) => x.at.localeCompare(y.at));
+	};
+
+	const server: Server = createServer((req, res) => {
+		const url = new URL(req.url ?? '/', 'http://outbox');
+		if (req.method === 'GET' && url.pathname === '/api/messages') {
+			res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+			res.end(JSON.stringify({ messages: messages() }));
+			return;
+		}
+		if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
+			res.writeHead(200, {
+				'Content-Type': 'text/html; charset=utf-8',
+				'Cache-Control': 'no-store',
+			});
+			res.end(outboxPage());
+			return;
+		}
+		res.writeHead(404, { 'Content-Type': 'text/plain' });
+		res.end('not found');
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+	});
+	const { port } = server.address() as AddressInfo;
+
+	return {
+		url: `http://127.0.0.1:${port}/`,
+		sendgrid,
+		twilio,
+		messages,
+		async close() {
+			server.closeAllConnections();
+			await new Promise<void>((resolve) => server.close(() => resolve()));
+			await Promise.all([sendgrid.close(), twilio.close()]);
+		},
+	};
+}

@@ -1,0 +1,132 @@
+// Sample shoppers of a Hungarian webshop (HUF, Hungarian names and products), each showing one path through the
+// recovery sequence. The demo records their consent the way a shop's checkout checkbox would (through n8n, with
+// the Consent Check node), then posts their carts to the Abandoned Cart Trigger as signed generic JSON events.
+import { createHmac, randomBytes } from 'node:crypto';
+
+export interface SampleItem {
+	sku: string;
+	name: string;
+	quantity: number;
+	price: number;
+}
+
+export interface SampleShopper {
+	key: string;
+	/** What this shopper shows, for the console. */
+	story: string;
+	customerId: string;
+	firstName: string;
+	lastName: string;
+	email: string;
+	phone: string;
+	consent: Array<'email' | 'sms'>;
+	items: SampleItem[];
+	/** Buys after the first reminder arrives (an order event is posted then). */
+	buysAfterFirstEmail?: boolean;
+}
+
+export const SHOP = { name: 'Kávémanufaktúra', url: 'https://kavemanufaktura.example.hu', email: 'hello@kavemanufaktura.example.hu' };
+
+export const SHOPPERS: SampleShopper[] = [
+	{
+		key: 'anna',
+		story: 'never comes back: reminder email, then SMS with 10 %, then the final 20 % offer',
+		customerId: 'cust-1001',
+		firstName: 'Anna',
+		lastName: 'Kovács',
+		email: 'kovacs.anna@example.hu',
+		phone: '+36301234567',
+		consent: ['email', 'sms'],
+		items: [
+			{ sku: 'KAVE-ETI-1KG', name: 'Etióp Yirgacheffe szemes kávé, 1 kg', quantity: 1, price: 8990 },
+			{ sku: 'KOTYOGO-6', name: 'Kotyogós kávéfőző, 6 személyes', quantity: 1, price: 12990 },
+		],
+	},
+	{
+		key: 'bence',
+		story: 'buys after the first email: the sequence stops, the cart counts as recovered',
+		customerId: 'cust-1002',
+		firstName: 'Bence',
+		lastName: 'Nagy',
+		email: 'nagy.bence@example.hu',
+		phone: '+36209876543',
+		consent: ['email', 'sms'],
+		items: [{ sku: 'DARALO-KEZI', name: 'Kézi kávédaráló kerámia őrlővel', quantity: 1, price: 15490 }],
+		buysAfterFirstEmail: true,
+	},
+	{
+		key: 'eszter',
+		story: 'agreed to email only: every stage goes by email, no SMS',
+		customerId: 'cust-1003',
+		firstName: 'Eszter',
+		lastName: 'Szabó',
+		email: 'szabo.eszter@example.hu',
+		phone: '+36705551234',
+		consent: ['email'],
+		items: [
+			{ sku: 'BOGRE-2', name: 'Kézműves kerámia bögre (2 db)', quantity: 2, price: 4490 },
+			{ sku: 'KAVE-BRAZ-500', name: 'Brazil Santos szemes kávé, 500 g', quantity: 1, price: 4990 },
+		],
+	},
+	{
+		key: 'peter',
+		story: 'a 2 990 Ft cart, under the 5 000 Ft minimum: no message',
+		customerId: 'cust-1004',
+		firstName: 'Péter',
+		lastName: 'Tóth',
+		email: 'toth.peter@example.hu',
+		phone: '+36301112233',
+		consent: ['email', 'sms'],
+		items: [{ sku: 'FILTER-100', name: 'Papírfilter (100 db)', quantity: 1, price: 2990 }],
+	},
+];
+
+export const CONSENT_WORDING: Record<'email' | 'sms', string> = {
+	email: 'Kérem, hogy a kosaramról emailben emlékeztessenek, kedvezményes ajánlattal.',
+	sms: 'Kérem, hogy a kosaramról SMS-ben emlékeztessenek, kedvezményes ajánlattal.',
+};
+
+const run = randomBytes(3).toString('hex');
+export const cartId = (s: SampleShopper) => `demo-${run}-${s.key}`;
+
+/** A generic cart event: last activity 40 minutes ago (the shop saw the shopper leave). */
+export function cartEvent(s: SampleShopper): Record<string, unknown> {
+	return {
+		event_id: `evt-${run}-${s.key}-cart`,
+		type: 'cart',
+		cart_id: cartId(s),
+		occurred_at: new Date(Date.now() - 40 * 60_000).toISOString(),
+		customer_id: s.customerId,
+		email: s.email,
+		phone: s.phone,
+		first_name: s.firstName,
+		last_name: s.lastName,
+		locale: 'hu',
+		currency: 'HUF',
+		value: s.items.reduce((sum, i) => sum + i.price * i.quantity, 0),
+		items: s.items.map((i) => ({ ...i, url: `${SHOP.url}/termek/${i.sku.toLowerCase()}` })),
+		restore_url: `${SHOP.url}/kosar/${cartId(s)}`,
+	};
+}
+
+export function orderEvent(s: SampleShopper): Record<string, unknown> {
+	return {
+		event_id: `evt-${run}-${s.key}-order`,
+		type: 'order',
+		cart_id: cartId(s),
+		occurred_at: new Date().toISOString(),
+		email: s.email,
+		currency: 'HUF',
+		order_id: `KM-${run.toUpperCase()}-${s.key.toUpperCase()}`,
+		order_value: s.items.reduce((sum, i) => sum + i.price * i.quantity, 0),
+	};
+}
+
+/** Body bytes + headers of a generic event signed as the Webshop credential expects (X-Signature: sha256=…). */
+export function signedRequest(body: unknown, secret: string): { body: string; headers: Record<string, string> } {
+	const raw = JSON.stringify(body);
+	return {
+		body: raw,
+		headers: { 'content-type': 'application/json', 'x-signature': `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}` },
+	};
+}
