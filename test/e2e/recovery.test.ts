@@ -194,7 +194,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		const real = shortenWaits(copy, (s) => (s === 1800 ? W1 : s === 7200 ? W2 : s === 86400 ? W3 : assert.fail(`unexpected Wait of ${s} s`)));
 		assert.deepEqual(Object.values(real).sort((a, b) => a - b), [1800, 7200, 86400], 'the shipped file waits 30 min, 2 h and 24 h');
 		const now = Date.now();
-		quietEnd = new Date(Math.ceil((now + (W1 + W2 + 45) * 1000) / 60_000) * 60_000);
+		quietEnd = new Date(Math.ceil((now + (W1 + W2 + 60) * 1000) / 60_000) * 60_000);
 		quietHoursFor(copy, SMS_NODE, `e2e-quiet-`, localHhmm(new Date(now)), localHhmm(quietEnd));
 		await n8n.importWorkflow(copy);
 	});
