@@ -17,15 +17,17 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 
 import { OWNER, ROOT, TARBALL, startN8n, type N8nServer } from '../test/harness/server';
-import { CONSENT_PATH, consentWorkflow } from './demo/consentWorkflow';
 import { startOutbox, type Outbox, type OutboxMessage } from './demo/outbox';
 import { CONSENT_WORDING, SHOP, SHOPPERS, cartEvent, cartId, orderEvent, signedRequest, type SampleShopper } from './demo/samples';
-import { prepareForDemo, shippedWorkflows, triggerPath, type DemoCredential, type WorkflowJson } from './demo/workflows';
+import { prepareForDemo, shippedWorkflows, triggerPath, webhookPath, type DemoCredential } from './demo/workflows';
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const RECOVERY_FILE = 'abandoned-cart-recovery.json';
+export const CONSENT_FILE = 'consent-intake.json';
+/** The Header Auth header the shop sends to consent-intake.json and discount-redeem.json. */
+export const SHOP_KEY_HEADER = 'X-Cart-Recovery-Key';
 
 export interface DemoOptions {
 	/** tsc + gulp + npm pack first (default true). */
@@ -42,6 +44,9 @@ export interface Demo {
 	login: { email: string; password: string };
 	/** Imported workflows with their editor URLs (the recovery sequence first). */
 	workflows: Array<{ file: string; id: string; name: string; url: string }>;
+	/** The Abandoned Cart Trigger's webhook path and the Webshop credential's secret (for your own test carts). */
+	triggerPath: string;
+	webhookSecret: string;
 	shortened: string[];
 	/** Resolves when every sample shopper who should get a first reminder got it (and Anna her SMS). */
 	samplesDelivered: Promise<void>;
@@ -65,7 +70,7 @@ async function build(log: (l: string) => void): Promise<void> {
 	await run('bash', ['scripts/pack.sh']);
 }
 
-function demoCredentials(outbox: Outbox, webhookSecret: string): DemoCredential[] {
+function demoCredentials(outbox: Outbox, webhookSecret: string, shopKey: string): DemoCredential[] {
 	return [
 		{ id: 'crDemoStore00001', name: 'Cart Recovery Store (demo, embedded)', type: 'cartRecoveryStoreApi', data: { transport: 'embedded', dataDirectory: '' } },
 		{ id: 'crDemoShop000001', name: `${SHOP.name} (demo webshop)`, type: 'webshopApi', data: { platform: 'generic', shopUrl: SHOP.url, webhookSecret } },
@@ -88,6 +93,7 @@ function demoCredentials(outbox: Outbox, webhookSecret: string): DemoCredential[
 				baseUrl: outbox.twilio.url,
 			},
 		},
+		{ id: 'crDemoShopKey001', name: 'Webshop → n8n key (demo)', type: 'httpHeaderAuth', data: { name: SHOP_KEY_HEADER, value: shopKey } },
 	];
 }
 
@@ -112,14 +118,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
 	const outbox = await startOutboxOnPreferredPort(options.outboxPort ?? 5680);
 	const webhookSecret = `whsec_demo_${randomBytes(12).toString('hex')}`;
-	const credentials = demoCredentials(outbox, webhookSecret);
-	const store = credentials[0];
+	const shopKey = randomBytes(24).toString('base64url');
+	const credentials = demoCredentials(outbox, webhookSecret, shopKey);
 
-	// The recovery sequence first, then the other shipped workflows, then the demo's consent stand-in.
+	if (!shipped.has(CONSENT_FILE)) throw new Error(`workflows/${CONSENT_FILE} is missing: the samples' consent goes through it`);
+	// The recovery sequence first, then the other shipped workflows.
 	const files = [RECOVERY_FILE, ...[...shipped.keys()].filter((f) => f !== RECOVERY_FILE)];
 	const prepared = files.map((file) => ({ file, ...prepareForDemo(shipped.get(file)!, credentials) }));
-	const consent = consentWorkflow({ id: store.id, name: store.name });
 	const recovery = prepared[0].json;
+	const consentPath = webhookPath(shipped.get(CONSENT_FILE)!);
+	const trigger = triggerPath(recovery);
+	if (!trigger) throw new Error(`${RECOVERY_FILE} has no Abandoned Cart Trigger with a webhookId`);
 
 	log('Starting n8n (Node 24) with the package as a community package and the Embedded store…');
 	let n8n: N8nServer;
@@ -127,7 +136,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 		n8n = await startN8n({
 			label: 'demo',
 			credentials,
-			workflows: [...prepared.map((p) => p.json), consent],
+			workflows: prepared.map((p) => p.json),
 			env: { N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn', GENERIC_TIMEZONE: 'Europe/Budapest', TZ: 'Europe/Budapest' },
 		});
 	} catch (error) {
@@ -136,12 +145,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 	}
 
 	const editorUrl = `${n8n.baseUrl}/`;
-	const workflows = [...prepared.map((p) => ({ file: p.file, json: p.json })), { file: '(demo)', json: consent as WorkflowJson }].map(({ file, json }) => ({
-		file,
-		id: json.id,
-		name: json.name,
-		url: `${n8n.baseUrl}/workflow/${json.id}`,
-	}));
+	const workflows = prepared.map(({ file, json }) => ({ file, id: json.id, name: json.name, url: `${n8n.baseUrl}/workflow/${json.id}` }));
 
 	let stopped = false;
 	const stop = async () => {
@@ -152,20 +156,24 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 	};
 
 	const samplesDelivered = (async () => {
-		// 1. Consent, as the checkout checkbox would record it.
+		// 1. Consent, as the shop's checkout posts each ticked box to consent-intake.json.
 		for (const s of SHOPPERS) {
 			for (const channel of s.consent) {
-				const res = await n8n.request(`/webhook/${CONSENT_PATH}`, {
+				const res = await n8n.request(`/webhook/${consentPath}`, {
 					method: 'POST',
-					headers: { 'content-type': 'application/json' },
-					body: JSON.stringify({ customer_id: s.customerId, channel, address: channel === 'email' ? s.email : s.phone, wording: CONSENT_WORDING[channel] }),
+					headers: { 'content-type': 'application/json', [SHOP_KEY_HEADER]: shopKey },
+					body: JSON.stringify({
+						customer_id: s.customerId,
+						channel,
+						address: channel === 'email' ? s.email : s.phone,
+						wording: CONSENT_WORDING[channel],
+						source: 'checkout_checkbox',
+					}),
 				});
 				if (!res.ok) throw new Error(`recording ${channel} consent for ${s.firstName} failed: ${res.status} ${await res.text()}`);
 			}
 		}
 		// 2. The carts, signed as the shop signs them.
-		const trigger = triggerPath(recovery);
-		if (!trigger) throw new Error(`${RECOVERY_FILE} has no Abandoned Cart Trigger with a webhookId`);
 		for (const s of SHOPPERS) await postEvent(n8n, trigger, cartEvent(s), webhookSecret, `${s.firstName}'s cart`);
 		// 3. Watch the outbox: Bence buys when his first email arrives; done when every first reminder is there.
 		const eligible = SHOPPERS.filter((s) => s.items.reduce((sum, i) => sum + i.price * i.quantity, 0) >= 5000);
@@ -212,6 +220,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 		editorUrl,
 		login: { email: OWNER.email, password: OWNER.password },
 		workflows,
+		triggerPath: trigger,
+		webhookSecret,
 		shortened: prepared.flatMap((p) => p.shortened),
 		samplesDelivered,
 		settled,
@@ -274,8 +284,11 @@ async function main(): Promise<void> {
 			`     login     ${demo.login.email}  /  ${demo.login.password}`,
 			`  Outbox       ${demo.outbox.url}   (what SendGrid and Twilio would deliver)`,
 			'',
-			`  Recovery sequence   ${recovery.url}`,
-			...others.map((w) => `  ${w.name.padEnd(19)} ${w.url}`),
+			'  Workflows (published):',
+			...[recovery, ...others].map((w) => `    ${w.url}   ${w.name}`),
+			'',
+			`  Webshop → n8n: POST ${demo.n8n.webhookUrl(demo.triggerPath)}`,
+			`     signed with X-Signature: sha256=<HMAC-SHA256 of the body>, secret ${demo.webhookSecret}`,
 			'',
 			`  Shortened for the demo: ${demo.shortened.join('; ') || 'no waits found'}; quiet hours off. workflows/ keeps the real durations.`,
 			'',

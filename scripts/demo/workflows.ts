@@ -7,6 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
+import { shortenWaits, type WorkflowJson as E2eWorkflowJson } from '../../test/e2e/workflows';
+
 export const PACKAGE = 'n8n-nodes-cart-recovery';
 export const WORKFLOWS_DIR = path.resolve(__dirname, '../../workflows');
 
@@ -40,8 +42,6 @@ export function shippedWorkflows(dir = process.env.CART_RECOVERY_WORKFLOWS_DIR |
 	return out;
 }
 
-const UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
-
 /** The demo duration (seconds) for a shipped wait of `seconds`. */
 export function demoSeconds(seconds: number): number {
 	if (seconds <= 60) return Math.max(1, Math.round(seconds));
@@ -68,29 +68,13 @@ const human = (s: number) => (s % 86400 === 0 ? `${s / 86400} d` : s % 3600 === 
 
 export function prepareForDemo(workflow: WorkflowJson, credentials: DemoCredential[]): PreparedWorkflow {
 	const json = structuredClone(workflow);
-	const shortened: string[] = [];
+	// The end-to-end test's transform (test/e2e/workflows.ts), with the demo's durations.
+	const real = shortenWaits(json as unknown as E2eWorkflowJson, demoSeconds);
+	const shortened = Object.entries(real).map(([name, seconds]) => `${name}: ${human(seconds)} → ${demoSeconds(seconds)} s`);
 	const byType = new Map(credentials.map((c) => [c.type, c]));
 	for (const node of json.nodes) {
-		if (node.type === 'n8n-nodes-base.wait') {
-			const p = node.parameters ?? (node.parameters = {});
-			const resume = p.resume ?? 'timeInterval';
-			if (resume === 'timeInterval') {
-				const v1 = node.typeVersion === 1;
-				const amount = Number(p.amount ?? (v1 ? 1 : 5));
-				const unit = String(p.unit ?? (v1 ? 'hours' : 'seconds'));
-				const seconds = amount * (UNIT_SECONDS[unit] ?? 1);
-				if (Number.isFinite(seconds)) {
-					const short = demoSeconds(seconds);
-					p.amount = short;
-					p.unit = 'seconds';
-					shortened.push(`${node.name}: ${human(seconds)} → ${short} s`);
-				}
-			}
-		}
 		// Every send node of the package (SMS, email, later WhatsApp / Messenger) has "Respect Quiet Hours".
-		if (node.type.startsWith(`${PACKAGE}.`) && node.type.endsWith('Send')) {
-			(node.parameters ??= {}).quietHours = false;
-		}
+		if (node.type.startsWith(`${PACKAGE}.`) && node.type.endsWith('Send')) (node.parameters ??= {}).quietHours = false;
 		for (const key of Object.keys(node.credentials ?? {})) {
 			const c = byType.get(key);
 			if (c) node.credentials![key] = { id: c.id, name: c.name };
@@ -103,4 +87,11 @@ export function prepareForDemo(workflow: WorkflowJson, credentials: DemoCredenti
 export function triggerPath(workflow: WorkflowJson): string | undefined {
 	const trigger = workflow.nodes.find((n) => n.type === `${PACKAGE}.abandonedCartTrigger`);
 	return trigger?.webhookId ? `${trigger.webhookId}/cart-events` : undefined;
+}
+
+/** The path of a workflow's first built-in Webhook node (production URL: /webhook/<path>). */
+export function webhookPath(workflow: WorkflowJson): string {
+	const hook = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
+	if (!hook?.parameters?.path) throw new Error(`workflow "${workflow.name}" has no Webhook node with a path`);
+	return String(hook.parameters.path).replace(/^\/+/, '');
 }
