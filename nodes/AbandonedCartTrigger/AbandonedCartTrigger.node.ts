@@ -236,6 +236,10 @@ export class AbandonedCartTrigger implements INodeType {
 		const options = this.getNodeParameter('options', {}) as IDataObject;
 		const columns = this.getNodeParameter('columns', {}) as Partial<SupabaseColumns>;
 
+		// Both credentials are loaded at once: each is a database read and a decryption in n8n, the slowest part
+		// of a delivery (see docs/webshop-events.md, benchmark). The store is only used once the delivery is valid.
+		const storePromise = storeFor(this);
+		storePromise.catch(() => undefined); // awaited below; a failure must not become an unhandled rejection
 		let secrets: SenderSecrets = {};
 		if (verification === 'signature') {
 			const credentials = await this.getCredentials('webshopApi');
@@ -277,7 +281,7 @@ export class AbandonedCartTrigger implements INodeType {
 		const event = outcome.event;
 		let result;
 		try {
-			const store = await storeFor(this);
+			const store = await storePromise;
 			result = await store.recordCartEvent(event, {
 				cooldownSeconds: Math.round(Number(this.getNodeParameter('cooldownHours', 24)) * 3600),
 				attributionSeconds: Math.round(Number(this.getNodeParameter('attributionDays', 5)) * 86400),

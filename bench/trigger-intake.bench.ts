@@ -1,0 +1,324 @@
+// Benchmark (not a test): webshop cart events into a running n8n server, our Abandoned Cart Trigger versus
+// the same intake built from n8n's built-in nodes (Webhook → Postgres upsert → IF), side by side in one run.
+//
+//   bash bench/run.sh bench/trigger-intake.bench.ts [--events=2100] [--concurrency=8] [--rounds=2]
+//
+// Both servers run at once (started by the test server harness, our package installed as a community
+// package); the load alternates between them in rounds so they never compete for the 2 cores at the same
+// moment. Mix: 1 new cart per 20 updates of earlier carts, each cart its own customer. Both sides answer only
+// after the event is stored (ours: one store call before the 202; built-in: Webhook "respond when last node
+// finishes"). Reported per side: events/s, p50/p99 latency, n8n peak RSS (main + task runner), executions
+// started per 1,000 events; then the ratios.
+import { createHmac } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+import { startN8n, type N8nServer } from '../test/harness/server';
+import { freshDatabase, type TestDatabase } from '../test/helpers/postgres';
+import { webshopCredentials, WEBHOOK_SECRET } from '../test/trigger/support';
+import { POSTGRES_CREDENTIAL_ID, STORE_CREDENTIAL_ID, triggerWorkflow, WEBSHOP_CREDENTIAL_ID } from '../test/trigger/workflows';
+
+const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const EVENTS = arg('events', 2100);
+const CONCURRENCY = arg('concurrency', 8);
+const ROUNDS = arg('rounds', 2);
+
+const ours = triggerWorkflow('generic', 501);
+const BUILTIN_ID = 'crBenchBuiltin01';
+const BUILTIN_PATH = 'bench-builtin-cart-events';
+
+const builtinWorkflow = {
+	id: BUILTIN_ID,
+	name: 'Cart intake from built-in nodes (benchmark)',
+	nodes: [
+		{
+			id: 'b0000000-0000-4000-8000-000000000001',
+			name: 'Webhook',
+			type: 'n8n-nodes-base.webhook',
+			typeVersion: 2,
+			position: [0, 0],
+			webhookId: 'b0000000-0000-4000-8000-0000000000aa',
+			parameters: { httpMethod: 'POST', path: BUILTIN_PATH, responseMode: 'lastNode', responseData: 'noData', options: {} },
+		},
+		{
+			id: 'b0000000-0000-4000-8000-000000000002',
+			name: 'Upsert Cart',
+			type: 'n8n-nodes-base.postgres',
+			typeVersion: 2.6,
+			position: [220, 0],
+			parameters: {
+				operation: 'executeQuery',
+				query:
+					"insert into public.bench_carts as c (cart_id, email, currency, value, items, last_activity_at) values ($1, $2, $3, $4::numeric, $5::jsonb, now()) on conflict (cart_id) do update set email = coalesce(excluded.email, c.email), currency = excluded.currency, value = excluded.value, items = excluded.items, last_activity_at = now() returning cart_id, (xmax = 0) as inserted",
+				options: { queryReplacement: '={{ [$json.body.cart_id, $json.body.email ?? null, $json.body.currency ?? "HUF", $json.body.value ?? 0, JSON.stringify($json.body.items ?? [])] }}' },
+			},
+			credentials: { postgres: { id: POSTGRES_CREDENTIAL_ID, name: 'Postgres (bench)' } },
+		},
+		{
+			id: 'b0000000-0000-4000-8000-000000000003',
+			name: 'New Cart?',
+			type: 'n8n-nodes-base.if',
+			typeVersion: 2.2,
+			position: [440, 0],
+			parameters: {
+				conditions: {
+					options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
+					conditions: [{ id: 'c1', leftValue: '={{ $json.inserted }}', rightValue: '', operator: { type: 'boolean', operation: 'true', singleValue: true } }],
+					combinator: 'and',
+				},
+				options: {},
+			},
+		},
+		{ id: 'b0000000-0000-4000-8000-000000000004', name: 'Enrolled', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 0], parameters: {} },
+	],
+	connections: {
+		Webhook: { main: [[{ node: 'Upsert Cart', type: 'main', index: 0 }]] },
+		'Upsert Cart': { main: [[{ node: 'New Cart?', type: 'main', index: 0 }]] },
+		'New Cart?': { main: [[{ node: 'Enrolled', type: 'main', index: 0 }], []] },
+	},
+	settings: { executionOrder: 'v1' },
+	pinData: {},
+};
+
+interface Side {
+	name: string;
+	server: N8nServer;
+	path: string;
+	workflowId: string;
+	sign: boolean;
+	latencies: number[];
+	wallMs: number;
+	events: number;
+	errors: number;
+	peakRssMb: number;
+	idleRssMb: number;
+}
+
+/** RSS of an n8n instance: every process whose environment names its user folder, plus their children. */
+function rssMb(userFolder: string): number {
+	const needle = `N8N_USER_FOLDER=${userFolder}\0`;
+	const roots: number[] = [];
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(needle)) roots.push(Number(entry));
+		} catch {
+			/* gone or not ours */
+		}
+	}
+	const seen = new Set<number>();
+	const walk = (pid: number) => {
+		if (seen.has(pid)) return;
+		seen.add(pid);
+		try {
+			for (const tid of readdirSync(`/proc/${pid}/task`)) {
+				const file = `/proc/${pid}/task/${tid}/children`;
+				if (!existsSync(file)) continue;
+				for (const child of readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean)) walk(Number(child));
+			}
+		} catch {
+			/* gone */
+		}
+	};
+	roots.forEach(walk);
+	let kb = 0;
+	for (const pid of seen) {
+		try {
+			const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+			if (m) kb += Number(m[1]);
+		} catch {
+			/* gone */
+		}
+	}
+	return kb / 1024;
+}
+
+function makeEvents(prefix: string, count: number, round: number) {
+	const created: string[] = [];
+	const createdAt: number[] = [];
+	const events: Array<Record<string, unknown>> = [];
+	for (let k = 0; k < count; k++) {
+		let cartId: string;
+		// 1 new cart per 20 updates; an update hits a cart created at least 3×concurrency events earlier
+		// (at the very start only the newest cart exists: an update may then race its creation, which changes
+		// no count: whichever arrives first creates the cart)
+		const older = created.filter((_, idx) => createdAt[idx] < k - 3 * CONCURRENCY);
+		const eligible = older.length ? older : created.slice(-1);
+		if (k % 21 === 0) {
+			cartId = `${prefix}-r${round}-c${created.length}`;
+			created.push(cartId);
+			createdAt.push(k);
+		} else {
+			cartId = eligible[(k * 7919) % eligible.length];
+		}
+		const quantity = 1 + (k % 4);
+		events.push({
+			event_id: `${prefix}-r${round}-e${k}`,
+			type: 'cart',
+			cart_id: cartId,
+			customer_id: cartId,
+			email: `${cartId}@example.hu`,
+			currency: 'HUF',
+			value: 6495 * quantity,
+			items: [{ sku: 'BOGRE-KEK', name: 'Kézműves kerámia bögre', quantity, price: 6495 }],
+		});
+	}
+	return { events, newCarts: created.length };
+}
+
+async function runLoad(side: Side, round: number) {
+	const { events } = makeEvents(side.name === 'ours' ? 'o' : 'b', EVENTS, round);
+	const bodies = events.map((e) => {
+		const raw = JSON.stringify(e);
+		const headers: Record<string, string> = { 'content-type': 'application/json' };
+		if (side.sign) headers['x-signature'] = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex')}`;
+		return { raw, headers };
+	});
+	let next = 0;
+	let peak = 0;
+	const sampler = setInterval(() => (peak = Math.max(peak, rssMb(side.server.userFolder))), 200);
+	const started = performance.now();
+	await Promise.all(
+		Array.from({ length: CONCURRENCY }, async () => {
+			while (next < bodies.length) {
+				const { raw, headers } = bodies[next++];
+				const t0 = performance.now();
+				const res = await side.server.request(`/webhook/${side.path}`, { method: 'POST', headers, body: raw });
+				await res.arrayBuffer();
+				side.latencies.push(performance.now() - t0);
+				if (res.status < 200 || res.status >= 300) {
+					if (side.errors++ < 3) console.log(`[bench] ${side.name} answered ${res.status}`);
+				}
+			}
+		}),
+	);
+	side.wallMs += performance.now() - started;
+	side.events += bodies.length;
+	clearInterval(sampler);
+	side.peakRssMb = Math.max(side.peakRssMb, peak, rssMb(side.server.userFolder));
+}
+
+async function countExecutions(server: N8nServer, workflowId: string): Promise<number> {
+	let total = 0;
+	let cursor: string | undefined;
+	do {
+		const page = await server.api<{ data: unknown[]; nextCursor?: string | null }>('GET', `/executions?workflowId=${workflowId}&limit=250${cursor ? `&cursor=${cursor}` : ''}`);
+		total += page.data.length;
+		cursor = page.nextCursor ?? undefined;
+	} while (cursor);
+	return total;
+}
+
+async function settle(server: N8nServer, workflowId: string): Promise<number> {
+	let last = -1;
+	for (;;) {
+		await new Promise((r) => setTimeout(r, 1500));
+		const now = await countExecutions(server, workflowId);
+		if (now === last) return now;
+		last = now;
+	}
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function main() {
+	let db: TestDatabase | undefined;
+	const servers: N8nServer[] = [];
+	try {
+		db = await freshDatabase('bench_intake');
+		await db.pool.query(
+			'create table public.bench_carts (cart_id text primary key, email text, currency char(3) not null, value numeric(14,2) not null, items jsonb not null, last_activity_at timestamptz not null)',
+		);
+		const url = new URL(db.url);
+		const credentials = [
+			{ id: STORE_CREDENTIAL_ID, name: 'Cart Recovery Store (tests)', type: 'cartRecoveryStoreApi', data: { ...db.credentials, maxConnections: 10 } },
+			{ id: WEBSHOP_CREDENTIAL_ID, name: 'Webshop (tests)', type: 'webshopApi', data: webshopCredentials },
+			{
+				id: POSTGRES_CREDENTIAL_ID,
+				name: 'Postgres (bench)',
+				type: 'postgres',
+				data: { host: url.hostname, port: Number(url.port || 5432), database: db.name, user: decodeURIComponent(url.username || 'postgres'), password: '', ssl: 'disable', maxConnections: 10 },
+			},
+		];
+		console.log(`[bench] starting two n8n servers (ours, built-in)…`);
+		const [oursServer, builtinServer] = await Promise.all([
+			startN8n({ label: 'bench-ours', credentials, workflows: [ours.json] }),
+			startN8n({ label: 'bench-builtin', credentials, workflows: [builtinWorkflow] }),
+		]);
+		servers.push(oursServer, builtinServer);
+		const sides: Side[] = [
+			{ name: 'ours', server: oursServer, path: ours.path, workflowId: ours.id, sign: true, latencies: [], wallMs: 0, events: 0, errors: 0, peakRssMb: 0, idleRssMb: 0 },
+			{ name: 'built-in', server: builtinServer, path: `${BUILTIN_PATH}`, workflowId: BUILTIN_ID, sign: false, latencies: [], wallMs: 0, events: 0, errors: 0, peakRssMb: 0, idleRssMb: 0 },
+		];
+		for (const side of sides) side.idleRssMb = rssMb(side.server.userFolder);
+		// warm-up (not measured): JIT, pools, first execution
+		for (const side of sides) {
+			const warm: Side = { ...side, latencies: [], wallMs: 0, events: 0, errors: 0 };
+			const raw = JSON.stringify({ event_id: `warm-${side.name}`, cart_id: `warm-${side.name}`, customer_id: `warm-${side.name}`, currency: 'HUF', value: 1, items: [{ name: 'x', quantity: 1, price: 1 }] });
+			const headers: Record<string, string> = { 'content-type': 'application/json' };
+			if (side.sign) headers['x-signature'] = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex')}`;
+			const res = await warm.server.request(`/webhook/${side.path}`, { method: 'POST', headers, body: raw });
+			if (res.status < 200 || res.status >= 300) {
+				const text = await res.text();
+				const failed = (await side.server.executions(side.workflowId)).map((e) => JSON.stringify(e.data?.resultData?.error ?? e.status).slice(0, 1500));
+				throw new Error(`${side.name} warm-up answered ${res.status}: ${text}\n${failed.join('\n')}`);
+			}
+		}
+		const warmExecutions = await Promise.all(sides.map((s) => settle(s.server, s.workflowId)));
+		for (let round = 0; round < ROUNDS; round++) {
+			for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+				console.log(`[bench] round ${round + 1}/${ROUNDS}: ${side.name}, ${EVENTS} events, concurrency ${CONCURRENCY}`);
+				await runLoad(side, round);
+				await settle(side.server, side.workflowId); // let its executions finish before the other side runs
+			}
+		}
+		const executions = await Promise.all(sides.map((s, i) => settle(s.server, s.workflowId).then((n) => n - warmExecutions[i])));
+
+		const rows = sides.map((s, i) => {
+			const sorted = [...s.latencies].sort((a, b) => a - b);
+			return {
+				side: s.name,
+				events: s.events,
+				errors: s.errors,
+				eventsPerSecond: s.events / (s.wallMs / 1000),
+				p50: pct(sorted, 50),
+				p99: pct(sorted, 99),
+				idleRssMb: s.idleRssMb,
+				peakRssMb: s.peakRssMb,
+				executionsPer1000: (executions[i] / s.events) * 1000,
+			};
+		});
+		const [o, b] = rows;
+		console.log('\n== Cart events into n8n: Abandoned Cart Trigger vs Webhook → Postgres upsert → IF ==');
+		console.log(`events per side ${o.events} (${ROUNDS} rounds × ${EVENTS}), concurrency ${CONCURRENCY}, mix 1 new cart : 20 updates, n8n 2.41.1, ${process.arch}, 2 shared cores`);
+		console.table(
+			rows.map((r) => ({
+				side: r.side,
+				'events/s': r.eventsPerSecond.toFixed(1),
+				'p50 ms': r.p50.toFixed(1),
+				'p99 ms': r.p99.toFixed(1),
+				'n8n idle RSS MB': r.idleRssMb.toFixed(0),
+				'n8n peak RSS MB': r.peakRssMb.toFixed(0),
+				'executions / 1000 events': r.executionsPer1000.toFixed(1),
+				'non-2xx answers': r.errors,
+			})),
+		);
+		console.log(
+			`ratios (ours / built-in): events/s ×${(o.eventsPerSecond / b.eventsPerSecond).toFixed(2)}, p50 ×${(o.p50 / b.p50).toFixed(2)}, p99 ×${(o.p99 / b.p99).toFixed(2)}, peak RSS ×${(o.peakRssMb / b.peakRssMb).toFixed(2)}, executions ×${(o.executionsPer1000 / b.executionsPer1000).toFixed(3)}`,
+		);
+		console.log(`JSON ${JSON.stringify({ events: EVENTS, rounds: ROUNDS, concurrency: CONCURRENCY, rows })}`);
+	} finally {
+		await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+		const { closeAllStores } = await import('../lib/store');
+		await closeAllStores();
+		await db?.drop().catch(() => undefined);
+	}
+}
+
+main().then(
+	() => process.exit(0),
+	(error) => {
+		console.error(error);
+		process.exit(1);
+	},
+);
