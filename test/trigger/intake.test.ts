@@ -216,3 +216,15 @@ test('a few hundred generated malformed payloads are each refused with 400 namin
 		assert.ok(error.message.startsWith(`${error.field}:`), `${c.label}: the message starts with the field name`);
 	}
 });
+
+test('the shipped JSON Schema’s examples are accepted by the generic intake, and its required fields are', async () => {
+	const schema = JSON.parse((await import('node:fs')).readFileSync(require.resolve('../../lib/intake/cart-event.schema.json'), 'utf8'));
+	assert.deepEqual(schema.required, ['cart_id']);
+	for (const example of schema.examples) {
+		const raw = Buffer.from(JSON.stringify(example));
+		const result = receiveDelivery({ headers: {}, rawBody: raw }, config('generic', { verification: 'none' }));
+		assert.equal(result.kind, 'event');
+	}
+	const error = refusal(() => receiveDelivery({ headers: {}, rawBody: Buffer.from('{"type":"cart"}') }, config('generic', { verification: 'none' })));
+	assert.equal(error.field, 'cart_id');
+});
