@@ -290,6 +290,8 @@ async function main(): Promise<void> {
 			`  Webshop → n8n: POST ${demo.n8n.webhookUrl(demo.triggerPath)}`,
 			`     signed with X-Signature: sha256=<HMAC-SHA256 of the body>, secret ${demo.webhookSecret}`,
 			'',
+			`  n8n log      ${path.join(demo.n8n.userFolder, 'n8n.log')} (removed on exit)`,
+			'',
 			`  Shortened for the demo: ${demo.shortened.join('; ') || 'no waits found'}; quiet hours off. workflows/ keeps the real durations.`,
 			'',
 			'Sample shoppers (Kávémanufaktúra, HUF):',

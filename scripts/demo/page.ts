@@ -29,7 +29,7 @@ export function outboxPage(): string {
 	.badges { display:flex; gap:6px; flex-wrap:wrap; }
 	.badge { font-size:12px; border-radius:10px; padding:1px 8px; background:#eef0f3; color:#374151; }
 	.badge.warn { background:#fff3cd; color:#7a5a00; }
-	iframe.mail { display:block; width:100%; height:420px; border:0; background:#fff; }
+	iframe.mail { display:block; width:100%; height:420px; max-height:560px; border:0; background:#fff; }
 	details { border-top:1px solid var(--line); padding:8px 16px; }
 	details summary { cursor:pointer; color:var(--muted); font-size:13px; }
 	pre { white-space:pre-wrap; word-break:break-word; font:12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; margin:8px 0; }
@@ -39,7 +39,7 @@ export function outboxPage(): string {
 </head>
 <body>
 <header>
-	<h1>📬 Outbox</h1>
+	<h1>Outbox</h1>
 	<div class="tabs" role="tablist">
 		<button data-filter="all" class="on">All <span id="n-all">0</span></button>
 		<button data-filter="email">Email <span id="n-email">0</span></button>
@@ -77,7 +77,7 @@ export function outboxPage(): string {
 		frame.setAttribute('sandbox', 'allow-same-origin allow-popups allow-popups-to-escape-sandbox');
 		frame.srcdoc = '<base target="_blank">' + m.html;
 		frame.addEventListener('load', () => {
-			try { frame.style.height = Math.min(Math.max(frame.contentDocument.documentElement.scrollHeight, 200), 2000) + 'px'; } catch {}
+			try { frame.style.height = Math.min(Math.max(frame.contentDocument.documentElement.scrollHeight, 200), 560) + 'px'; } catch {}
 		});
 		el.appendChild(frame);
 		const more = document.createElement('details');
