@@ -249,9 +249,27 @@ async function screenshot(page: Page, file: string): Promise<void> {
 	}
 	await page.locator('[data-test-id="zoom-to-fit"]').click({ timeout: 5000 });
 	await sleep(800);
-	const canvas = page.locator('[data-test-id="canvas-wrapper"], #canvas, .vue-flow').first();
+	// Cropped to the workflow: the union of the nodes' boxes (sticky notes included), labels below them too,
+	// measured once the zoom animation has settled (two equal measurements in a row).
+	const measure = () => page.evaluate(() => {
+		const boxes = [...(globalThis as any).document.querySelectorAll('.vue-flow__node')].map((el: any) => el.getBoundingClientRect());
+		const left = Math.min(...boxes.map((b: any) => b.left));
+		const top = Math.min(...boxes.map((b: any) => b.top));
+		return { left, top, right: Math.max(...boxes.map((b: any) => b.right)), bottom: Math.max(...boxes.map((b: any) => b.bottom)) };
+	});
+	let box = await measure();
+	for (let i = 0; i < 20; i++) {
+		await sleep(300);
+		const next = await measure();
+		if (JSON.stringify(next) === JSON.stringify(box)) break;
+		box = next;
+	}
+	const viewport = page.viewportSize()!;
+	const x = Math.max(0, box.left - 24);
+	const y = Math.max(0, box.top - 24);
+	const clip = { x, y, width: Math.min(viewport.width, box.right + 24) - x, height: Math.min(viewport.height, box.bottom + 56) - y };
 	mkdirSync(SHOTS, { recursive: true });
-	await (await canvas.count() ? canvas : page).screenshot({ path: path.join(SHOTS, file) });
+	await page.screenshot({ path: path.join(SHOTS, file), clip });
 }
 
 /** Pids of processes running with this n8n user folder in their environment (n8n, its task runner). */
