@@ -176,14 +176,30 @@ export async function installPackageInto(nodesDir: string, tarball: string): Pro
 }
 
 let staleSwept = false;
-/** User folders left by crashed runs (their log untouched for 2 h) go on the first start in a process. */
+const OWNER_FILE = 'owner.pid';
+
+function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/**
+ * User folders left by crashed runs go on the first start in a process: a folder whose owning process (the
+ * test or demo that made it) is gone. A long-running demo keeps its folder however idle its log is.
+ */
 function sweepStaleFolders(root: string) {
 	if (staleSwept || !existsSync(root)) return;
 	staleSwept = true;
 	for (const name of readdirSync(root)) {
 		const dir = path.join(root, name);
-		const log = [path.join(dir, 'n8n.log'), path.join(dir, 'n8n-worker.log')].find((f) => existsSync(f)) ?? dir;
-		if (Date.now() - statSync(log).mtimeMs > 2 * 3600_000) rmSync(dir, { recursive: true, force: true });
+		const ownerFile = path.join(dir, OWNER_FILE);
+		const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
+		const orphaned = owner ? !processAlive(owner) : Date.now() - statSync(dir).mtimeMs > 2 * 3600_000;
+		if (orphaned) rmSync(dir, { recursive: true, force: true });
 	}
 }
 
@@ -191,6 +207,7 @@ async function newUserFolder(label: string): Promise<string> {
 	sweepStaleFolders(path.join(TEST_TMP, 'n8n'));
 	const folder = path.join(TEST_TMP, 'n8n', `${label.replace(/[^a-z0-9_-]/gi, '_')}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
 	mkdirSync(path.join(folder, '.n8n'), { recursive: true });
+	writeFileSync(path.join(folder, OWNER_FILE), String(process.pid));
 	const template = await nodesTemplate();
 	await execFileP('cp', ['-al', template, path.join(folder, '.n8n', 'nodes')]);
 	return folder;
