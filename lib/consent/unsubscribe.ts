@@ -72,6 +72,12 @@ export function verifyUnsubscribeToken(token: string, secret: string): { channel
 }
 
 /**
+ * The path of the webhook of the shipped unsubscribe workflow (workflows/unsubscribe.json). Email Send links to
+ * it on this n8n's production webhook URL when its Unsubscribe URL is left empty.
+ */
+export const UNSUBSCRIBE_WEBHOOK_PATH = 'cart-recovery/unsubscribe';
+
+/**
  * The unsubscribe URL for a message: `baseUrl` (e.g. the production URL of the unsubscribe workflow's webhook)
  * with `?token=…` added (existing query parameters are kept). Use it for the visible link and for the
  * `List-Unsubscribe` header; the one-click POST (RFC 8058) goes to the same URL.

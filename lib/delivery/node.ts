@@ -7,21 +7,115 @@ import {
 } from 'n8n-workflow';
 
 import { toNodeError } from '../n8n/errors';
+import { optionalStr } from '../n8n/parameters';
 import { storeFor } from '../n8n/store';
 import type { Channel } from '../store';
-import { TemplateError } from '../templates';
+import { TemplateError, type DiscountInfo, type Language } from '../templates';
 import { deliver, DeliveryError } from './pipeline';
 import { DEFAULT_QUIET_HOURS, validateQuietHours } from './quietHours';
 import type { ChannelAdapter, DeliveryPolicy, DeliveryRequest, DeliveryResult } from './types';
 
 /**
- * n8n glue shared by every send node (Email, SMS; Messenger and WhatsApp later): the common parameters,
- * the three outputs and the per-item loop around the delivery pipeline. A node supplies only its channel.
+ * n8n glue shared by every send node (Email, SMS; Messenger and WhatsApp later): the common parameters
+ * (`sendNodeProperties`), the three outputs and the per-item loop around the delivery pipeline
+ * (`executeSendNode`). A node supplies only its channel: its own parameters, credential and adapter.
+ * The node description itself (credentials, inputs/outputs, output names) stays in the node file, where
+ * n8n's lint rules read it.
  */
 export const DELIVERY_OUTPUT_NAMES = ['Sent', 'Skipped', 'Deferred'];
 const OUTPUT = { sent: 0, skipped: 1, deferred: 2 } as const;
 
-export function deliveryNotice(channel: string): INodeProperties {
+/** What a send node adds to the parameters every send node has. */
+export interface SendNodeParameters {
+	channel: Channel;
+	/** What the notice calls one message: "email", "SMS". */
+	noun: string;
+	/** The Template choices: the shipped one's description, the custom one's name and description. */
+	templates: { builtIn: string; custom: { name: string; description: string } };
+	/** The fields of the custom template, shown when Template is Custom. */
+	customTemplate: INodeProperties[];
+	/** The Discount Code field's description (where the discount shows); `validUntil` adds Discount Valid Until. */
+	discount: { codeDescription: string; validUntil: boolean };
+	/** The channel's own parameters, between the discount and the sending policy (quiet hours, frequency cap). */
+	properties: INodeProperties[];
+	/** The channel's own entries of the Options collection; the retry options follow them. */
+	options: INodeProperties[];
+}
+
+/** The whole parameter list of a send node: the shared parameters with the channel's own in their places. */
+export function sendNodeProperties(node: SendNodeParameters): INodeProperties[] {
+	return [
+		deliveryNotice(node.noun),
+		...requestProperties(),
+		{
+			displayName: 'Language',
+			name: 'language',
+			type: 'options',
+			default: 'auto',
+			options: [
+				{ name: 'From Cart Locale', value: 'auto', description: 'Hungarian for hu carts (and carts without a locale), English otherwise' },
+				{ name: 'Hungarian', value: 'hu' },
+				{ name: 'English', value: 'en' },
+			],
+		},
+		{
+			displayName: 'Template',
+			name: 'template',
+			type: 'options',
+			default: 'builtIn',
+			options: [
+				{ name: 'Built-In', value: 'builtIn', description: node.templates.builtIn },
+				{ name: node.templates.custom.name, value: 'custom', description: node.templates.custom.description },
+			],
+		},
+		...node.customTemplate,
+		...discountProperties(node.discount),
+		...node.properties,
+		...policyProperties(node.channel),
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options: [...node.options, ...retryOptions],
+		},
+	];
+}
+
+/** The discount fields; their defaults read the Discount Code node's output. */
+function discountProperties({ codeDescription, validUntil }: SendNodeParameters['discount']): INodeProperties[] {
+	return [
+		{
+			displayName: 'Discount Code',
+			name: 'discountCode',
+			type: 'string',
+			default: '={{ $json.discount?.code ?? "" }}',
+			description: codeDescription,
+		},
+		{
+			displayName: 'Discount Amount',
+			name: 'discountText',
+			type: 'string',
+			default: '={{ $json.discount?.amount_text ?? "" }}',
+			placeholder: '10%',
+			description: 'What the code gives, e.g. 10% or 2 000 Ft (the Discount Code node’s amount_text)',
+		},
+		...(validUntil
+			? [
+					{
+						displayName: 'Discount Valid Until',
+						name: 'discountValidUntil',
+						type: 'string',
+						default: '={{ $json.discount?.valid_until ?? "" }}',
+						description: 'ISO date-time; printed in the customer’s locale',
+					} satisfies INodeProperties,
+				]
+			: []),
+	];
+}
+
+function deliveryNotice(channel: string): INodeProperties {
 	return {
 		displayName: `Sends one ${channel} per cart and stage, exactly once, only with the customer’s ${channel} consent. <b>Sent</b>: accepted by the provider. <b>Skipped</b>: not sent, see <code>delivery.reason</code> (bought, no consent, already sent…). <b>Deferred</b>: quiet hours or the frequency cap — connect a Wait “At Specified Time” with <code>{{ $json.delivery.sendAt }}</code> back into this node.`,
 		name: 'notice',
@@ -30,7 +124,7 @@ export function deliveryNotice(channel: string): INodeProperties {
 	};
 }
 
-export function requestProperties(): INodeProperties[] {
+function requestProperties(): INodeProperties[] {
 	return [
 		{
 			displayName: 'Cart ID',
@@ -58,7 +152,7 @@ export function requestProperties(): INodeProperties[] {
 	];
 }
 
-export function policyProperties(channel: Channel): INodeProperties[] {
+function policyProperties(channel: Channel): INodeProperties[] {
 	const sms = channel !== 'email';
 	return [
 		{
@@ -125,7 +219,7 @@ export function policyProperties(channel: Channel): INodeProperties[] {
 	];
 }
 
-export const retryOptions: INodeProperties[] = [
+const retryOptions: INodeProperties[] = [
 	{
 		displayName: 'Max Attempts',
 		name: 'maxAttempts',
@@ -144,7 +238,7 @@ export const retryOptions: INodeProperties[] = [
 	},
 ];
 
-export function readRequest(ctx: IExecuteFunctions, i: number): DeliveryRequest {
+function readRequest(ctx: IExecuteFunctions, i: number): DeliveryRequest {
 	const cartId = String(ctx.getNodeParameter('cartId', i) ?? '').trim();
 	if (!cartId) {
 		throw new NodeOperationError(ctx.getNode(), 'Cart ID is empty', {
@@ -157,7 +251,7 @@ export function readRequest(ctx: IExecuteFunctions, i: number): DeliveryRequest 
 	return { cartId, stage, campaign: String(ctx.getNodeParameter('campaign', i, '') || '') || null };
 }
 
-export function readPolicy(ctx: IExecuteFunctions, i: number): DeliveryPolicy {
+function readPolicy(ctx: IExecuteFunctions, i: number): DeliveryPolicy {
 	const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
 	let quietHours: DeliveryPolicy['quietHours'] = null;
 	if (ctx.getNodeParameter('quietHours', i, false)) {
@@ -191,14 +285,79 @@ export function readPolicy(ctx: IExecuteFunctions, i: number): DeliveryPolicy {
 	};
 }
 
+/** Read once per execution, before any item. */
+export interface SendSetup<TCredentials> {
+	/** The node's provider credential. */
+	credentials: TCredentials;
+	language: Language | 'auto';
+	/** Template is Custom. */
+	customTemplate: boolean;
+}
+
+/** One input item's parameters that every send node has, read for the channel's adapter. */
+export interface SendItem {
+	index: number;
+	request: DeliveryRequest;
+	language: Language | 'auto';
+	/** The item's Options collection (the channel's own entries included). */
+	options: IDataObject;
+	/** The Discount fields (`valid_until` only on nodes with Discount Valid Until); empty ones undefined. */
+	discount: Partial<DiscountInfo>;
+	/** The Options entries every send node has: Intro Text and the restore (link) URL. */
+	intro?: string;
+	restoreUrl?: string;
+}
+
+/** What a send node supplies to `executeSendNode`. */
+export interface SendChannel<TCredentials, TShared, TMessage> {
+	/** The provider credential's name, as listed in the node description. */
+	credential: string;
+	/** Runs once, first (compile templates, build the client): whatever it throws fails the node before anything is claimed or sent. */
+	prepare(setup: SendSetup<TCredentials>): Promise<TShared>;
+	/** The channel adapter for one item. */
+	adapter(shared: TShared, item: SendItem): ChannelAdapter<TMessage>;
+}
+
+/** The `execute` of a send node: every input item through the delivery pipeline, to Sent / Skipped / Deferred / error. */
+export async function executeSendNode<TCredentials, TShared, TMessage>(
+	ctx: IExecuteFunctions,
+	channel: SendChannel<TCredentials, TShared, TMessage>,
+): Promise<INodeExecutionData[][]> {
+	const credentials = (await ctx.getCredentials(channel.credential)) as unknown as TCredentials;
+	return executeDelivery(
+		ctx,
+		async () => {
+			const language = ctx.getNodeParameter('language', 0) as Language | 'auto';
+			const customTemplate = ctx.getNodeParameter('template', 0) === 'custom';
+			return { language, shared: await channel.prepare({ credentials, language, customTemplate }) };
+		},
+		({ language, shared }, i, request) => {
+			const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
+			return channel.adapter(shared, {
+				index: i,
+				request,
+				language,
+				options,
+				discount: {
+					code: optionalStr(ctx.getNodeParameter('discountCode', i, '')),
+					text: optionalStr(ctx.getNodeParameter('discountText', i, '')),
+					valid_until: optionalStr(ctx.getNodeParameter('discountValidUntil', i, '')),
+				},
+				intro: optionalStr(options.intro),
+				restoreUrl: optionalStr(options.restoreUrl),
+			});
+		},
+	);
+}
+
 /**
  * Runs the pipeline for every input item. `prepare` runs first, once (compile templates, build clients):
  * whatever it throws fails the node before anything is claimed or sent.
  */
-export async function executeDelivery<TShared>(
+async function executeDelivery<TShared, TMessage>(
 	ctx: IExecuteFunctions,
 	prepare: () => Promise<TShared>,
-	adapterFor: (shared: TShared, itemIndex: number, request: DeliveryRequest) => ChannelAdapter<unknown>,
+	adapterFor: (shared: TShared, itemIndex: number, request: DeliveryRequest) => ChannelAdapter<TMessage>,
 ): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
 	const outputs: INodeExecutionData[][] = [[], [], []];

@@ -4,18 +4,13 @@ import type { Transport } from './transports/Transport';
 import type {
 	Cart,
 	CartEvent,
+	Channel,
 	ClaimDeliveryInput,
 	ClaimDeliveryResult,
 	ClaimMessageInput,
 	ClaimMessageResult,
 	CompleteMessageInput,
 	CompleteMessageResult,
-	RecordCartEventResult,
-	SchemaVersion,
-} from './types';
-
-import type {
-	Channel,
 	ConsentDecision,
 	ConsentSubject,
 	CustomerExport,
@@ -26,9 +21,11 @@ import type {
 	IssueDiscountCodeInput,
 	IssueDiscountCodeResult,
 	PurgeResult,
+	RecordCartEventResult,
 	RecordConsentInput,
 	RecordConsentResult,
 	RedeemDiscountResult,
+	SchemaVersion,
 	ValidateDiscountResult,
 	WithdrawConsentInput,
 	WithdrawConsentResult,

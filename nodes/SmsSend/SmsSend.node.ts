@@ -1,10 +1,6 @@
 import {
 	NodeConnectionTypes,
-	type ICredentialsDecrypted,
-	type ICredentialTestFunctions,
-	type IDataObject,
 	type IExecuteFunctions,
-	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
@@ -12,17 +8,11 @@ import {
 import type { CountryCode } from 'libphonenumber-js';
 
 import { prepareSmsTemplates, smsChannel } from '../../lib/delivery/channels/sms';
-import {
-	DELIVERY_OUTPUT_NAMES,
-	deliveryNotice,
-	executeDelivery,
-	policyProperties,
-	requestProperties,
-	retryOptions,
-} from '../../lib/delivery/node';
+import { DELIVERY_OUTPUT_NAMES, executeSendNode, sendNodeProperties, type SendSetup } from '../../lib/delivery/node';
+import { optionalStr as str } from '../../lib/n8n/parameters';
+import { twilioCartRecoveryTest } from '../../lib/n8n/providers';
 import { cartRecoveryStoreTest } from '../../lib/n8n/store';
 import { TwilioSmsClient, type TwilioCredentials } from '../../lib/providers/twilio';
-import type { Language } from '../../lib/templates';
 
 export class SmsSend implements INodeType {
 	description: INodeTypeDescription = {
@@ -42,172 +32,115 @@ export class SmsSend implements INodeType {
 			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
 			{ name: 'twilioCartRecoveryApi', required: true, testedBy: 'twilioCartRecoveryTest' },
 		],
-		properties: [
-			deliveryNotice('SMS'),
-			...requestProperties(),
-			{
-				displayName: 'Language',
-				name: 'language',
-				type: 'options',
-				default: 'auto',
-				options: [
-					{ name: 'From Cart Locale', value: 'auto', description: 'Hungarian for hu carts (and carts without a locale), English otherwise' },
-					{ name: 'Hungarian', value: 'hu' },
-					{ name: 'English', value: 'en' },
-				],
+		properties: sendNodeProperties({
+			channel: 'sms',
+			noun: 'SMS',
+			templates: {
+				builtIn: 'The shipped Hungarian / English reminder',
+				custom: { name: 'Custom', description: 'Your own Handlebars text' },
 			},
-			{
-				displayName: 'Template',
-				name: 'template',
-				type: 'options',
-				default: 'builtIn',
-				options: [
-					{ name: 'Built-In', value: 'builtIn', description: 'The shipped Hungarian / English reminder' },
-					{ name: 'Custom', value: 'custom', description: 'Your own Handlebars text' },
-				],
-			},
-			{
-				displayName: 'Message Template',
-				name: 'smsTemplate',
-				type: 'string',
-				typeOptions: { rows: 4 },
-				default: '',
-				required: true,
-				placeholder: 'Szia {{customer.first_name}}! {{total_text}} maradt a kosaradban: {{restore_url}}',
-				description: 'Handlebars: customer.first_name, total_text, items, discount.code, discount.text, restore_url, shop.name, intro',
-				displayOptions: { show: { template: ['custom'] } },
-			},
-			{
-				displayName: 'Discount Code',
-				name: 'discountCode',
-				type: 'string',
-				default: '={{ $json.discount?.code ?? "" }}',
-				description: 'Empty = no discount sentence. Usually the Discount Code node’s output.',
-			},
-			{
-				displayName: 'Discount Amount',
-				name: 'discountText',
-				type: 'string',
-				default: '={{ $json.discount?.amount_text ?? "" }}',
-				placeholder: '10%',
-			},
-			{
-				displayName: 'Transliterate to GSM-7',
-				name: 'transliterate',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to rewrite á í ó ú ő ű as a i o u ö ü and drop emoji, so the SMS fits GSM-7 (160 characters per segment instead of 70) and costs fewer segments',
-			},
-			{
-				displayName: 'Add Opt-Out Line',
-				name: 'optOut',
-				type: 'boolean',
-				default: true,
-				description: 'Whether to end the SMS with how to stop these messages (default “Leiratkozás: STOP” / “Reply STOP to opt out”)',
-			},
-			{
-				displayName: 'Opt-Out Text',
-				name: 'optOutText',
-				type: 'string',
-				default: '',
-				placeholder: 'Leiratkozás: STOP',
-				description: 'Empty = the language’s default line',
-				displayOptions: { show: { optOut: [true] } },
-			},
-			{
-				displayName: 'Default Country',
-				name: 'region',
-				type: 'string',
-				default: 'HU',
-				description: 'Two-letter country for numbers without a country code: "06 30 123 4567" becomes +36301234567. Invalid numbers go to Skipped.',
-			},
-			...policyProperties('sms'),
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Intro Text',
-						name: 'intro',
-						type: 'string',
-						typeOptions: { rows: 2 },
-						default: '',
-						description: 'Replaces the first sentence, e.g. an expression with the AI Offer Writer’s SMS text',
-					},
-					{
-						displayName: 'Link URL',
-						name: 'restoreUrl',
-						type: 'string',
-						default: '',
-						description: 'The link in the SMS (e.g. a short link); empty = the cart’s restore URL',
-					},
-					{ displayName: 'Shop Name', name: 'shopName', type: 'string', default: '', description: 'Signs the SMS' },
-					{
-						displayName: 'Status Callback URL',
-						name: 'statusCallback',
-						type: 'string',
-						default: '',
-						description: 'Twilio posts delivery status here (e.g. the Channel Events trigger’s URL)',
-					},
-					...retryOptions,
-				],
-			},
-		],
+			customTemplate: [
+				{
+					displayName: 'Message Template',
+					name: 'smsTemplate',
+					type: 'string',
+					typeOptions: { rows: 4 },
+					default: '',
+					required: true,
+					placeholder: 'Szia {{customer.first_name}}! {{total_text}} maradt a kosaradban: {{restore_url}}',
+					description: 'Handlebars: customer.first_name, total_text, items, discount.code, discount.text, restore_url, shop.name, intro',
+					displayOptions: { show: { template: ['custom'] } },
+				},
+			],
+			discount: { codeDescription: 'Empty = no discount sentence. Usually the Discount Code node’s output.', validUntil: false },
+			properties: [
+				{
+					displayName: 'Transliterate to GSM-7',
+					name: 'transliterate',
+					type: 'boolean',
+					default: false,
+					description: 'Whether to rewrite á í ó ú ő ű as a i o u ö ü and drop emoji, so the SMS fits GSM-7 (160 characters per segment instead of 70) and costs fewer segments',
+				},
+				{
+					displayName: 'Add Opt-Out Line',
+					name: 'optOut',
+					type: 'boolean',
+					default: true,
+					description: 'Whether to end the SMS with how to stop these messages (default “Leiratkozás: STOP” / “Reply STOP to opt out”)',
+				},
+				{
+					displayName: 'Opt-Out Text',
+					name: 'optOutText',
+					type: 'string',
+					default: '',
+					placeholder: 'Leiratkozás: STOP',
+					description: 'Empty = the language’s default line',
+					displayOptions: { show: { optOut: [true] } },
+				},
+				{
+					displayName: 'Default Country',
+					name: 'region',
+					type: 'string',
+					default: 'HU',
+					description: 'Two-letter country for numbers without a country code: "06 30 123 4567" becomes +36301234567. Invalid numbers go to Skipped.',
+				},
+			],
+			options: [
+				{
+					displayName: 'Intro Text',
+					name: 'intro',
+					type: 'string',
+					typeOptions: { rows: 2 },
+					default: '',
+					description: 'Replaces the first sentence, e.g. an expression with the AI Offer Writer’s SMS text',
+				},
+				{
+					displayName: 'Link URL',
+					name: 'restoreUrl',
+					type: 'string',
+					default: '',
+					description: 'The link in the SMS (e.g. a short link); empty = the cart’s restore URL',
+				},
+				{ displayName: 'Shop Name', name: 'shopName', type: 'string', default: '', description: 'Signs the SMS' },
+				{
+					displayName: 'Status Callback URL',
+					name: 'statusCallback',
+					type: 'string',
+					default: '',
+					description: 'Twilio posts delivery status here (e.g. the Channel Events trigger’s URL)',
+				},
+			],
+		}),
 	};
 
-	methods = {
-		credentialTest: {
-			cartRecoveryStoreTest,
-			async twilioCartRecoveryTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				try {
-					const result = await new TwilioSmsClient(credential.data as unknown as TwilioCredentials).test();
-					return { status: result.ok ? 'OK' : 'Error', message: result.message };
-				} catch (error) {
-					return { status: 'Error', message: (error as Error).message };
-				}
-			},
-		},
-	};
+	methods = { credentialTest: { cartRecoveryStoreTest, twilioCartRecoveryTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const credentials = (await this.getCredentials('twilioCartRecoveryApi')) as unknown as TwilioCredentials;
-		return executeDelivery(
-			this,
-			async () => {
-				const language = this.getNodeParameter('language', 0) as Language | 'auto';
-				const custom = this.getNodeParameter('template', 0) === 'custom';
-				const templateFor = prepareSmsTemplates(language, custom ? String(this.getNodeParameter('smsTemplate', 0, '')) : undefined);
-				return { templateFor, language, client: new TwilioSmsClient(credentials) };
-			},
-			(shared, i, request) => {
-				const options = this.getNodeParameter('options', i, {}) as IDataObject;
+		return executeSendNode(this, {
+			credential: 'twilioCartRecoveryApi',
+			prepare: async ({ credentials, language, customTemplate }: SendSetup<TwilioCredentials>) => ({
+				templateFor: prepareSmsTemplates(language, customTemplate ? String(this.getNodeParameter('smsTemplate', 0, '')) : undefined),
+				client: new TwilioSmsClient(credentials),
+			}),
+			adapter: (shared, { index: i, request, language, options, discount, intro, restoreUrl }) => {
 				const optOut = this.getNodeParameter('optOut', i, true) as boolean;
 				return smsChannel(
 					{
 						client: shared.client,
-						language: shared.language,
+						language,
 						stage: request.stage,
 						shop: { name: str(options.shopName) },
-						discount: { code: str(this.getNodeParameter('discountCode', i, '')), text: str(this.getNodeParameter('discountText', i, '')) },
-						intro: str(options.intro),
-						restoreUrl: str(options.restoreUrl),
+						discount,
+						intro,
+						restoreUrl,
 						region: (String(this.getNodeParameter('region', i, 'HU')).trim().toUpperCase() || 'HU') as CountryCode,
 						transliterate: this.getNodeParameter('transliterate', i, false) as boolean,
 						optOutLine: optOut ? String(this.getNodeParameter('optOutText', i, '') ?? '') : null,
 						statusCallback: str(options.statusCallback),
 					},
 					shared.templateFor,
-				) as never;
+				);
 			},
-		);
+		});
 	}
-}
-
-function str(value: unknown): string | undefined {
-	if (value === undefined || value === null) return undefined;
-	const s = String(value).trim();
-	return s ? s : undefined;
 }

@@ -1,5 +1,7 @@
 // Email Send inside n8n's engine, store on Postgres, SendGrid as a loopback fake speaking /v3/mail/send.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { verifyUnsubscribeToken, unsubscribeSecret } from '../../lib/consent/unsubscribe';
@@ -117,6 +119,25 @@ describe('Email Send renders and sends', () => {
 		assert.match(html.replace(/\u00a0/g, ' '), /Total: HUF 12,990/);
 	});
 });
+
+	test('empty Unsubscribe URL: this n8n’s production webhook URL + /cart-recovery/unsubscribe (the unsubscribe workflow’s path)', async () => {
+		const cartId = await makeCart(env.store, { email: 'default.unsub@example.hu' });
+		const result = await runSend('emailSend', params({ unsubscribeBaseUrl: '', unsubscribeMailto: '' }), [{ cart_id: cartId }], credentials);
+		assert.equal(outcomes(result).sent.length, 1, result.error?.message);
+		const body = acceptedFor('default.unsub@example.hu')[0].body;
+		// The engine harness gives the node webhookBaseUrl http://127.0.0.1:5678/webhook, as n8n does from WEBHOOK_URL.
+		const unsubscribeUrl = /^<(.+)>$/.exec(String(body.headers?.['List-Unsubscribe']))![1];
+		assert.match(unsubscribeUrl, /^http:\/\/127\.0\.0\.1:5678\/webhook\/cart-recovery\/unsubscribe\?token=[\w-]+$/);
+		const unsubscribeWorkflow = JSON.parse(readFileSync(path.resolve(__dirname, '../../workflows/unsubscribe.json'), 'utf8')) as {
+			nodes: Array<{ type: string; parameters: { path?: string } }>;
+		};
+		const unsubscribeWebhook = unsubscribeWorkflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
+		assert.equal(new URL(unsubscribeUrl).pathname, `/webhook/${unsubscribeWebhook?.parameters.path}`);
+		assert.deepEqual(verifyUnsubscribeToken(new URL(unsubscribeUrl).searchParams.get('token')!, await unsubscribeSecret(env.store)), {
+			channel: 'email',
+			address: 'default.unsub@example.hu',
+		});
+	});
 
 describe('Email Send custom templates', () => {
 	test('custom HTML, subject and preheader: helpers work, values escaped, CSS-less HTML still gets a text part', async () => {

@@ -1,20 +1,11 @@
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
-import { CHANNELS, type CartRecoveryStore, type Channel, type ConsentSubject } from '../../../lib/store';
+import { str } from '../../../lib/n8n/parameters';
+import { CHANNELS, type Channel, type ConsentSubject } from '../../../lib/store';
 
-export interface OperationContext {
-	store: CartRecoveryStore;
-	items: INodeExecutionData[];
-}
-
-/** An operation returns items per output (Check: Allowed, Blocked; the others: one output). */
-export type OperationResult = INodeExecutionData[][];
+// The glue every store node shares lives in lib/n8n; re-exported so operations import from one place.
+export { requiredString } from '../../../lib/n8n/parameters';
+export { perItem, type OperationContext, type OperationResult } from '../../../lib/n8n/operations';
 
 export const CHANNEL_OPTIONS = [
 	{ name: 'Email', value: 'email' },
@@ -72,12 +63,6 @@ export function subjectFields(resource: string, operations: string[]): INodeProp
 	];
 }
 
-function str(value: unknown): string | null {
-	if (value === undefined || value === null) return null;
-	const s = String(value).trim();
-	return s ? s : null;
-}
-
 export function readSubject(ctx: IExecuteFunctions, i: number): ConsentSubject {
 	return {
 		customerId: str(ctx.getNodeParameter('customerId', i, '')),
@@ -103,41 +88,4 @@ export function readChannel(ctx: IExecuteFunctions, name: string, i: number): Ch
 		throw new NodeOperationError(ctx.getNode(), `"Channel" must be email, sms, messenger or whatsapp, not "${value}"`, { itemIndex: i });
 	}
 	return value as Channel;
-}
-
-export function requiredString(ctx: IExecuteFunctions, name: string, label: string, i: number, hint?: string): string {
-	const value = str(ctx.getNodeParameter(name, i, ''));
-	if (!value) {
-		throw new NodeOperationError(ctx.getNode(), `"${label}" is empty`, { itemIndex: i, description: hint });
-	}
-	return value;
-}
-
-/**
- * Runs `work` per item. A failing item stops the node, or with continue-on-fail goes to `errorOutput` with
- * `error` set (Check sends failures to Blocked: an error never lets a message through).
- */
-export async function perItem(
-	ctx: IExecuteFunctions,
-	items: INodeExecutionData[],
-	outputCount: number,
-	errorOutput: number,
-	work: (i: number) => Promise<{ output: number; json: IDataObject }>,
-): Promise<OperationResult> {
-	const outputs: OperationResult = Array.from({ length: outputCount }, () => []);
-	for (let i = 0; i < items.length; i++) {
-		try {
-			const { output, json } = await work(i);
-			outputs[output].push({ json, pairedItem: { item: i } });
-		} catch (error) {
-			const nodeError =
-				error instanceof NodeOperationError ? error : new NodeOperationError(ctx.getNode(), error as Error, { itemIndex: i });
-			if (ctx.continueOnFail()) {
-				outputs[errorOutput].push({ json: { ...items[i].json, error: nodeError.message }, error: nodeError, pairedItem: { item: i } });
-				continue;
-			}
-			throw nodeError;
-		}
-	}
-	return outputs;
 }

@@ -1,30 +1,10 @@
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-} from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
-import type { CartRecoveryStore, DiscountCode, DiscountRefusal } from '../../../lib/store';
+import type { DiscountCode, DiscountRefusal } from '../../../lib/store';
 
-export interface OperationContext {
-	store: CartRecoveryStore;
-	items: INodeExecutionData[];
-}
-
-export type OperationResult = INodeExecutionData[][];
-
-export function str(value: unknown): string | null {
-	if (value === undefined || value === null) return null;
-	const s = String(value).trim();
-	return s ? s : null;
-}
-
-export function requiredString(ctx: IExecuteFunctions, name: string, label: string, i: number, hint?: string): string {
-	const value = str(ctx.getNodeParameter(name, i, ''));
-	if (!value) throw new NodeOperationError(ctx.getNode(), `"${label}" is empty`, { itemIndex: i, description: hint });
-	return value;
-}
+// The glue every store node shares lives in lib/n8n; re-exported so operations import from one place.
+export { requiredString, str } from '../../../lib/n8n/parameters';
+export { perItem, type OperationContext, type OperationResult } from '../../../lib/n8n/operations';
 
 /** A number parameter that may come from an expression as text ("12 990", "12990.00"); null when empty. */
 export function optionalNumber(ctx: IExecuteFunctions, name: string, label: string, i: number): number | null {
@@ -83,29 +63,4 @@ export function discountJson(code: DiscountCode): IDataObject {
 		synced_to: code.shop_platform,
 		synced_at: code.synced_at,
 	};
-}
-
-export async function perItem(
-	ctx: IExecuteFunctions,
-	items: INodeExecutionData[],
-	outputCount: number,
-	errorOutput: number,
-	work: (i: number) => Promise<{ output: number; json: IDataObject }>,
-): Promise<OperationResult> {
-	const outputs: OperationResult = Array.from({ length: outputCount }, () => []);
-	for (let i = 0; i < items.length; i++) {
-		try {
-			const { output, json } = await work(i);
-			outputs[output].push({ json, pairedItem: { item: i } });
-		} catch (error) {
-			const nodeError =
-				error instanceof NodeOperationError ? error : new NodeOperationError(ctx.getNode(), error as Error, { itemIndex: i });
-			if (ctx.continueOnFail()) {
-				outputs[errorOutput].push({ json: { ...items[i].json, error: nodeError.message }, error: nodeError, pairedItem: { item: i } });
-				continue;
-			}
-			throw nodeError;
-		}
-	}
-	return outputs;
 }

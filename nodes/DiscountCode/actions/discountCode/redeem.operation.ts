@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { discountJson, optionalNumber, perItem, REFUSAL_MESSAGES, requiredString, str, type OperationContext, type OperationResult } from '../common';
-import { orderFields } from './use';
+import { discountJson, perItem, str, type OperationContext, type OperationResult } from '../common';
+import { orderFields, readOrder, refusalFields } from './use';
 
 export const description: INodeProperties[] = [
 	...orderFields('redeem'),
@@ -21,16 +21,7 @@ export const description: INodeProperties[] = [
  */
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
 	return perItem(this, items, 2, 1, async (i) => {
-		const code = requiredString(this, 'code', 'Code', i, 'Map the code the customer entered, e.g. {{ $json.body.code }}');
-		const result = await store.redeemDiscountCode({
-			code,
-			orderId: str(this.getNodeParameter('orderId', i, '')),
-			customerId: str(this.getNodeParameter('customerId', i, '')),
-			email: str(this.getNodeParameter('email', i, '')),
-			orderTotal: optionalNumber(this, 'orderTotal', 'Order Total', i),
-			currency: str(this.getNodeParameter('currency', i, '')),
-		});
-		const message = result.reason ? REFUSAL_MESSAGES[result.reason] : null;
+		const result = await store.redeemDiscountCode({ ...readOrder(this, i), orderId: str(this.getNodeParameter('orderId', i, '')) });
 		return {
 			output: result.redeemed ? 0 : 1,
 			json: {
@@ -38,9 +29,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 				redemption: {
 					redeemed: result.redeemed,
 					duplicate: result.duplicate,
-					reason: result.reason,
-					message_hu: message?.hu ?? null,
-					message_en: message?.en ?? null,
+					...refusalFields(result.reason),
 					discount: result.code && result.redeemed ? discountJson(result.code) : null,
 				},
 			},

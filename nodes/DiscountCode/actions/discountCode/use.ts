@@ -1,4 +1,7 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { DiscountRefusal, DiscountUseInput } from '../../../../lib/store';
+import { optionalNumber, REFUSAL_MESSAGES, requiredString, str } from '../common';
 
 /** The order fields Validate and Redeem share (the webshop's redeem/validate call). */
 export function orderFields(operation: string): INodeProperties[] {
@@ -47,4 +50,21 @@ export function orderFields(operation: string): INodeProperties[] {
 			displayOptions: { show },
 		},
 	];
+}
+
+/** The code and order read from the fields above, as the store's validate and redeem calls take them. */
+export function readOrder(ctx: IExecuteFunctions, i: number): DiscountUseInput {
+	return {
+		code: requiredString(ctx, 'code', 'Code', i, 'Map the code the customer entered, e.g. {{ $json.body.code }}'),
+		customerId: str(ctx.getNodeParameter('customerId', i, '')),
+		email: str(ctx.getNodeParameter('email', i, '')),
+		orderTotal: optionalNumber(ctx, 'orderTotal', 'Order Total', i),
+		currency: str(ctx.getNodeParameter('currency', i, '')),
+	};
+}
+
+/** Why a code was refused, with the message in Hungarian and English for the shop to show (all null when accepted). */
+export function refusalFields(reason: DiscountRefusal | null): IDataObject {
+	const message = reason ? REFUSAL_MESSAGES[reason] : null;
+	return { reason, message_hu: message?.hu ?? null, message_en: message?.en ?? null };
 }

@@ -1,0 +1,62 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+
+import type { CartRecoveryStore } from '../store';
+import { storeFor } from './store';
+
+/**
+ * Glue for the multi-operation store nodes (Consent Check, Discount Code): each node's `actions/router.ts`
+ * lists its operations and hands them to `routeOperation`; an operation runs its items through `perItem`.
+ */
+export interface OperationContext {
+	store: CartRecoveryStore;
+	items: INodeExecutionData[];
+}
+
+/** Items per output (e.g. Allowed / Blocked, Valid / Invalid; most operations: one output). */
+export type OperationResult = INodeExecutionData[][];
+
+export type Operation = (this: IExecuteFunctions, ctx: OperationContext) => Promise<OperationResult>;
+
+/** Runs the operation chosen by the `resource` and `operation` parameters, with the node's store. */
+export async function routeOperation(ctx: IExecuteFunctions, operations: Record<string, Record<string, Operation>>): Promise<OperationResult> {
+	const resource = ctx.getNodeParameter('resource', 0) as string;
+	const operation = ctx.getNodeParameter('operation', 0) as string;
+	const run = operations[resource]?.[operation];
+	if (!run) throw new NodeOperationError(ctx.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
+	const store = await storeFor(ctx);
+	return run.call(ctx, { store, items: ctx.getInputData() });
+}
+
+/**
+ * Runs `work` per item. A failing item stops the node, or with continue-on-fail goes to `errorOutput` with
+ * `error` set (Consent Check's Check sends failures to Blocked: an error never lets a message through).
+ */
+export async function perItem(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	outputCount: number,
+	errorOutput: number,
+	work: (i: number) => Promise<{ output: number; json: IDataObject }>,
+): Promise<OperationResult> {
+	const outputs: OperationResult = Array.from({ length: outputCount }, () => []);
+	for (let i = 0; i < items.length; i++) {
+		try {
+			const { output, json } = await work(i);
+			outputs[output].push({ json, pairedItem: { item: i } });
+		} catch (error) {
+			const nodeError =
+				error instanceof NodeOperationError ? error : new NodeOperationError(ctx.getNode(), error as Error, { itemIndex: i });
+			if (ctx.continueOnFail()) {
+				outputs[errorOutput].push({ json: { ...items[i].json, error: nodeError.message }, error: nodeError, pairedItem: { item: i } });
+				continue;
+			}
+			throw nodeError;
+		}
+	}
+	return outputs;
+}
