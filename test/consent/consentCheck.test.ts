@@ -91,6 +91,11 @@ describe('withdraw', () => {
 		assert.ok(!url.includes('bela'), 'no readable address in the link');
 		const token = new URL(url).searchParams.get('token')!;
 
+		const byDefault = await run({ resource: 'consent', operation: 'unsubscribeUrl', baseUrl: '', channel: 'email' }, [{ email: 'bela@example.hu' }]);
+		const defaultUrl = new URL(String(byDefault.output('Consent Check')[0].unsubscribe_url));
+		assert.equal(`${defaultUrl.origin}${defaultUrl.pathname}`, 'http://127.0.0.1:5678/webhook/cart-recovery/unsubscribe', 'empty Base URL: this n8n’s shipped unsubscribe webhook');
+		assert.equal(defaultUrl.searchParams.get('token'), token, 'the same address gets the same token');
+
 		const tampered = token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA');
 		const bad = await run(withdraw('token'), [{ query: { token: tampered } }]);
 		assert.equal(bad.status, 'error');

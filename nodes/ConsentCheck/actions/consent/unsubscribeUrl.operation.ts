@@ -1,6 +1,9 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import { buildUnsubscribeUrl, unsubscribeSecret } from '../../../../lib/consent';
+import { UNSUBSCRIBE_WEBHOOK_PATH } from '../../../../lib/consent/unsubscribe';
+import { str } from '../../../../lib/n8n/parameters';
+import { productionWebhookUrl } from '../../../../lib/n8n/urls';
 import { CHANNEL_OPTIONS, perItem, readChannel, requiredString, type OperationContext, type OperationResult } from '../common';
 
 const show = { resource: ['consent'], operation: ['unsubscribeUrl'] };
@@ -11,9 +14,9 @@ export const description: INodeProperties[] = [
 		name: 'baseUrl',
 		type: 'string',
 		default: '',
-		required: true,
-		placeholder: 'https://n8n.example.hu/webhook/unsubscribe',
-		description: 'The production URL of the webhook of your unsubscribe workflow; the token is added as ?token=…',
+		placeholder: 'https://n8n.example.hu/webhook/cart-recovery/unsubscribe',
+		description:
+			'The production URL of your unsubscribe workflow’s webhook; the token is added as ?token=…. Leave empty for this n8n’s URL of the shipped unsubscribe workflow (/webhook/cart-recovery/unsubscribe).',
 		displayOptions: { show },
 	},
 	{
@@ -39,7 +42,7 @@ export const description: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
 	const secret = await unsubscribeSecret(store);
 	return perItem(this, items, 1, 0, async (i) => {
-		const baseUrl = requiredString(this, 'baseUrl', 'Base URL', i, 'Use the production URL of your unsubscribe workflow’s webhook');
+		const baseUrl = str(this.getNodeParameter('baseUrl', i, '')) ?? productionWebhookUrl(this, UNSUBSCRIBE_WEBHOOK_PATH);
 		const channel = readChannel(this, 'channel', i);
 		const address = requiredString(this, 'address', 'Address', i, 'Map the recipient’s address, e.g. {{ $json.email }}');
 		let url: string;
