@@ -50,6 +50,10 @@ export type CartEventOutcome =
 	| 'updated'
 	| 'cooldown'
 	| 'ignored'
+	/** Stored, but nobody to contact yet (no email, no phone): enrolls with the first event that names one. */
+	| 'no_contact'
+	/** The customer was erased (GDPR): stored without personal data, never enrolled. */
+	| 'suppressed'
 	| 'converted'
 	| 'recovered';
 

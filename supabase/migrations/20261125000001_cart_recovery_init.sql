@@ -1,7 +1,7 @@
 -- Cart Recovery store, version 1: carts, inbound event dedup, messages (one per cart + stage + channel).
 -- Tables live in their own schema (not exposed through Supabase's REST API); the functions that n8n calls
 -- live in public with a cart_recovery_ prefix so supabase-js `rpc` reaches them without extra API settings.
--- Every function is one atomic, idempotent store operation; see src/store/StoreApi.ts for the TypeScript side.
+-- Every function is one atomic, idempotent store operation; see lib/store/CartRecoveryStore.ts for the TypeScript side.
 
 create schema if not exists cart_recovery;
 

@@ -80,13 +80,22 @@ export async function startPostgrestFake(options: { databaseUrl: string; service
 			return v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
 		});
 		const sql = `select public.${fn}(${names.map((n, i) => `${n} => $${i + 1}`).join(', ')}) as result`;
+		// Like PostgREST, run the call as the role the key stands for (service_role), never as the superuser
+		// this fixture connects with: missing grants fail here as they would on Supabase.
+		const client = await pool.connect();
 		try {
-			const result = await pool.query(sql, params);
+			await client.query('begin');
+			await client.query('set local role service_role');
+			const result = await client.query(sql, params);
+			await client.query('commit');
 			send(200, result.rows[0]?.result ?? null);
 		} catch (error) {
+			await client.query('rollback').catch(() => undefined);
 			const e = error as { code?: string; message: string; detail?: string; hint?: string };
 			const code = e.code ?? 'XX000';
 			send(httpStatusFor(code), { code, details: e.detail ?? null, hint: e.hint ?? null, message: e.message });
+		} finally {
+			client.release();
 		}
 	});
 

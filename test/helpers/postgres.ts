@@ -15,12 +15,28 @@ export interface TestDatabase {
 	drop(): Promise<void>;
 }
 
+/**
+ * Supabase's API roles (cluster-wide, no login), so every test database runs the migrations' Supabase blocks
+ * (revokes from anon/authenticated, grants to service_role) and the PostgREST fake can act as service_role.
+ */
+async function ensureSupabaseRoles(admin: pg.Client): Promise<void> {
+	for (const role of ['anon', 'authenticated', 'service_role']) {
+		try {
+			await admin.query(`do $$ begin if not exists (select 1 from pg_roles where rolname = '${role}') then create role ${role} nologin; end if; end $$`);
+		} catch (error) {
+			// Two test files creating the role at once: the loser sees a duplicate, which is the state we want.
+			if (!['42710', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
+		}
+	}
+}
+
 /** A database of its own for one test file, created on the TEST_DATABASE_URL server and dropped after. */
 export async function freshDatabase(label: string): Promise<TestDatabase> {
 	const server = new URL(TEST_DATABASE_URL);
 	const name = `cr_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
 	const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
 	await admin.connect();
+	await ensureSupabaseRoles(admin);
 	await admin.query(`create database ${name}`);
 	await admin.end();
 	const url = new URL(server);

@@ -98,6 +98,28 @@ for (const [name, setup] of transports) {
 			assert.equal(r.outcome, 'ignored');
 		});
 
+		test('an anonymous cart waits for a contact before it enters recovery', async () => {
+			const anonymous = cartEvent({ email: null, phone: null });
+			assert.equal((await s.store.recordCartEvent(anonymous)).outcome, 'no_contact');
+			assert.equal((await s.store.getCart(anonymous.cart_id))?.status, 'active');
+			const named = await s.store.recordCartEvent(cartEvent({ cart_id: anonymous.cart_id, email: 'kesobb@example.hu' }));
+			assert.deepEqual([named.enrolled, named.outcome], [true, 'enrolled']);
+		});
+
+		test('an erased customer is stored again without personal data and never enrolled', async () => {
+			const first = cartEvent({ customer_id: `erased-${Math.random()}`, phone: '+36301234999', first_name: 'Erika' });
+			await s.store.recordCartEvent(first);
+			await s.store.eraseCustomer({ email: first.email, phone: first.phone, customerId: first.customer_id });
+			const again = cartEvent({ email: first.email, first_name: 'Erika', last_name: 'Kiss' });
+			const r = await s.store.recordCartEvent(again);
+			assert.deepEqual([r.enrolled, r.outcome], [false, 'suppressed']);
+			const cart = await s.store.getCart(again.cart_id);
+			assert.deepEqual([cart?.email, cart?.phone, cart?.first_name, cart?.last_name, cart?.customer_id], [null, null, null, null, null]);
+			assert.equal(cart?.value, again.value, 'the business facts are kept');
+			const byPhone = await s.store.recordCartEvent(cartEvent({ email: null, phone: '06 30 123 4999' }));
+			assert.equal(byPhone.outcome, 'suppressed', 'the phone matches in any notation');
+		});
+
 		test('an order without a prior follow-up converts; after a sent follow-up it is recovered with the order value', async () => {
 			const plain = cartEvent();
 			await s.store.recordCartEvent(plain);
@@ -194,6 +216,27 @@ describe('store on the Postgres server under concurrency', () => {
 		await store.ready();
 	});
 	after(async () => (await store.close(), await db.drop()));
+
+	test('Supabase roles: service_role reaches every store function through the grants, anon reaches none', async () => {
+		const client = await db.pool.connect();
+		try {
+			await client.query('begin');
+			await client.query('set local role service_role');
+			const version = await client.query('select public.cart_recovery_schema_version() as v');
+			assert.ok(version.rows[0].v.version >= 4);
+			const e = cartEvent();
+			await client.query('select public.cart_recovery_record_cart_event(p_event => $1)', [JSON.stringify(e)]);
+			const claimed = await client.query(`select public.cart_recovery_claim_message(p_cart_id => $1, p_stage => 1, p_channel => 'email') as r`, [e.cart_id]);
+			assert.equal(claimed.rows[0].r.claimed, true);
+			await client.query('rollback');
+			await client.query('begin');
+			await client.query('set local role anon');
+			await assert.rejects(client.query(`select public.cart_recovery_get_cart('x')`), (error: { code?: string }) => error.code === '42501');
+		} finally {
+			await client.query('rollback').catch(() => undefined);
+			client.release();
+		}
+	});
 
 	test('50 concurrent claims of one (cart, stage, channel): exactly one wins', async () => {
 		const e = cartEvent();
