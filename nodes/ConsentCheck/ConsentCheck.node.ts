@@ -17,7 +17,7 @@ export class ConsentCheck implements INodeType {
 		icon: { light: 'file:consentCheck.svg', dark: 'file:consentCheck.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		usableAsTool: true,
+		usableAsTool: undefined, // not an AI tool: it records, withdraws and erases consent (n8n-workflow's type has no `false`)
 		subtitle: '={{ $parameter["operation"] === "check" ? "check " + $parameter["channels"].join(", ") : $parameter["operation"] }}',
 		description: 'Checks, records and withdraws per-channel marketing consent; exports, erases and purges customer data',
 		defaults: { name: 'Consent Check' },

@@ -17,7 +17,7 @@ export class DiscountCode implements INodeType {
 		icon: { light: 'file:discountCode.svg', dark: 'file:discountCode.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		usableAsTool: true,
+		usableAsTool: undefined, // not an AI tool: it issues, redeems and syncs discount codes (n8n-workflow's type has no `false`)
 		subtitle: '={{ $parameter["operation"] }}',
 		description: 'Issues unique, single-use discount codes per cart and stage, validates and redeems them, syncs them to the shop',
 		defaults: { name: 'Discount Code' },

@@ -29,7 +29,7 @@ export class EmailSend implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: DELIVERY_OUTPUT_NAMES,
-		usableAsTool: true,
+		usableAsTool: undefined, // not an AI tool: it emails customers (n8n-workflow's type has no `false`)
 		credentials: [
 			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
 			{ name: 'sendGridCartRecoveryApi', required: true, testedBy: 'sendGridCartRecoveryTest' },
