@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { CartRecoveryStore, type StoreTransport } from './CartRecoveryStore';
 import { StoreError } from './errors';
-import { latestSchemaVersion, describeMissingMigrations } from './migrations';
+import { describeMissingMigrations, latestSchemaVersion, loadMigrations } from './migrations';
 import { defaultEmbeddedDataDir, EmbeddedTransport } from './transports/EmbeddedTransport';
 import { PostgresTransport } from './transports/PostgresTransport';
 import { SupabaseTransport } from './transports/SupabaseTransport';
@@ -108,13 +108,29 @@ export async function testStoreConnection(credentials: StoreCredentials): Promis
 			}
 			return { ok: true, version, message: `Connected to Supabase. Cart Recovery schema version ${version}.` };
 		}
-		const version = await store.ready();
-		return { ok: true, version, message: `Connected (${store.transport.kind}). Cart Recovery schema version ${version}.` };
+		// Read-only: the Test never changes the database; pending migrations run on the first real use.
+		const version = await store.transport.currentVersion();
+		const pending = latestSchemaVersion() - version;
+		return {
+			ok: true,
+			version,
+			message:
+				pending > 0
+					? `Connected (${store.transport.kind}). Cart Recovery schema version ${version}; ${pending === latest ? 'the schema will be created' : `${describePending(version)} will be applied`} on first use.`
+					: `Connected (${store.transport.kind}). Cart Recovery schema version ${version}.`,
+		};
 	} catch (error) {
 		return { ok: false, message: explainConnectionError(error, credentials) };
 	} finally {
 		await transport?.close().catch(() => undefined);
 	}
+}
+
+function describePending(current: number): string {
+	const names = loadMigrations()
+		.filter((m) => m.version > current)
+		.map((m) => m.file);
+	return names.length === 1 ? `migration ${names[0]}` : `migrations ${names.join(', ')}`;
 }
 
 function explainConnectionError(error: unknown, credentials: StoreCredentials): string {

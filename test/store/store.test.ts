@@ -303,10 +303,19 @@ describe('credential test (Cart Recovery Store)', () => {
 	});
 	after(async () => (await fake.close(), await db.drop()));
 
-	test('Postgres: reports the schema version after migrating', async () => {
+	test('Postgres: reports the schema version, and changes nothing itself', async () => {
+		const fresh = await testStoreConnection(db.credentials);
+		assert.deepEqual([fresh.ok, fresh.version], [true, 0]);
+		assert.match(fresh.message, /schema version 0; the schema will be created on first use/);
+		const tables = await db.pool.query(`select count(*)::int as n from information_schema.tables where table_schema = 'cart_recovery'`);
+		assert.equal(tables.rows[0].n, 0, 'the Test ran no DDL');
+
+		const migrator = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
+		await migrator.ready();
+		await migrator.close();
 		const r = await testStoreConnection(db.credentials);
 		assert.deepEqual([r.ok, r.version], [true, latestSchemaVersion()]);
-		assert.match(r.message, /schema version \d+/);
+		assert.match(r.message, /Connected \(postgres\)\. Cart Recovery schema version \d+\.$/);
 	});
 
 	test('Postgres: a wrong password is named as such', async () => {

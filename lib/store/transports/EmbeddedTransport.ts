@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -40,21 +40,30 @@ export class EmbeddedTransport implements Transport {
 		this.lockFile = path.join(this.dataDir, 'cart-recovery.lock');
 	}
 
+	/** Creates the lock file atomically; a lock left by a process that is gone is taken over. */
 	private takeLock(): void {
 		mkdirSync(this.dataDir, { recursive: true });
-		try {
-			const holder = Number(readFileSync(this.lockFile, 'utf8'));
-			if (holder && holder !== process.pid && processAlive(holder)) {
+		for (let attempt = 0; attempt < 3; attempt++) {
+			try {
+				const fd = openSync(this.lockFile, 'wx');
+				writeSync(fd, String(process.pid));
+				closeSync(fd);
+				return;
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw toStoreError(error);
+			}
+			const holder = Number(readFileSync(this.lockFile, 'utf8')) || 0;
+			if (holder === process.pid) return;
+			if (holder && processAlive(holder)) {
 				throw new StoreError(
 					`The Embedded store at ${this.dataDir} is open in another process (pid ${holder}). ` +
 						'Embedded runs inside a single n8n process; with queue-mode workers use the Postgres or Supabase transport.',
 					'EMBEDDED_LOCKED',
 				);
 			}
-		} catch (error) {
-			if (error instanceof StoreError) throw error;
+			rmSync(this.lockFile, { force: true }); // stale: its process is gone
 		}
-		writeFileSync(this.lockFile, String(process.pid));
+		throw new StoreError(`Could not lock the Embedded store at ${this.dataDir}`, 'EMBEDDED_LOCKED');
 	}
 
 	private async open(): Promise<PGlite> {
