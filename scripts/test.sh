@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/ensure-services.sh || exit 1
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 NODE24="$(bash scripts/runtime.sh node)" || exit 1
 export N8N_RUNTIME_DIR; N8N_RUNTIME_DIR="$(bash scripts/runtime.sh n8n)" || exit 1
