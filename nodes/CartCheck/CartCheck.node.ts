@@ -8,6 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { toNodeError } from '../../lib/n8n/errors';
+import { currencyOrFail } from '../../lib/n8n/isoCodes';
 import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
 import { classifyCart, minimumValues, type CartCheckOutcome } from './classifyCart';
 
@@ -70,7 +71,8 @@ export class CartCheck implements INodeType {
 				name: 'minimumCurrency',
 				type: 'string',
 				default: 'HUF',
-				description: 'ISO 4217 code of the minimum above',
+				placeholder: 'HUF',
+				description: 'ISO 4217 code of the minimum above, e.g. HUF for forint (not Ft)',
 			},
 			{
 				displayName: 'Minimums in Other Currencies',
@@ -85,7 +87,7 @@ export class CartCheck implements INodeType {
 						displayName: 'Minimum',
 						name: 'minimum',
 						values: [
-							{ displayName: 'Currency', name: 'currency', type: 'string', default: 'EUR', description: 'ISO 4217 code' },
+							{ displayName: 'Currency', name: 'currency', type: 'string', default: 'EUR', placeholder: 'EUR', description: 'ISO 4217 code, e.g. EUR' },
 							{ displayName: 'Minimum Value', name: 'value', type: 'number', default: 15, typeOptions: { minValue: 0 } },
 						],
 					},
@@ -99,11 +101,32 @@ export class CartCheck implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const outputs: INodeExecutionData[][] = [[], [], [], []];
-		const store = await storeFor(this);
 		const now = new Date();
+
+		// The parameters first, before the store is touched (reading a cart notes a customer's return): a currency
+		// that is no ISO 4217 code would never match a cart's, so its minimum would silently never apply.
+		const settings: Array<{ minimums: Record<string, number>; inactivityMinutes: number } | Error> = items.map((_, i) => {
+			try {
+				const main = {
+					currency: currencyOrFail(this.getNode(), 'Minimum Value Currency', this.getNodeParameter('minimumCurrency', i, 'HUF'), i),
+					value: this.getNodeParameter('minimumValue', i) as number,
+				};
+				const others = (this.getNodeParameter('otherMinimums.minimum', i, []) as Array<{ currency?: string; value?: number }>).map((entry) => ({
+					...entry,
+					currency: currencyOrFail(this.getNode(), 'Minimums in Other Currencies → Currency', entry.currency, i),
+				}));
+				return { minimums: minimumValues(main, others), inactivityMinutes: this.getNodeParameter('inactivityMinutes', i) as number };
+			} catch (error) {
+				if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, i);
+				return error as Error;
+			}
+		});
+		const store = await storeFor(this);
 
 		for (let i = 0; i < items.length; i++) {
 			try {
+				const setting = settings[i];
+				if (setting instanceof Error) throw setting;
 				const cartId = String(this.getNodeParameter('cartId', i) ?? '').trim();
 				if (!cartId) {
 					throw new NodeOperationError(this.getNode(), 'Cart ID is empty', {
@@ -118,15 +141,7 @@ export class CartCheck implements INodeType {
 						description: 'Check "Cart ID" and that this workflow uses the same Cart Recovery Store credential as the trigger',
 					});
 				}
-				const others = this.getNodeParameter('otherMinimums.minimum', i, []) as Array<{ currency?: string; value?: number }>;
-				const check = classifyCart(cart, {
-					now,
-					inactivityMinutes: this.getNodeParameter('inactivityMinutes', i) as number,
-					minimumValues: minimumValues(
-						{ currency: this.getNodeParameter('minimumCurrency', i, 'HUF') as string, value: this.getNodeParameter('minimumValue', i) as number },
-						others,
-					),
-				});
+				const check = classifyCart(cart, { now, inactivityMinutes: setting.inactivityMinutes, minimumValues: setting.minimums });
 				outputs[OUTPUT_INDEX[check.outcome]].push({
 					json: { ...items[i].json, ...cart, cart_check: check },
 					pairedItem: { item: i },

@@ -9,6 +9,7 @@ import type { CountryCode } from 'libphonenumber-js';
 
 import { prepareSmsTemplates, smsChannel } from '../../lib/delivery/channels/sms';
 import { DELIVERY_OUTPUT_NAMES, executeSendNode, sendNodeProperties, type SendSetup } from '../../lib/delivery/node';
+import { isoRegion, regionOrFail } from '../../lib/n8n/isoCodes';
 import { optionalStr as str } from '../../lib/n8n/parameters';
 import { twilioCartRecoveryTest } from '../../lib/n8n/providers';
 import { cartRecoveryStoreTest } from '../../lib/n8n/store';
@@ -27,7 +28,7 @@ export class SmsSend implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: DELIVERY_OUTPUT_NAMES,
-		usableAsTool: true,
+		usableAsTool: undefined, // not an AI tool: it texts customers (n8n-workflow's type has no `false`)
 		credentials: [
 			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
 			{ name: 'twilioCartRecoveryApi', required: true, testedBy: 'twilioCartRecoveryTest' },
@@ -82,7 +83,8 @@ export class SmsSend implements INodeType {
 					name: 'region',
 					type: 'string',
 					default: 'HU',
-					description: 'Two-letter country for numbers without a country code: "06 30 123 4567" becomes +36301234567. Invalid numbers go to Skipped.',
+					placeholder: 'HU',
+					description: 'ISO 3166 two-letter country for numbers without a country code: "06 30 123 4567" becomes +36301234567. Invalid numbers go to Skipped.',
 				},
 			],
 			options: [
@@ -116,6 +118,16 @@ export class SmsSend implements INodeType {
 	methods = { credentialTest: { cartRecoveryStoreTest, twilioCartRecoveryTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		// Before anything is claimed or sent: an unknown region ("XX") would read every national number as
+		// invalid and skip every SMS as "not a valid phone number". Empty keeps meaning HU. With Continue On Fail
+		// the item fails alone: smsChannel refuses the region, so the item goes to Skipped / the error output.
+		const regions = this.getInputData().map((_, i) => {
+			const value = String(this.getNodeParameter('region', i, 'HU') ?? '').trim() || 'HU';
+			const region = isoRegion(value);
+			if (region) return region as CountryCode;
+			if (this.continueOnFail()) return value as CountryCode;
+			return regionOrFail(this.getNode(), 'Default Country', value, i) as CountryCode;
+		});
 		return executeSendNode(this, {
 			credential: 'twilioCartRecoveryApi',
 			prepare: async ({ credentials, language, customTemplate }: SendSetup<TwilioCredentials>) => ({
@@ -133,7 +145,7 @@ export class SmsSend implements INodeType {
 						discount,
 						intro,
 						restoreUrl,
-						region: (String(this.getNodeParameter('region', i, 'HU')).trim().toUpperCase() || 'HU') as CountryCode,
+						region: regions[i],
 						transliterate: this.getNodeParameter('transliterate', i, false) as boolean,
 						optOutLine: optOut ? String(this.getNodeParameter('optOutText', i, '') ?? '') : null,
 						statusCallback: str(options.statusCallback),

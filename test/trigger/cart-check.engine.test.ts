@@ -142,3 +142,37 @@ test('an unknown cart fails the node; with Continue On Fail it goes to Not Eligi
 	assert.deepEqual(notEligible.map((i) => i.cart_id), ['nope']);
 	assert.match(String(notEligible[0].error), /not in the store/);
 });
+
+test('currencies are ISO 4217 codes: "Ft" fails the node naming the field before any cart is read; lower case is accepted', async () => {
+	const run = (parameters: Record<string, unknown>, extra: Record<string, unknown> = {}, credentials: object = db.credentials) =>
+		runWorkflow({
+			nodes: [manualTrigger(), node('Cart Check', 'cartCheck', { cartId: '={{ $json.cart_id }}', ...parameters }, extra as never)],
+			connections: connect(['Start', 'Cart Check']),
+			pinData: { Start: [{ json: { cart_id: 'abandoned' } }] },
+			credentials: { cartRecoveryStoreApi: credentials },
+		});
+
+	const ft = await run({ minimumCurrency: 'Ft' });
+	assert.equal(ft.status, 'error');
+	assert.equal(ft.error!.message, "Minimum Value Currency: 'Ft' is not an ISO 4217 currency code, e.g. HUF");
+	const empty = await run({ minimumCurrency: '' });
+	assert.equal(empty.status, 'error');
+	assert.match(empty.error!.message, /^Minimum Value Currency is empty/);
+	const other = await run({ otherMinimums: { minimum: [{ currency: 'Euro', value: 15 }] } });
+	assert.equal(other.status, 'error');
+	assert.equal(other.error!.message, "Minimums in Other Currencies → Currency: 'Euro' is not an ISO 4217 currency code, e.g. HUF");
+	// Continue On Fail: the item goes to Not Eligible with the reason, never to Still Abandoned.
+	const tolerant = await run({ minimumCurrency: 'XYZ' }, { continueOnFail: true });
+	assert.equal(tolerant.status, 'success', tolerant.error?.message);
+	const [stillAbandoned, , , notEligible] = tolerant.outputs('Cart Check');
+	assert.deepEqual([stillAbandoned.length, notEligible.length], [0, 1]);
+	assert.match(String(notEligible[0].error), /'XYZ' is not an ISO 4217 currency code/);
+	// Checked before the store is used: with an unreachable store the error is still the currency's.
+	const unreachable = await run({ minimumCurrency: 'Ft' }, {}, { transport: 'postgres', host: '127.0.0.1', port: 1, database: 'none', user: 'none', password: 'x', ssl: 'disable' });
+	assert.equal(unreachable.status, 'error');
+	assert.match(unreachable.error!.message, /^Minimum Value Currency: 'Ft'/);
+
+	const lower = await run({ minimumCurrency: 'huf', minimumValue: 20000 });
+	assert.equal(lower.status, 'success', lower.error?.message);
+	assert.match(String((lower.outputs('Cart Check')[3][0] as any).cart_check.reason), /below the minimum 20000 HUF/);
+});

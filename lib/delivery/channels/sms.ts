@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 import { TWILIO_ERRORS, TwilioSmsClient } from '../../providers/twilio';
 import {
@@ -56,6 +56,10 @@ export function prepareSmsTemplates(language: Language | 'auto', custom?: string
 
 /** The SMS channel for the delivery pipeline: Twilio, E.164 numbers, GSM-7 / UCS-2 segment facts. */
 export function smsChannel(options: SmsChannelOptions, templateFor: ReturnType<typeof prepareSmsTemplates>): ChannelAdapter<SmsMessage> {
+	// An unknown region would make every national number "invalid" and skip every SMS: refuse it outright.
+	if (options.region !== undefined && !isSupportedCountry(options.region)) {
+		throw new Error(`Default Country: '${options.region}' is not an ISO 3166 country code, e.g. HU`);
+	}
 	return {
 		channel: 'sms',
 		provider: 'Twilio',
