@@ -1,10 +1,16 @@
 /**
  * Opt-out keywords in inbound SMS / WhatsApp / Messenger text. Matching is case- and accent-insensitive
- * (LEIRATKOZÁS = leiratkozas = Leiratkozás) and looks at the whole message or its first word, so
- * "STOP" and "Stop kérem" opt out but "ne stopold a rendelést" does not.
+ * (LEIRATKOZÁS = leiratkozas = Leiratkozás) and ignores punctuation and spacing.
+ *
+ * A single-word keyword (STOP, CANCEL, END, QUIT, …) counts only when it is the whole message, as Twilio's own
+ * opt-out handling does: "STOP" and " stop! " opt out, "Cancel my order please" and "quit smoking tips?" do
+ * not. Phrases (NE KÜLDJENEK, NEM KÉREK, OPT OUT) and the Hungarian opt-out words (LEIRATKOZOM, LEIRATKOZÁS, …,
+ * which are not everyday words) also match at the start of a message, before a word break: "LEIRATKOZOM
+ * kérem", "Nem kérek több SMS-t". In a custom list a trailing `*` asks for that start-of-message match
+ * ("ÁLLJ*"); without it a single word must be the whole message.
  */
 export const DEFAULT_OPT_OUT_KEYWORDS: readonly string[] = [
-	// English (carrier and CTIA conventions; Twilio's default opt-out words)
+	// English (carrier and CTIA conventions; Twilio's default opt-out words): whole message only
 	'STOP',
 	'STOPALL',
 	'UNSUBSCRIBE',
@@ -14,7 +20,7 @@ export const DEFAULT_OPT_OUT_KEYWORDS: readonly string[] = [
 	'OPTOUT',
 	'OPT OUT',
 	'REVOKE',
-	// Hungarian
+	// Hungarian: the message may go on after them
 	'LEIRATKOZÁS',
 	'LEIRATKOZOM',
 	'LEIRATKOZNÉK',
@@ -25,6 +31,9 @@ export const DEFAULT_OPT_OUT_KEYWORDS: readonly string[] = [
 	'NE KÜLDJENEK',
 	'NEM KÉREK',
 ];
+
+/** The Hungarian opt-out words that keep start-of-message matching even as single words (folded forms). */
+const PREFIX_WORDS = new Set(['LEIRATKOZAS', 'LEIRATKOZOM', 'LEIRATKOZNEK', 'LEALLITAS', 'TOROLJENEK']);
 
 /** Upper case, accents removed (NFD + combining marks dropped, ő/ű included), punctuation to spaces, spaces collapsed. */
 export function foldText(text: string): string {
@@ -42,18 +51,35 @@ export interface KeywordMatch {
 	keyword: string | null;
 }
 
+interface CompiledKeyword {
+	keyword: string;
+	folded: string;
+	prefix: boolean;
+}
+
+function compile(keyword: string): CompiledKeyword | null {
+	const star = /\*\s*$/.test(keyword);
+	const label = keyword.replace(/\*\s*$/, '').trim();
+	const folded = foldText(label);
+	if (!folded) return null;
+	return { keyword: label, folded, prefix: star || folded.includes(' ') || PREFIX_WORDS.has(folded) };
+}
+
 /**
- * Whether an inbound message is an opt-out: the folded message equals a folded keyword, or starts with one
- * followed by a word break (so "STOP!" and "Leiratkozom, köszönöm" match, "STOPPER" does not).
+ * Whether an inbound message is an opt-out: the folded message equals a folded keyword, or — for phrases, the
+ * Hungarian opt-out words and custom keywords ending in `*` — starts with it followed by a word break. So "STOP!"
+ * and "Leiratkozom, köszönöm" match; "STOP please", "Cancel my order" and "STOPPER" do not.
  */
 export function matchOptOutKeyword(message: string, keywords: readonly string[] = DEFAULT_OPT_OUT_KEYWORDS): KeywordMatch {
 	const folded = foldText(message ?? '');
 	if (!folded) return { matched: false, keyword: null };
 	// Longest first, so "NE KÜLDJENEK" wins over "NE KÜLDJ".
-	const sorted = [...keywords].filter((k) => foldText(k)).sort((a, b) => foldText(b).length - foldText(a).length);
-	for (const keyword of sorted) {
-		const k = foldText(keyword);
-		if (folded === k || folded.startsWith(`${k} `)) return { matched: true, keyword };
+	const compiled = keywords
+		.map(compile)
+		.filter((k): k is CompiledKeyword => k !== null)
+		.sort((a, b) => b.folded.length - a.folded.length);
+	for (const k of compiled) {
+		if (folded === k.folded || (k.prefix && folded.startsWith(`${k.folded} `))) return { matched: true, keyword: k.keyword };
 	}
 	return { matched: false, keyword: null };
 }

@@ -39,6 +39,16 @@ export interface ShopSyncResult {
 	existing: boolean;
 }
 
+/** A code taken out of the shop (deactivation, erasure). */
+export interface ShopRemoveResult {
+	platform: 'woocommerce' | 'shopify';
+	shopRef: string;
+	/** True once the shop no longer has it (deleted now, or gone before). */
+	removed: boolean;
+	/** The shop did not know it any more (404): someone deleted it there, or an earlier attempt did. */
+	alreadyGone: boolean;
+}
+
 /** The shop refused the code or the request: `status` is the HTTP status (0: no answer), `code` the shop's error code. */
 export class ShopSyncError extends Error {
 	constructor(
@@ -47,10 +57,32 @@ export class ShopSyncError extends Error {
 		readonly code: string | null,
 		/** The code exists in the shop already (and is not provably ours). */
 		readonly duplicate = false,
+		/** The shop's Retry-After (429, 503), in milliseconds; null when it sent none. */
+		readonly retryAfterMs: number | null = null,
 	) {
 		super(message);
 		this.name = 'ShopSyncError';
 	}
+
+	/**
+	 * A failure that says nothing about the code: no answer (network), rate limited (429) or a server error (5xx).
+	 * Worth retrying; never a reason to reject the code. Everything else (400, 401, 403, 404, 422, a bad
+	 * credential or shop URL) is the shop's or the configuration's real refusal.
+	 */
+	get transient(): boolean {
+		return (this.status === 0 && this.code === 'network') || this.status === 429 || this.status >= 500;
+	}
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); null when absent or unreadable. */
+export function retryAfterMs(headers: Record<string, unknown> | undefined, now = Date.now()): number | null {
+	const raw = headers ? (headers['retry-after'] ?? headers['Retry-After']) : undefined;
+	const value = Array.isArray(raw) ? raw[0] : raw;
+	if (value === undefined || value === null || value === '') return null;
+	const text = String(value).trim();
+	if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+	const date = Date.parse(text);
+	return Number.isFinite(date) ? Math.max(0, date - now) : null;
 }
 
 export function trimBaseUrl(url: string): string {

@@ -1,11 +1,22 @@
-import { money, ShopSyncError, trimBaseUrl, type ShopDiscount, type ShopHttp, type ShopSyncResult } from './http';
+import {
+	money,
+	retryAfterMs,
+	ShopSyncError,
+	trimBaseUrl,
+	type ShopDiscount,
+	type ShopHttp,
+	type ShopHttpResponse,
+	type ShopRemoveResult,
+	type ShopSyncResult,
+} from './http';
 
 /**
  * Shopify Admin REST API, PriceRule + DiscountCode resources (price_rules access scope):
  *   POST /admin/api/<version>/price_rules.json                         → 201 { price_rule: { id, … } }
  *   POST /admin/api/<version>/price_rules/<id>/discount_codes.json     → 201 { discount_code: { id, code, … } }
  *   GET  /admin/api/<version>/discount_codes/lookup.json?code=…       → 303 to the code (fetch follows it)
- *   DELETE /admin/api/<version>/price_rules/<id>.json                  → 204 (clean-up after a refused code)
+ *   DELETE /admin/api/<version>/price_rules/<id>.json                  → 204 (clean-up after a refused code; deactivation
+ *                                                                         and erasure: the rule's codes go with it; 404 = gone)
  * Auth: `X-Shopify-Access-Token`. Errors: 401 `{ errors: "[API] Invalid API key or access token …" }`,
  * 422 `{ errors: { code: ["must be unique. Please try a different code."] } }`, 429 with Retry-After.
  * (Shopify calls REST "legacy" since 2024-10 but keeps these resources in every supported version.)
@@ -32,15 +43,33 @@ function describeErrors(errors: unknown): string {
 	return '';
 }
 
-function shopifyError(status: number, body: unknown, what: string): ShopSyncError {
-	const errors = (body as { errors?: unknown })?.errors;
+function shopifyError(response: ShopHttpResponse, what: string): ShopSyncError {
+	const { statusCode: status, body } = response;
+	const errors = (body && typeof body === 'object' ? (body as { errors?: unknown }) : {}).errors;
 	const detail = describeErrors(errors) || `HTTP ${status}`;
 	const duplicate =
 		status === 422 && !!errors && typeof errors === 'object' && !Array.isArray(errors) &&
 		/unique/i.test(String((errors as Record<string, unknown>).code ?? ''));
 	const code = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 422 ? 'unprocessable' : status === 429 ? 'rate_limited' : null;
-	return new ShopSyncError(`Shopify refused ${what}: ${detail}`, status, code, duplicate);
+	const verb = status === 429 || status >= 500 ? 'could not handle' : 'refused';
+	return new ShopSyncError(`Shopify ${verb} ${what}: ${detail}`, status, code, duplicate, retryAfterMs(response.headers));
 }
+
+function shopifyBase(config: ShopifyConfig): string {
+	return `${trimBaseUrl(config.shopUrl)}/admin/api/${encodeURIComponent(config.apiVersion || '2026-10')}`;
+}
+
+function caller(http: ShopHttp, h: Record<string, string>) {
+	return async (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, qs?: Record<string, string>) => {
+		try {
+			return await http({ method, url, headers: h, body, qs });
+		} catch (error) {
+			throw new ShopSyncError(`Shopify did not answer: ${(error as Error).message}`, 0, 'network');
+		}
+	};
+}
+
+const busy = (status: number) => status === 429 || status >= 500;
 
 export function shopifyPriceRuleBody(d: ShopDiscount): Record<string, unknown> {
 	const customer = d.shopCustomerId && /^\d+$/.test(d.shopCustomerId) ? d.shopCustomerId : null;
@@ -65,23 +94,18 @@ export function shopifyPriceRuleBody(d: ShopDiscount): Record<string, unknown> {
 }
 
 export async function syncShopifyDiscount(http: ShopHttp, config: ShopifyConfig, d: ShopDiscount, mayExist = false): Promise<ShopSyncResult> {
-	const base = `${trimBaseUrl(config.shopUrl)}/admin/api/${encodeURIComponent(config.apiVersion || '2026-10')}`;
-	const h = headers(config);
-	const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, qs?: Record<string, string>) => {
-		try {
-			return await http({ method, url, headers: h, body, qs });
-		} catch (error) {
-			throw new ShopSyncError(`Shopify did not answer: ${(error as Error).message}`, 0, 'network');
-		}
-	};
+	const base = shopifyBase(config);
+	const call = caller(http, headers(config));
 
 	if (mayExist) {
 		const found = await call('GET', `${base}/discount_codes/lookup.json`, undefined, { code: d.code });
+		if (busy(found.statusCode)) throw shopifyError(found, `the lookup of discount code ${d.code}`);
 		const existing = (found.body as { discount_code?: { id: number; price_rule_id: number; code: string } })?.discount_code;
 		if (found.statusCode === 200 && existing && existing.code.toUpperCase() === d.code.toUpperCase()) {
 			// Ours only if its price rule is the same discount; a code someone made by hand is a duplicate.
 			const expected = shopifyPriceRuleBody(d).price_rule as Record<string, unknown>;
 			const rule = await call('GET', `${base}/price_rules/${existing.price_rule_id}.json`);
+			if (busy(rule.statusCode)) throw shopifyError(rule, `the lookup of discount code ${d.code}`);
 			const actual = (rule.body as { price_rule?: { value_type?: string; value?: string } })?.price_rule;
 			if (rule.statusCode === 200 && actual && actual.value_type === expected.value_type && Number(actual.value) === Number(expected.value)) {
 				return { platform: 'shopify', shopRef: `${existing.price_rule_id}/${existing.id}`, existing: true };
@@ -90,7 +114,7 @@ export async function syncShopifyDiscount(http: ShopHttp, config: ShopifyConfig,
 	}
 
 	const rule = await call('POST', `${base}/price_rules.json`, shopifyPriceRuleBody(d));
-	if (rule.statusCode !== 201 && rule.statusCode !== 200) throw shopifyError(rule.statusCode, rule.body, `the price rule for ${d.code}`);
+	if (rule.statusCode !== 201 && rule.statusCode !== 200) throw shopifyError(rule, `the price rule for ${d.code}`);
 	const ruleId = (rule.body as { price_rule: { id: number } }).price_rule.id;
 
 	const created = await call('POST', `${base}/price_rules/${ruleId}/discount_codes.json`, { discount_code: { code: d.code } });
@@ -98,7 +122,23 @@ export async function syncShopifyDiscount(http: ShopHttp, config: ShopifyConfig,
 		const code = (created.body as { discount_code: { id: number } }).discount_code;
 		return { platform: 'shopify', shopRef: `${ruleId}/${code.id}`, existing: false };
 	}
-	// The code was refused: remove the price rule we just made, so no orphan discount stays in the shop.
+	// The code was refused (or the answer lost): remove the price rule we just made, so no orphan discount stays in
+	// the shop. Should the code have been made after all, it goes with its rule; a retry then creates both again.
 	await call('DELETE', `${base}/price_rules/${ruleId}.json`).catch(() => undefined);
-	throw shopifyError(created.statusCode, created.body, `discount code ${d.code}`);
+	throw shopifyError(created, `discount code ${d.code}`);
+}
+
+/**
+ * Deletes the price rule of a code we synced (shopRef "<price rule id>/<discount code id>"); Shopify deletes the
+ * rule's discount codes with it. Each of our codes has a price rule of its own, so nothing else is touched.
+ * 404 = already gone = fine.
+ */
+export async function deleteShopifyDiscount(http: ShopHttp, config: ShopifyConfig, shopRef: string): Promise<ShopRemoveResult> {
+	const match = /^(\d+)(?:\/\d+)?$/.exec(shopRef);
+	if (!match) throw new ShopSyncError(`"${shopRef}" is not a Shopify price rule reference`, 0, 'invalid_shop_ref');
+	const call = caller(http, headers(config));
+	const response = await call('DELETE', `${shopifyBase(config)}/price_rules/${match[1]}.json`);
+	if (response.statusCode === 200 || response.statusCode === 204) return { platform: 'shopify', shopRef, removed: true, alreadyGone: false };
+	if (response.statusCode === 404) return { platform: 'shopify', shopRef, removed: true, alreadyGone: true };
+	throw shopifyError(response, `the deletion of price rule ${match[1]}`);
 }

@@ -24,7 +24,11 @@ export class ConsentCheck implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		// Check routes to Allowed / Blocked; every other operation has one output.
 		outputs: `={{ $parameter["resource"] === "consent" && $parameter["operation"] === "check" ? [{ "type": "main", "displayName": "Allowed" }, { "type": "main", "displayName": "Blocked" }] : [{ "type": "main", "displayName": "" }] }}`,
-		credentials: [{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' }],
+		credentials: [
+			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
+			// Optional: "Verify Webshop Signature" of Record Consent, and Erase removing the customer's synced codes from the shop.
+			{ name: 'webshopApi', required: false },
+		],
 		properties,
 	};
 

@@ -26,7 +26,9 @@ export class DiscountCode implements INodeType {
 		outputs: `={{ $parameter["operation"] === "validate" ? [{ "type": "main", "displayName": "Valid" }, { "type": "main", "displayName": "Invalid" }] : $parameter["operation"] === "redeem" ? [{ "type": "main", "displayName": "Redeemed" }, { "type": "main", "displayName": "Rejected" }] : [{ "type": "main", "displayName": "" }] }}`,
 		credentials: [
 			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
-			{ name: 'webshopApi', required: true, displayOptions: { show: { operation: ['create'], syncToShop: [true] } } },
+			// Optional: Create's "Sync to Shop", Deactivate of a synced code, and "Verify Webshop Signature" of
+			// Validate / Redeem use it; each says clearly when it is missing.
+			{ name: 'webshopApi', required: false },
 		],
 		properties,
 	};

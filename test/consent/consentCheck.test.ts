@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { createUnsubscribeToken } from '../../lib/consent';
 import { CartRecoveryStore, closeAllStores, PostgresTransport } from '../../lib/store';
+import { startWooFake } from '../fakes/woocommerce';
 import { connect, manualTrigger, node, runWorkflow } from '../harness/engine';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
 
@@ -70,6 +71,24 @@ describe('check and record', () => {
 		assert.match(noWording.error!.message, /"Wording" and "Wording Version" are both empty/);
 		const empty = await run(check(['email']), [{}]);
 		assert.match(empty.error!.message, /Customer ID, Email, Phone and Messenger PSID are all empty/);
+	});
+
+	test('Record Consent with Verify Webshop Signature: a missing X-Signature records nothing', async () => {
+		const body = { channel: 'email', address: 'unsigned@example.hu' };
+		const result = await runWorkflow({
+			nodes: [
+				manualTrigger(),
+				node('Consent Check', 'consentCheck', record('email', '={{ $json.body.address }}', { verifySignature: true }) as never, {
+					credentials: { cartRecoveryStoreApi: { id: 'store', name: 'Cart Recovery Store' }, webshopApi: { id: 'shop', name: 'Webshop' } },
+				}),
+			],
+			connections: connect(['Start', 'Consent Check']),
+			pinData: { Start: [{ json: { headers: { 'x-cart-recovery-key': 'not a signature' }, body } }] },
+			credentials: { cartRecoveryStoreApi: db.credentials, webshopApi: { platform: 'generic', shopUrl: 'http://127.0.0.1:9', webhookSecret: 'whsec' } },
+		});
+		assert.equal(result.status, 'error');
+		assert.match(result.error!.message, /^Webshop signature check failed: the X-Signature header is missing/);
+		assert.equal((await store.checkConsent({ email: body.address }, ['email']))[0].reason, 'no_consent');
 	});
 
 	test('a failing check with continue-on-fail goes to Blocked, never Allowed', async () => {
@@ -142,6 +161,25 @@ describe('withdraw', () => {
 		for (const [phone, , matched] of messages) {
 			const [d] = await store.checkConsent({ phone }, ['sms', 'whatsapp']);
 			assert.equal(d.reason, matched ? 'withdrawn' : 'granted', phone);
+		}
+	});
+
+	test('inbound keywords inside n8n: "Cancel my order please" and "quit smoking tips?" keep consent; "CANCEL" and "Quit." withdraw it', async () => {
+		const messages: Array<[string, string, boolean]> = [
+			['+36301000021', 'Cancel my order please', false],
+			['+36301000022', 'quit smoking tips?', false],
+			['+36301000023', 'STOP please', false],
+			['+36301000024', 'CANCEL', true],
+			['+36301000025', 'Quit.', true],
+			['+36301000026', 'NE KÜLDJENEK több SMS-t', true],
+		];
+		for (const [phone] of messages) await store.recordConsent({ channel: 'sms', address: phone, source: 'checkout', wordingVersion: 'v1' });
+		const result = await run(withdraw('keyword', { channel: 'sms' }), messages.map(([from, text]) => ({ from, text })));
+		assert.equal(result.status, 'success', result.error?.message);
+		assert.deepEqual(result.output('Consent Check').map((i) => (i.withdrawal as Params).matched), messages.map(([, , m]) => m));
+		for (const [phone, text, matched] of messages) {
+			const [d] = await store.checkConsent({ phone }, ['sms']);
+			assert.equal(d.reason, matched ? 'withdrawn' : 'granted', text);
 		}
 	});
 
@@ -303,5 +341,83 @@ describe('GDPR', () => {
 		assert.deepEqual([(items[0].purge as Params).carts, (items[0].purge as Params).messages, (items[0].purge as Params).retention_days], [1, 1, 60]);
 		assert.equal(await store.getCart('cart-old'), null);
 		assert.ok(await store.getCart('cart-other'));
+	});
+});
+
+describe('Erase removes the customer’s synced codes from the shop', () => {
+	let woo: Awaited<ReturnType<typeof startWooFake>>;
+	before(async () => {
+		woo = await startWooFake();
+	});
+	after(async () => {
+		await woo.close();
+	});
+	const wooCred = () => ({ platform: 'woocommerce', shopUrl: woo.url, wooConsumerKey: woo.consumerKey, wooConsumerSecret: woo.consumerSecret });
+
+	/** A code issued for the customer and synced to the WooCommerce fake (email_restrictions = their email). */
+	async function syncedCode(code: string, customerId: string, email: string, inShop = true) {
+		await store.issueDiscountCode({ code, kind: 'percent', amount: 10, validUntil: new Date(Date.now() + 86_400_000), cartId: `cart-${code}`, stage: 2, customerRef: customerId, customerEmail: email });
+		const coupon = woo.seed(code, { email_restrictions: [email] });
+		await store.markDiscountSynced(code, 'woocommerce', String(coupon.id));
+		if (!inShop) woo.coupons.splice(woo.coupons.indexOf(coupon), 1); // deleted in the shop by hand
+		return coupon;
+	}
+
+	async function erase(customerId: string, webshop: object | null) {
+		return runWorkflow({
+			nodes: [
+				manualTrigger(),
+				node('Consent Check', 'consentCheck', { resource: 'customerData', operation: 'erase' } as never, {
+					credentials: { cartRecoveryStoreApi: { id: 'store', name: 'Cart Recovery Store' }, ...(webshop ? { webshopApi: { id: 'shop', name: 'Webshop' } } : {}) },
+				}),
+			],
+			connections: connect(['Start', 'Consent Check']),
+			pinData: { Start: [{ json: { customer_id: customerId, email: '', phone: '' } }] },
+			credentials: { cartRecoveryStoreApi: db.credentials, ...(webshop ? { webshopApi: webshop } : {}) },
+		});
+	}
+
+	test('with the Webshop credential: every synced coupon is deleted (404 = already gone), counts in erasure.shop', async () => {
+		const email = 'bea.toth@example.hu';
+		const a = await syncedCode('KOSAR-BEATESZT01', 'cust-bea', email);
+		const b = await syncedCode('KOSAR-BEATESZT02', 'cust-bea', email);
+		await syncedCode('KOSAR-BEATESZT03', 'cust-bea', email, false);
+		await store.recordConsent({ channel: 'email', address: email, source: 'checkout', customerId: 'cust-bea', wordingVersion: 'v1' });
+		const result = await erase('cust-bea', wooCred());
+		assert.equal(result.status, 'success', result.error?.message);
+		const erasure = result.output('Consent Check')[0].erasure as { deleted: Record<string, number>; shop: Params };
+		assert.deepEqual(erasure.shop, { synced_codes: 3, removed: 3, already_gone: 1, failed: 0, failures: [], skipped: null });
+		assert.equal(erasure.deleted.discount_codes, 3);
+		assert.ok([a.id, b.id].every((id) => woo.deletedCoupons.includes(id)));
+		assert.equal(woo.coupons.filter((c) => c.email_restrictions.includes(email)).length, 0, 'the email is gone from the shop too');
+		assert.ok(woo.requests.filter((r) => r.method === 'DELETE').every((r) => /\?force=true$/.test(r.path)));
+		assert.ok(!JSON.stringify(result.output('Consent Check')[0]).includes(email), 'the output holds no personal data');
+	});
+
+	test('the shop is down: our data is erased all the same; the coupon left in the shop is reported (ref, no personal data)', async () => {
+		const email = 'cecil.nagy@example.hu';
+		const c1 = await syncedCode('KOSAR-CECILTESZT1', 'cust-cecil', email);
+		await syncedCode('KOSAR-CECILTESZT2', 'cust-cecil', email);
+		for (let n = 0; n < 4; n++) woo.script.push({ status: 503, body: { code: 'http_503', message: 'Service Unavailable', data: { status: 503 } } });
+		const deletesBefore = woo.requests.filter((r) => r.method === 'DELETE').length;
+		const result = await erase('cust-cecil', wooCred());
+		assert.equal(result.status, 'success', result.error?.message);
+		const erasure = result.output('Consent Check')[0].erasure as { erased: boolean; deleted: Record<string, number>; shop: Params & { failures: Params[] } };
+		assert.equal(erasure.deleted.discount_codes, 2);
+		assert.deepEqual([erasure.shop.synced_codes, erasure.shop.removed, erasure.shop.failed], [2, 0, 2]);
+		assert.deepEqual(erasure.shop.failures[0], { platform: 'woocommerce', shop_ref: String(c1.id), reason: 'HTTP 503 http_503' });
+		assert.match(String(erasure.shop.failures[1].reason), /shop unavailable, not tried/);
+		assert.equal(woo.requests.filter((r) => r.method === 'DELETE').length - deletesBefore, 4, 'one round of retries, not one per code');
+		const left = await store.exportCustomer({ customerId: 'cust-cecil', email });
+		assert.deepEqual(Object.values(left.tables).flat(), [], 'nothing about Cecil is left here');
+		assert.ok(!JSON.stringify(result.output('Consent Check')[0]).includes(email));
+	});
+
+	test('no Webshop credential: erasure works, the synced codes left in the shop are counted', async () => {
+		await syncedCode('KOSAR-DORATESZT1', 'cust-dora', 'dora@example.hu');
+		const result = await erase('cust-dora', null);
+		assert.equal(result.status, 'success', result.error?.message);
+		const shop = (result.output('Consent Check')[0].erasure as { shop: Params }).shop;
+		assert.deepEqual([shop.synced_codes, shop.removed, shop.skipped], [1, 0, 'no Webshop credential selected']);
 	});
 });

@@ -89,6 +89,31 @@ describe('opt-out keywords', () => {
 		assert.equal(matchOptOutKeyword('STOP', ['állj']).matched, false);
 	});
 
+	test('single-word keywords (STOP, CANCEL, END, QUIT, …) count only as the whole message, as Twilio does', () => {
+		for (const message of ['Cancel my order please', 'quit smoking tips?', 'STOP please', 'stop sending the wrong size', 'End of season sale?', 'Unsubscribe me from the catalogue? no, just asking', 'revoke my order']) {
+			assert.equal(matchOptOutKeyword(message).matched, false, message);
+		}
+		for (const message of ['CANCEL', 'cancel.', ' Quit! ', 'End', 'STOPALL', 'Opt-out', 'OPT OUT', 'revoke', '¡STOP!', 'S\u0054OP']) {
+			assert.equal(matchOptOutKeyword(message).matched, true, message);
+		}
+		assert.equal(matchOptOutKeyword('cancel.').keyword, 'CANCEL');
+	});
+
+	test('Hungarian words and phrases may start the message', () => {
+		for (const message of ['LEIRATKOZOM kérem', 'Leiratkozás!', 'NE KÜLDJENEK', 'ne küldjenek több üzenetet', 'Leállítás kérem', 'Töröljenek a listáról']) {
+			assert.equal(matchOptOutKeyword(message).matched, true, message);
+		}
+		assert.equal(matchOptOutKeyword('ne küldjenek több üzenetet').keyword, 'NE KÜLDJENEK');
+		assert.equal(matchOptOutKeyword('Ne küldjétek el a csomagot').matched, false);
+	});
+
+	test('custom lists: a single word is whole-message; a trailing * lets it start the message', () => {
+		assert.equal(matchOptOutKeyword('Állj meg', ['állj']).matched, false);
+		assert.equal(matchOptOutKeyword('Állj meg', ['állj*']).matched, true);
+		assert.equal(matchOptOutKeyword('Állj meg', ['állj*']).keyword, 'állj');
+		assert.equal(matchOptOutKeyword('Alljon meg', ['állj*']).matched, false);
+	});
+
 	test('RFC 8058 one-click body', () => {
 		assert.equal(isOneClickUnsubscribeBody('List-Unsubscribe=One-Click'), true);
 		assert.equal(isOneClickUnsubscribeBody({ 'List-Unsubscribe': 'One-Click' }), true);

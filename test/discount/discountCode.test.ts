@@ -307,3 +307,190 @@ describe('shop sync', () => {
 		assert.match(result.error!.message, /needs a Webshop credential for WooCommerce or Shopify/);
 	});
 });
+
+describe('shop sync: transient failures are retried, never a rejection', () => {
+	const wooCred = () => ({ platform: 'woocommerce', shopUrl: woo.url, wooConsumerKey: woo.consumerKey, wooConsumerSecret: woo.consumerSecret });
+	const shopifyCred = () => ({ platform: 'shopify', shopUrl: shopify.url, shopifyAccessToken: shopify.accessToken, shopifyApiVersion: '2026-10' });
+	const row = async (cartId: string) =>
+		(await db.pool.query('select code, status, synced_at, shop_platform, shop_ref from cart_recovery.discount_codes where cart_id = $1', [cartId])).rows;
+	const wooBusy = (status: number, headers: Record<string, string> = {}) => ({
+		status,
+		body: { code: status === 429 ? 'woocommerce_rest_too_many_requests' : 'internal_server_error', message: status === 429 ? 'Too many requests.' : 'Service unavailable', data: { status } },
+		headers,
+	});
+
+	test('WooCommerce 429 with Retry-After: waits as told, retries once, the code is synced', async () => {
+		woo.script.push(wooBusy(429, { 'Retry-After': '1' }));
+		const before = woo.requests.length;
+		const result = await run(create({ syncToShop: true }), [cart('woo-429')], { webshop: wooCred() });
+		assert.equal(result.status, 'success', result.error?.message);
+		const calls = woo.requests.slice(before);
+		assert.deepEqual(calls.map((r) => `${r.method} ${r.answer}`), ['POST 429', 'POST 201']);
+		assert.ok(calls[1].at - calls[0].at >= 900, `Retry-After: 1 was honoured (${calls[1].at - calls[0].at} ms)`);
+		const [r] = await row('woo-429');
+		assert.deepEqual([r.status, r.shop_platform], ['active', 'woocommerce']);
+		assert.equal((result.output('Discount Code')[0].discount as Params).code, r.code);
+	});
+
+	test('WooCommerce 503 on every attempt: the item fails, the code stays active (not rejected, not passed on); a rerun syncs the same code', async () => {
+		for (let n = 0; n < 4; n++) woo.script.push(wooBusy(503));
+		const before = woo.requests.length;
+		const failed = await run(create({ syncToShop: true }), [cart('woo-503')], { webshop: wooCred() });
+		assert.equal(failed.status, 'error');
+		assert.match(failed.error!.message, /WooCommerce could not handle coupon .*\(after retries\)/);
+		assert.match(String(failed.error!.description), /kept, not passed on/);
+		assert.equal(woo.requests.length - before, 4, 'bounded: 4 attempts in all');
+		const [kept] = await row('woo-503');
+		assert.deepEqual([kept.status, kept.synced_at], ['active', null]);
+
+		const rerun = await run(create({ syncToShop: true }), [cart('woo-503')], { webshop: wooCred() });
+		assert.equal(rerun.status, 'success', rerun.error?.message);
+		assert.equal((rerun.output('Discount Code')[0].discount as Params).code, kept.code, 'the same code, not a fresh one');
+		assert.equal((await row('woo-503'))[0].shop_platform, 'woocommerce');
+		assert.equal(woo.coupons.filter((c) => c.code === kept.code.toLowerCase()).length, 1);
+	});
+
+	test('WooCommerce created the coupon but the answer was lost: the retry finds it, nothing is created twice', async () => {
+		woo.script.push({ status: 201, acceptThenDrop: true });
+		const before = woo.requests.length;
+		const result = await run(create({ syncToShop: true }), [cart('woo-lost-answer')], { webshop: wooCred() });
+		assert.equal(result.status, 'success', result.error?.message);
+		const code = (result.output('Discount Code')[0].discount as { code: string }).code;
+		assert.deepEqual(
+			woo.requests.slice(before).map((r) => `${r.method} ${r.answer}`),
+			['POST dropped', 'POST 400', 'GET 200'],
+		);
+		assert.equal(woo.coupons.filter((c) => c.code === code.toLowerCase()).length, 1);
+		assert.equal((await row('woo-lost-answer'))[0].status, 'active');
+	});
+
+	test('Shopify 429 (Retry-After) on the price rule: retried after a lookup, one price rule and one code in the end', async () => {
+		shopify.script.push({ status: 429, body: { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' }, headers: { 'Retry-After': '0.2' } });
+		const before = shopify.requests.length;
+		const rulesBefore = shopify.priceRules.length;
+		const first = await run(create({ syncToShop: true }), [cart('shop-429', { customer_id: '207119552' })], { webshop: shopifyCred() });
+		assert.equal(first.status, 'success', first.error?.message);
+		assert.deepEqual(shopify.requests.slice(before).map((r) => `${r.method} ${r.answer}`), ['POST 429', 'GET 404', 'POST 201', 'POST 201']);
+		assert.equal(shopify.priceRules.length, rulesBefore + 1);
+
+		// The retry looked the code up first (an unanswered create may have made it), then created it once.
+		assert.equal(shopify.discountCodes.filter((d) => d.code === (first.output('Discount Code')[0].discount as { code: string }).code).length, 1);
+	});
+
+	test('the store fails after the shop accepted: the code is NOT deactivated (it is live in the shop); a rerun records the sync, nothing twice', async () => {
+		await db.pool.query('alter function public.cart_recovery_mark_discount_synced(text, text, text) rename to cart_recovery_mark_discount_synced_off');
+		let failed;
+		try {
+			failed = await run(create({ syncToShop: true }), [cart('woo-store-down')], { webshop: wooCred() });
+		} finally {
+			await db.pool.query('alter function public.cart_recovery_mark_discount_synced_off(text, text, text) rename to cart_recovery_mark_discount_synced');
+		}
+		assert.equal(failed.status, 'error');
+		assert.match(failed.error!.message, /The shop accepted code KOSAR-\w+, but the store could not record it/);
+		const [kept] = await row('woo-store-down');
+		assert.deepEqual([kept.status, kept.synced_at], ['active', null], 'kept active: deactivating here would not stop it in the shop');
+		assert.equal(woo.coupons.filter((c) => c.code === kept.code.toLowerCase()).length, 1);
+
+		const rerun = await run(create({ syncToShop: true }), [cart('woo-store-down')], { webshop: wooCred() });
+		assert.equal(rerun.status, 'success', rerun.error?.message);
+		assert.equal((rerun.output('Discount Code')[0].discount as Params).code, kept.code);
+		assert.ok((await row('woo-store-down'))[0].synced_at);
+		assert.equal(woo.coupons.filter((c) => c.code === kept.code.toLowerCase()).length, 1, 'not created twice');
+	});
+
+	test('a 4xx is still a refusal: 400 from WooCommerce after a 503 rejects the code', async () => {
+		woo.script.push(wooBusy(503), { status: 400, body: { code: 'rest_invalid_param', message: 'Invalid parameter(s): amount', data: { status: 400 } } });
+		const result = await run(create({ syncToShop: true }), [cart('woo-503-400')], { webshop: wooCred() });
+		assert.match(result.error!.message, /WooCommerce refused coupon .*rest_invalid_param/);
+		assert.equal((await row('woo-503-400'))[0].status, 'rejected');
+	});
+});
+
+describe('deactivate removes a synced code from the shop', () => {
+	const wooCred = () => ({ platform: 'woocommerce', shopUrl: woo.url, wooConsumerKey: woo.consumerKey, wooConsumerSecret: woo.consumerSecret });
+	const shopifyCred = () => ({ platform: 'shopify', shopUrl: shopify.url, shopifyAccessToken: shopify.accessToken, shopifyApiVersion: '2026-10' });
+	const synced = async (cartId: string, webshop: object, extra: Params = {}) => {
+		const made = await run(create({ syncToShop: true, ...extra }), [cart(cartId, { customer_id: '207119553' })], { webshop });
+		assert.equal(made.status, 'success', made.error?.message);
+		return made.output('Discount Code')[0].discount as { code: string };
+	};
+	const deactivate = (code: string, webshop?: object, extra?: Params) => run({ operation: 'deactivate', code, reason: 'bought without it' }, [{}], { webshop, extra });
+
+	test('WooCommerce: DELETE /wp-json/wc/v3/coupons/<id>?force=true; again: 404 = already gone, fine', async () => {
+		const { code } = await synced('deact-woo', wooCred());
+		const coupon = woo.coupons.find((c) => c.code === code.toLowerCase())!;
+		const result = await deactivate(code, wooCred());
+		assert.equal(result.status, 'success', result.error?.message);
+		const d = result.output('Discount Code')[0].discount as Params;
+		assert.deepEqual([d.status, d.changed, d.shop], ['deactivated', true, { platform: 'woocommerce', shop_ref: String(coupon.id), removed: true, already_gone: false }]);
+		const del = woo.requests.at(-1)!;
+		assert.equal(`${del.method} ${del.path}`, `DELETE /wp-json/wc/v3/coupons/${coupon.id}?force=true`);
+		assert.match(String(del.headers.authorization), /^Basic /);
+		assert.ok(woo.deletedCoupons.includes(coupon.id));
+		assert.equal(woo.coupons.some((c) => c.id === coupon.id), false, 'the coupon no longer works in the shop');
+
+		const again = await deactivate(code, wooCred());
+		assert.equal(again.status, 'success', again.error?.message);
+		const d2 = again.output('Discount Code')[0].discount as Params;
+		assert.deepEqual([d2.changed, (d2.shop as Params).already_gone, woo.requests.at(-1)!.answer], [false, true, 404]);
+	});
+
+	test('Shopify: the code’s price rule is deleted (its code goes with it); 404 = already gone', async () => {
+		const { code } = await synced('deact-shopify', shopifyCred());
+		const dc = shopify.discountCodes.find((c) => c.code === code)!;
+		const result = await deactivate(code, shopifyCred());
+		assert.equal(result.status, 'success', result.error?.message);
+		assert.deepEqual((result.output('Discount Code')[0].discount as Params).shop, { platform: 'shopify', shop_ref: `${dc.price_rule_id}/${dc.id}`, removed: true, already_gone: false });
+		assert.equal(`${shopify.requests.at(-1)!.method} ${shopify.requests.at(-1)!.answer}`, 'DELETE 204');
+		assert.ok(shopify.deletedPriceRules.includes(dc.price_rule_id));
+		assert.equal(shopify.discountCodes.some((c) => c.code === code), false);
+		const again = await deactivate(code, shopifyCred());
+		assert.equal(((again.output('Discount Code')[0].discount as Params).shop as Params).already_gone, true);
+	});
+
+	test('the shop refuses or is down: the item fails naming the shop, the code is deactivated here all the same; a rerun finishes', async () => {
+		const { code } = await synced('deact-fail', wooCred());
+		const refused = await deactivate(code, { ...wooCred(), wooConsumerSecret: 'cs_wrong' });
+		assert.equal(refused.status, 'error');
+		assert.match(refused.error!.message, /was deactivated here, but not removed from woocommerce: .*Consumer secret is invalid/);
+		const { rows } = await db.pool.query('select status from cart_recovery.discount_codes where code = $1', [code]);
+		assert.equal(rows[0].status, 'deactivated');
+
+		for (let n = 0; n < 4; n++) woo.script.push({ status: 502, body: '<html>Bad Gateway</html>' });
+		const down = await deactivate(code, wooCred());
+		assert.match(down.error!.message, /not removed from woocommerce: WooCommerce could not handle the deletion/);
+		assert.match(String(down.error!.description), /Run the node again later/);
+		assert.ok(woo.coupons.some((c) => c.code === code.toLowerCase()), 'still in the shop so far');
+		const rerun = await deactivate(code, wooCred());
+		assert.equal(rerun.status, 'success', rerun.error?.message);
+		assert.equal(woo.coupons.some((c) => c.code === code.toLowerCase()), false);
+	});
+
+	test('a synced code without a Webshop credential on the node: clear error; a code never synced needs none', async () => {
+		const { code } = await synced('deact-nocred', wooCred());
+		const storeOnly = { credentials: { cartRecoveryStoreApi: { id: 'store', name: 'Cart Recovery Store' } } };
+		const result = await deactivate(code, undefined, storeOnly);
+		assert.match(result.error!.message, /was deactivated here but is still live in woocommerce/);
+		assert.match(String(result.error!.description), /Webshop credential/);
+		const local = await run(create(), [cart('deact-local')]);
+		const plain = await deactivate((local.output('Discount Code')[0].discount as { code: string }).code, undefined, storeOnly);
+		assert.equal(plain.status, 'success', plain.error?.message);
+		assert.equal((plain.output('Discount Code')[0].discount as Params).shop, null);
+		const off = await run({ operation: 'deactivate', code, removeFromShop: false }, [{}], { extra: storeOnly });
+		assert.equal(off.status, 'success', off.error?.message);
+	});
+});
+
+describe('Verify Webshop Signature (validate / redeem) inside n8n', () => {
+	test('a missing X-Signature header or raw body fails the item before the store is asked', async () => {
+		const body = { code: 'KOSAR-NOSUCHCODE', total: 100 };
+		const missing = await run({ operation: 'redeem', verifySignature: true }, [{ headers: {}, body }], { webshop: { platform: 'generic', shopUrl: 'http://127.0.0.1:9', webhookSecret: 'x' } });
+		assert.equal(missing.status, 'error');
+		assert.match(missing.error!.message, /^Webshop signature check failed: the X-Signature header is missing/);
+		const noRaw = await run({ operation: 'validate', verifySignature: true }, [{ headers: { 'x-signature': 'sha256=00' }, body }], {
+			webshop: { platform: 'generic', shopUrl: 'http://127.0.0.1:9', webhookSecret: 'x' },
+		});
+		assert.match(noRaw.error!.message, /raw request body is missing, so X-Signature cannot be checked/);
+		assert.match(String(noRaw.error!.description), /Raw Body/);
+	});
+});

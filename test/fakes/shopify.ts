@@ -1,9 +1,10 @@
 // A loopback Shopify Admin REST API, the PriceRule + DiscountCode resources:
 //   POST   /admin/api/<v>/price_rules.json                       201 { price_rule } | 422 { errors: { field: [..] } }
-//   DELETE /admin/api/<v>/price_rules/<id>.json                  204
+//   DELETE /admin/api/<v>/price_rules/<id>.json                  204 (its discount codes go with it) | 404
 //   POST   /admin/api/<v>/price_rules/<id>/discount_codes.json   201 { discount_code } | 422 code must be unique | 404
 //   GET    /admin/api/<v>/discount_codes/lookup.json?code=…      303 Location → the code | 404
 //   GET    /admin/api/<v>/price_rules/<id>/discount_codes/<id>.json  200 { discount_code }
+// Scripted answers (test/fakes/http.ts) give 429 with Retry-After, 5xx, dropped connections, and accepted-then-lost.
 // Auth `X-Shopify-Access-Token`; a wrong token gets 401 `{ errors: "[API] Invalid API key or access token …" }`.
 import { listen, sendJson, type RecordedRequest, type ScriptedResponse } from './http';
 
@@ -72,12 +73,17 @@ export async function startShopifyFake(options: { accessToken?: string } = {}): 
 		}
 		const record: ShopifyFake['requests'][number] = { method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, raw, at: Date.now(), body };
 		requests.push(record);
+		const scripted = script.shift();
 		const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+			if (scripted?.acceptThenDrop) {
+				record.answer = 'dropped';
+				req.socket.destroy();
+				return;
+			}
 			record.answer = status;
 			sendJson(res, status, payload, headers);
 		};
-		const scripted = script.shift();
-		if (scripted) {
+		if (scripted && !scripted.acceptThenDrop) {
 			if (scripted.destroy) {
 				record.answer = 'dropped';
 				req.socket.destroy();

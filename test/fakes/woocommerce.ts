@@ -1,5 +1,7 @@
-// A loopback WooCommerce REST API v3, coupons only: `POST /wp-json/wc/v3/coupons` and
-// `GET /wp-json/wc/v3/coupons?code=…`, HTTP Basic auth with consumer key + secret, WooCommerce's error body
+// A loopback WooCommerce REST API v3, coupons only: `POST /wp-json/wc/v3/coupons`,
+// `GET /wp-json/wc/v3/coupons?code=…` and `DELETE /wp-json/wc/v3/coupons/<id>` (force=true: deleted for good,
+// 200 with the coupon; without: moved to the trash; 404 woocommerce_rest_shop_coupon_invalid_id, 410
+// woocommerce_rest_already_trashed, as WC_REST_Posts_Controller::delete_item answers), HTTP Basic auth with consumer key + secret, WooCommerce's error body
 // `{ code, message, data: { status } }` — 401 woocommerce_rest_authentication_error / woocommerce_rest_cannot_create,
 // 400 woocommerce_rest_coupon_code_already_exists, rest_missing_callback_param, rest_invalid_param.
 // Codes are stored lower-cased, as WooCommerce does (wc_format_coupon_code + wc_strtolower).
@@ -28,6 +30,8 @@ export interface WooFake {
 	consumerKey: string;
 	consumerSecret: string;
 	coupons: WooCoupon[];
+	/** Ids deleted through DELETE …?force=true. */
+	deletedCoupons: number[];
 	requests: Array<RecordedRequest & { body: unknown }>;
 	/** Answer the next request(s) with these instead of the normal behaviour. */
 	script: ScriptedResponse[];
@@ -43,6 +47,7 @@ export async function startWooFake(options: { consumerKey?: string; consumerSecr
 	const consumerKey = options.consumerKey ?? 'ck_test_0123456789';
 	const consumerSecret = options.consumerSecret ?? 'cs_test_9876543210';
 	const coupons: WooCoupon[] = [];
+	const deletedCoupons: number[] = [];
 	const requests: WooFake['requests'] = [];
 	const script: ScriptedResponse[] = [];
 	let nextId = 700;
@@ -53,6 +58,7 @@ export async function startWooFake(options: { consumerKey?: string; consumerSecr
 		return {
 			id: nextId++,
 			code: String(body.code).trim().toLowerCase(),
+			status: 'publish',
 			amount: decimal(body.amount),
 			date_created: now,
 			date_created_gmt: now,
@@ -86,20 +92,26 @@ export async function startWooFake(options: { consumerKey?: string; consumerSecr
 		}
 		const record: WooFake['requests'][number] = { method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, raw, at: Date.now(), body };
 		requests.push(record);
-		const reply = (status: number, payload: unknown) => {
-			record.answer = status;
-			sendJson(res, status, payload);
-		};
 		const scripted = script.shift();
-		if (scripted) {
+		const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+			if (scripted?.acceptThenDrop) {
+				record.answer = 'dropped';
+				req.socket.destroy();
+				return;
+			}
+			record.answer = status;
+			sendJson(res, status, payload, headers);
+		};
+		if (scripted && !scripted.acceptThenDrop) {
 			if (scripted.destroy) {
 				record.answer = 'dropped';
 				req.socket.destroy();
 				return;
 			}
-			return reply(scripted.status, scripted.body);
+			return reply(scripted.status, scripted.body, scripted.headers);
 		}
-		if (url.pathname !== '/wp-json/wc/v3/coupons') {
+		const single = /^\/wp-json\/wc\/v3\/coupons\/(\d+)$/.exec(url.pathname);
+		if (url.pathname !== '/wp-json/wc/v3/coupons' && !single) {
 			return reply(404, { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } });
 		}
 		const auth = req.headers.authorization ?? '';
@@ -116,6 +128,28 @@ export async function startWooFake(options: { consumerKey?: string; consumerSecr
 		}
 		if (secret !== consumerSecret) {
 			return reply(401, { code: 'woocommerce_rest_authentication_error', message: 'Consumer secret is invalid.', data: { status: 401 } });
+		}
+		if (single) {
+			const id = Number(single[1]);
+			const index = coupons.findIndex((c) => c.id === id);
+			if (req.method === 'GET') {
+				return index < 0 ? reply(404, { code: 'woocommerce_rest_shop_coupon_invalid_id', message: 'Invalid ID.', data: { status: 404 } }) : reply(200, coupons[index]);
+			}
+			if (req.method !== 'DELETE') {
+				return reply(404, { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } });
+			}
+			if (index < 0) return reply(404, { code: 'woocommerce_rest_shop_coupon_invalid_id', message: 'Invalid ID.', data: { status: 404 } });
+			const coupon = coupons[index];
+			if (url.searchParams.get('force') === 'true') {
+				coupons.splice(index, 1);
+				deletedCoupons.push(id);
+				return reply(200, coupon);
+			}
+			if (coupon.status === 'trash') {
+				return reply(410, { code: 'woocommerce_rest_already_trashed', message: 'The coupon has already been deleted.', data: { status: 410 } });
+			}
+			coupon.status = 'trash';
+			return reply(200, coupon);
 		}
 		if (req.method === 'GET') {
 			const code = url.searchParams.get('code');
@@ -148,6 +182,7 @@ export async function startWooFake(options: { consumerKey?: string; consumerSecr
 		consumerKey,
 		consumerSecret,
 		coupons,
+		deletedCoupons,
 		requests,
 		script,
 		seed(code, fields = {}) {

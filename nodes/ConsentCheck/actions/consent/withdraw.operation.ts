@@ -101,7 +101,8 @@ export const description: INodeProperties[] = [
 		name: 'message',
 		type: 'string',
 		default: '={{ $json.text }}',
-		description: 'The inbound text. Matching ignores case and accents; the message must be or start with a keyword.',
+		description:
+			'The inbound text. Matching ignores case, accents and punctuation. A single word (STOP, CANCEL) must be the whole message; phrases and the Hungarian words may start it ("Leiratkozom, köszönöm").',
 		displayOptions: by('keyword'),
 	},
 	{
@@ -111,7 +112,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'STOP, LEIRATKOZÁS, LEIRATKOZOM',
 		description:
-			'Comma-separated. Empty: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE, LEIRATKOZÁS, LEIRATKOZOM, LEIRATKOZNÉK, LEÁLLÍTÁS, TÖRÖLJENEK, NE KÜLDJ(ENEK), NEM KÉREK.',
+			'Comma-separated. Empty: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE (whole message only), LEIRATKOZÁS, LEIRATKOZOM, LEIRATKOZNÉK, LEÁLLÍTÁS, TÖRÖLJENEK, NE KÜLDJ(ENEK), NEM KÉREK (may start the message). End a word with * to let it start the message, e.g. ÁLLJ*.',
 		displayOptions: by('keyword'),
 	},
 	{

@@ -1,15 +1,13 @@
-import { NodeOperationError, type IExecuteFunctions, type IHttpRequestMethods, type INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
+import { hasWebshopCredential, shopClientFor } from '../../../../lib/n8n/shop';
 import {
 	cleanPrefix,
 	DEFAULT_RANDOM_LENGTH,
 	generateDiscountCode,
 	MIN_RANDOM_LENGTH,
 	ShopSyncError,
-	syncShopifyDiscount,
-	syncWooCoupon,
 	type ShopDiscount,
-	type ShopHttp,
 	type ShopSyncResult,
 } from '../../../../lib/shop';
 import type { DiscountCode } from '../../../../lib/store';
@@ -86,7 +84,7 @@ export const description: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description:
-			'Whether to create the code in WooCommerce or Shopify too (Webshop credential). If the shop refuses it, the item fails and the code is deactivated here.',
+			'Whether to create the code in WooCommerce or Shopify too (Webshop credential). If the shop refuses it, the item fails and the code is deactivated here; if the shop is unavailable (after retries), the item fails and a rerun finishes the sync.',
 		displayOptions: { show },
 	},
 	{
@@ -156,26 +154,8 @@ interface CreateOptions {
 	validityDays?: number;
 }
 
-function httpFor(ctx: IExecuteFunctions): ShopHttp {
-	return async (request) => {
-		const response = (await ctx.helpers.httpRequest({
-			method: request.method as IHttpRequestMethods,
-			url: request.url,
-			headers: request.headers,
-			qs: request.qs,
-			body: request.body as never,
-			json: true,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-		})) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
-		return { statusCode: response.statusCode, headers: response.headers ?? {}, body: response.body };
-	};
-}
-
-async function syncToShop(ctx: IExecuteFunctions, code: DiscountCode, customer: { id: string | null; email: string | null }, mayExist: boolean, i: number): Promise<ShopSyncResult> {
-	const credentials = await ctx.getCredentials('webshopApi', i);
-	const platform = String(credentials.platform ?? '');
-	const discount: ShopDiscount = {
+function shopDiscount(code: DiscountCode, customer: { id: string | null; email: string | null }): ShopDiscount {
+	return {
 		code: code.code,
 		kind: code.kind,
 		amount: code.amount,
@@ -188,24 +168,6 @@ async function syncToShop(ctx: IExecuteFunctions, code: DiscountCode, customer: 
 		shopCustomerId: code.customer_ref ? customer.id : null,
 		description: `Cart recovery: cart ${code.cart_id}, stage ${code.stage}`,
 	};
-	const http = httpFor(ctx);
-	if (platform === 'woocommerce') {
-		return syncWooCoupon(
-			http,
-			{ shopUrl: String(credentials.shopUrl ?? ''), consumerKey: String(credentials.wooConsumerKey ?? ''), consumerSecret: String(credentials.wooConsumerSecret ?? '') },
-			discount,
-			mayExist,
-		);
-	}
-	if (platform === 'shopify') {
-		return syncShopifyDiscount(
-			http,
-			{ shopUrl: String(credentials.shopUrl ?? ''), accessToken: String(credentials.shopifyAccessToken ?? ''), apiVersion: String(credentials.shopifyApiVersion ?? '') },
-			discount,
-			mayExist,
-		);
-	}
-	throw new ShopSyncError(`"Sync to Shop" needs a Webshop credential for WooCommerce or Shopify, not "${platform || 'generic'}"`, 0, 'unsupported_platform');
 }
 
 /** Adds discount: { code, kind, amount, amount_text, valid_until, …, created, synced_to }. */
@@ -249,6 +211,13 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		if (!Number.isInteger(usageLimit) || usageLimit < 1) {
 			throw new NodeOperationError(this.getNode(), `"Usage Limit" must be a whole number from 1, not ${usageLimit}`, { itemIndex: i });
 		}
+		const sync = this.getNodeParameter('syncToShop', i, false) as boolean;
+		if (sync && !hasWebshopCredential(this)) {
+			throw new NodeOperationError(this.getNode(), '"Sync to Shop" needs a Webshop credential', {
+				itemIndex: i,
+				description: 'Select the Webshop credential of your WooCommerce or Shopify shop, or turn "Sync to Shop" off',
+			});
+		}
 		const minimumOrder = options.minimumOrder ? Number(options.minimumOrder) : null;
 		const validUntil = new Date(Date.now() + days * 86_400_000);
 
@@ -283,12 +252,25 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 			});
 		}
 
-		if (this.getNodeParameter('syncToShop', i, false) && !code.synced_at) {
+		if (sync && !code.synced_at) {
+			let synced: ShopSyncResult;
 			try {
-				const synced = await syncToShop(this, code, { id: customerId, email: customerEmail }, !issued.created, i);
-				code = await store.markDiscountSynced(code.code, synced.platform, synced.shopRef);
+				const shop = await shopClientFor(this, i);
+				// Not created now → an earlier run may have made it in the shop already: look it up before creating.
+				synced = await shop.sync(shopDiscount(code, { id: customerId, email: customerEmail }), !issued.created);
 			} catch (error) {
-				// A code the shop does not know is useless: take it out of circulation, never pass it on.
+				if (error instanceof ShopSyncError && error.transient) {
+					// No answer, 429 or 5xx even after the retries: the shop neither took nor refused the code. It stays
+					// active and unsynced here and is not passed on; a rerun for this cart and stage returns the same code
+					// and looks it up in the shop first, so one the shop did create is found, not made twice.
+					throw new NodeOperationError(this.getNode(), `${error.message} (after retries)`, {
+						itemIndex: i,
+						description:
+							'The shop is unavailable or rate-limiting. The code was kept, not passed on: run the node again for this cart and stage to finish the sync (the shop is asked whether it already has the code).',
+					});
+				}
+				// A real refusal (4xx, wrong credential or platform): a code the shop does not know is useless, so it is
+				// taken out of circulation as "rejected" and a rerun draws a fresh one.
 				const reason = error instanceof ShopSyncError ? error.message : `Shop sync failed: ${(error as Error).message}`;
 				await store.deactivateDiscountCode(code.code, reason, true);
 				throw new NodeOperationError(this.getNode(), reason, {
@@ -297,6 +279,18 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 						error instanceof ShopSyncError && (error.status === 401 || error.status === 403)
 							? 'Check the keys in the Webshop credential (WooCommerce: read/write key; Shopify: write_price_rules / write_discounts access)'
 							: 'The code was deactivated. Running the node again for this cart and stage draws a fresh code.',
+				});
+			}
+			try {
+				code = await store.markDiscountSynced(code.code, synced.platform, synced.shopRef);
+			} catch (error) {
+				// The shop accepted the code, so it is live there. Deactivating it here would not stop it in the shop
+				// (the shop checks its own coupons at checkout) and a rerun would issue a second live code for the
+				// same cart and stage. So it stays active and unsynced, is not passed on, and a rerun returns the same
+				// code, finds it in the shop (mayExist) and records the sync.
+				throw new NodeOperationError(this.getNode(), `The shop accepted code ${code.code}, but the store could not record it: ${(error as Error).message}`, {
+					itemIndex: i,
+					description: `The code is live in ${synced.platform} (ref ${synced.shopRef}) and kept active here, not passed on. Run the node again for this cart and stage once the store is reachable: it finds the code in the shop and records the sync.`,
 				});
 			}
 		}

@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { verifySignatureProperty } from '../../../../lib/n8n/webshopSignature';
 import type { DiscountRefusal, DiscountUseInput } from '../../../../lib/store';
 import { optionalNumber, REFUSAL_MESSAGES, requiredString, str } from '../common';
 
@@ -7,6 +8,7 @@ import { optionalNumber, REFUSAL_MESSAGES, requiredString, str } from '../common
 export function orderFields(operation: string): INodeProperties[] {
 	const show = { resource: ['discountCode'], operation: [operation] };
 	return [
+		verifySignatureProperty(show),
 		{
 			displayName: 'Code',
 			name: 'code',
