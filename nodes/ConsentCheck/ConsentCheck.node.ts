@@ -7,6 +7,7 @@ import {
 } from 'n8n-workflow';
 
 import { cartRecoveryStoreTest } from '../../lib/n8n/store';
+import { webshopApiTest } from '../../lib/n8n/webshop';
 import { properties } from './actions/descriptions';
 import { router } from './actions/router';
 
@@ -27,12 +28,12 @@ export class ConsentCheck implements INodeType {
 		credentials: [
 			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
 			// Optional: "Verify Webshop Signature" of Record Consent, and Erase removing the customer's synced codes from the shop.
-			{ name: 'webshopApi', required: false },
+			{ name: 'webshopApi', required: false, testedBy: 'webshopApiTest' },
 		],
 		properties,
 	};
 
-	methods = { credentialTest: { cartRecoveryStoreTest } };
+	methods = { credentialTest: { cartRecoveryStoreTest, webshopApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return router.call(this);

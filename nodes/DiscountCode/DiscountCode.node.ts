@@ -7,6 +7,7 @@ import {
 } from 'n8n-workflow';
 
 import { cartRecoveryStoreTest } from '../../lib/n8n/store';
+import { webshopApiTest } from '../../lib/n8n/webshop';
 import { properties } from './actions/descriptions';
 import { router } from './actions/router';
 
@@ -28,12 +29,12 @@ export class DiscountCode implements INodeType {
 			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
 			// Optional: Create's "Sync to Shop", Deactivate of a synced code, and "Verify Webshop Signature" of
 			// Validate / Redeem use it; each says clearly when it is missing.
-			{ name: 'webshopApi', required: false },
+			{ name: 'webshopApi', required: false, testedBy: 'webshopApiTest' },
 		],
 		properties,
 	};
 
-	methods = { credentialTest: { cartRecoveryStoreTest } };
+	methods = { credentialTest: { cartRecoveryStoreTest, webshopApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return router.call(this);
