@@ -2,6 +2,9 @@
 // the same intake built from n8n's built-in nodes (Webhook → Postgres upsert → IF), side by side in one run.
 //
 //   bash bench/run.sh bench/trigger-intake.bench.ts [--events=2100] [--concurrency=8] [--rounds=2]
+//        [--trigger-version=1.1] [--env=N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true]
+//
+// Where the time goes inside n8n: bench/profile-intake.ts (CPU profile of each n8n main process under load).
 //
 // Both servers run at once (started by the test server harness, our package installed as a community
 // package); the load alternates between them in rounds so they never compete for the 2 cores at the same
@@ -17,69 +20,24 @@ import { startN8n, type N8nServer } from '../test/harness/server';
 import { freshDatabase, type TestDatabase } from '../test/helpers/postgres';
 import { webshopCredentials, WEBHOOK_SECRET } from '../test/trigger/support';
 import { POSTGRES_CREDENTIAL_ID, STORE_CREDENTIAL_ID, triggerWorkflow, WEBSHOP_CREDENTIAL_ID } from '../test/trigger/workflows';
+import { BUILTIN_ID, BUILTIN_PATH, builtinWorkflow } from './builtin-workflow';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const EVENTS = arg('events', 2100);
 const CONCURRENCY = arg('concurrency', 8);
 const ROUNDS = arg('rounds', 2);
+/** Extra n8n environment for both servers, e.g. --env=N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true (comma-separated). */
+const N8N_ENV: Record<string, string> = Object.fromEntries(
+	(process.argv.find((a) => a.startsWith('--env='))?.slice('--env='.length) ?? '')
+		.split(',')
+		.filter(Boolean)
+		.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 
 const ours = triggerWorkflow('generic', 501);
-const BUILTIN_ID = 'crBenchBuiltin01';
-const BUILTIN_PATH = 'bench-builtin-cart-events';
-
-const builtinWorkflow = {
-	id: BUILTIN_ID,
-	name: 'Cart intake from built-in nodes (benchmark)',
-	nodes: [
-		{
-			id: 'b0000000-0000-4000-8000-000000000001',
-			name: 'Webhook',
-			type: 'n8n-nodes-base.webhook',
-			typeVersion: 2,
-			position: [0, 0],
-			webhookId: 'b0000000-0000-4000-8000-0000000000aa',
-			parameters: { httpMethod: 'POST', path: BUILTIN_PATH, responseMode: 'lastNode', responseData: 'noData', options: {} },
-		},
-		{
-			id: 'b0000000-0000-4000-8000-000000000002',
-			name: 'Upsert Cart',
-			type: 'n8n-nodes-base.postgres',
-			typeVersion: 2.6,
-			position: [220, 0],
-			parameters: {
-				operation: 'executeQuery',
-				query:
-					"insert into public.bench_carts as c (cart_id, email, currency, value, items, last_activity_at) values ($1, $2, $3, $4::numeric, $5::jsonb, now()) on conflict (cart_id) do update set email = coalesce(excluded.email, c.email), currency = excluded.currency, value = excluded.value, items = excluded.items, last_activity_at = now() returning cart_id, (xmax = 0) as inserted",
-				options: { queryReplacement: '={{ [$json.body.cart_id, $json.body.email ?? null, $json.body.currency ?? "HUF", $json.body.value ?? 0, JSON.stringify($json.body.items ?? [])] }}' },
-			},
-			credentials: { postgres: { id: POSTGRES_CREDENTIAL_ID, name: 'Postgres (bench)' } },
-		},
-		{
-			id: 'b0000000-0000-4000-8000-000000000003',
-			name: 'New Cart?',
-			type: 'n8n-nodes-base.if',
-			typeVersion: 2.2,
-			position: [440, 0],
-			parameters: {
-				conditions: {
-					options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
-					conditions: [{ id: 'c1', leftValue: '={{ $json.inserted }}', rightValue: '', operator: { type: 'boolean', operation: 'true', singleValue: true } }],
-					combinator: 'and',
-				},
-				options: {},
-			},
-		},
-		{ id: 'b0000000-0000-4000-8000-000000000004', name: 'Enrolled', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 0], parameters: {} },
-	],
-	connections: {
-		Webhook: { main: [[{ node: 'Upsert Cart', type: 'main', index: 0 }]] },
-		'Upsert Cart': { main: [[{ node: 'New Cart?', type: 'main', index: 0 }]] },
-		'New Cart?': { main: [[{ node: 'Enrolled', type: 'main', index: 0 }], []] },
-	},
-	settings: { executionOrder: 'v1' },
-	pinData: {},
-};
-
+// what a trigger added today gets (defaultVersion); version 1 costs n8n an expression evaluation per request
+const TRIGGER_VERSION = Number(process.argv.find((a) => a.startsWith('--trigger-version='))?.split('=')[1] ?? 1.1);
+for (const node of ours.json.nodes) if (node.type.endsWith('.abandonedCartTrigger')) node.typeVersion = TRIGGER_VERSION;
 interface Side {
 	name: string;
 	server: N8nServer;
@@ -242,8 +200,8 @@ async function main() {
 		];
 		console.log(`[bench] starting two n8n servers (ours, built-in)…`);
 		const [oursServer, builtinServer] = await Promise.all([
-			startN8n({ label: 'bench-ours', credentials, workflows: [ours.json] }),
-			startN8n({ label: 'bench-builtin', credentials, workflows: [builtinWorkflow] }),
+			startN8n({ label: 'bench-ours', credentials, workflows: [ours.json], env: N8N_ENV }),
+			startN8n({ label: 'bench-builtin', credentials, workflows: [builtinWorkflow], env: N8N_ENV }),
 		]);
 		servers.push(oursServer, builtinServer);
 		const sides: Side[] = [
@@ -290,7 +248,7 @@ async function main() {
 		});
 		const [o, b] = rows;
 		console.log('\n== Cart events into n8n: Abandoned Cart Trigger vs Webhook → Postgres upsert → IF ==');
-		console.log(`events per side ${o.events} (${ROUNDS} rounds × ${EVENTS}), concurrency ${CONCURRENCY}, mix 1 new cart : 20 updates, n8n 2.41.1, ${process.arch}, 2 shared cores`);
+		console.log(`events per side ${o.events} (${ROUNDS} rounds × ${EVENTS}), concurrency ${CONCURRENCY}, mix 1 new cart : 20 updates, n8n 2.41.1, trigger v${TRIGGER_VERSION}, ${process.arch}, 2 shared cores${Object.keys(N8N_ENV).length ? `, n8n env ${JSON.stringify(N8N_ENV)}` : ''}`);
 		console.table(
 			rows.map((r) => ({
 				side: r.side,
@@ -306,7 +264,7 @@ async function main() {
 		console.log(
 			`ratios (ours / built-in): events/s ×${(o.eventsPerSecond / b.eventsPerSecond).toFixed(2)}, p50 ×${(o.p50 / b.p50).toFixed(2)}, p99 ×${(o.p99 / b.p99).toFixed(2)}, peak RSS ×${(o.peakRssMb / b.peakRssMb).toFixed(2)}, executions ×${(o.executionsPer1000 / b.executionsPer1000).toFixed(3)}`,
 		);
-		console.log(`JSON ${JSON.stringify({ events: EVENTS, rounds: ROUNDS, concurrency: CONCURRENCY, rows })}`);
+		console.log(`JSON ${JSON.stringify({ events: EVENTS, rounds: ROUNDS, concurrency: CONCURRENCY, triggerVersion: TRIGGER_VERSION, env: N8N_ENV, rows })}`);
 	} finally {
 		await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
 		const { closeAllStores } = await import('../lib/store');

@@ -10,6 +10,8 @@ import {
 
 import {
 	cartItem,
+	CredentialCache,
+	credentialSlotKey,
 	DEFAULT_MAPPING,
 	DEFAULT_SUPABASE_COLUMNS,
 	IntakeError,
@@ -19,7 +21,23 @@ import {
 	type SenderSecrets,
 	type SupabaseColumns,
 } from '../../lib/intake';
-import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
+import { cartRecoveryStoreTest, STORE_CREDENTIAL } from '../../lib/n8n/store';
+import { getStore, type CartRecoveryStore, type StoreCredentials } from '../../lib/store';
+
+/**
+ * How long this process reuses a credential it read (docs/webshop-events.md, benchmark): in n8n 2.x each
+ * `getCredentials` from a webhook cold-starts and disposes an expression isolate, which cost more than
+ * everything else the trigger does. A changed Webshop secret or store connection takes effect within this time.
+ */
+export const CREDENTIAL_TTL_MS = 5_000;
+const credentialCache = new CredentialCache<IDataObject>(CREDENTIAL_TTL_MS);
+
+/** The node's credential of `type`, read from n8n at most once per CREDENTIAL_TTL_MS per process. */
+async function cachedCredentials(context: IWebhookFunctions, type: string): Promise<IDataObject> {
+	const key = credentialSlotKey(context.getWorkflow().id, context.getNode(), type);
+	const load = () => context.getCredentials(type) as Promise<IDataObject>;
+	return key === undefined ? load() : credentialCache.get(key, load);
+}
 
 const COLUMN_LABELS: Record<keyof SupabaseColumns, string> = {
 	cartId: 'Cart ID Column',
@@ -47,7 +65,11 @@ export class AbandonedCartTrigger implements INodeType {
 		name: 'abandonedCartTrigger',
 		icon: { light: 'file:abandonedCartTrigger.svg', dark: 'file:abandonedCartTrigger.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1 behaves exactly like 1. n8n 2.x evaluates an expression for every webhook request to a node at
+		// typeVersion 1 (the Webhook v1 `binaryData` option, webhook-helpers parseRequestBody), which costs an
+		// expression isolate per request; from 1.1 on it does not (docs/webshop-events.md, benchmark).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{ {"generic": "Generic JSON", "shopify": "Shopify", "woocommerce": "WooCommerce", "supabase": "Supabase"}[$parameter["source"]] }}',
 		description: 'Starts the recovery flow when a webshop cart is abandoned: receives cart and order events from your shop',
 		defaults: { name: 'Abandoned Cart Trigger' },
@@ -236,13 +258,13 @@ export class AbandonedCartTrigger implements INodeType {
 		const options = this.getNodeParameter('options', {}) as IDataObject;
 		const columns = this.getNodeParameter('columns', {}) as Partial<SupabaseColumns>;
 
-		// Both credentials are loaded at once: each is a database read and a decryption in n8n, the slowest part
-		// of a delivery (see docs/webshop-events.md, benchmark). The store is only used once the delivery is valid.
-		const storePromise = storeFor(this);
+		// Credentials come from a short per-process cache: reading one from n8n inside a webhook costs an expression
+		// isolate (see CREDENTIAL_TTL_MS). The store is only used once the delivery is valid.
+		const storePromise: Promise<CartRecoveryStore> = cachedCredentials(this, STORE_CREDENTIAL).then((c) => getStore(c as unknown as StoreCredentials));
 		storePromise.catch(() => undefined); // awaited below; a failure must not become an unhandled rejection
 		let secrets: SenderSecrets = {};
 		if (verification === 'signature') {
-			const credentials = await this.getCredentials('webshopApi');
+			const credentials = await cachedCredentials(this, 'webshopApi');
 			secrets = {
 				webhookSecret: credentials.webhookSecret as string,
 				supabaseHeaderName: credentials.supabaseHeaderName as string,
@@ -287,7 +309,10 @@ export class AbandonedCartTrigger implements INodeType {
 				attributionSeconds: Math.round(Number(this.getNodeParameter('attributionDays', 5)) * 86400),
 			});
 		} catch (error) {
-			// Nothing was stored (one transaction): the shop may retry.
+			// Nothing was stored (one transaction): the shop may retry. Re-read the store credential next time, so a
+			// corrected credential takes effect at once.
+			const key = credentialSlotKey(this.getWorkflow().id, this.getNode(), STORE_CREDENTIAL);
+			if (key !== undefined) credentialCache.invalidate(key);
 			this.logger.error(`Abandoned Cart Trigger: the store refused event ${event.event_id}: ${(error as Error).message}`);
 			return answer(503, { accepted: false, error: 'The cart store is unavailable; retry later' });
 		}

@@ -1,0 +1,59 @@
+// The benchmark's comparison workflow: the same intake built from n8n's built-in nodes (Webhook "respond when last
+// node finishes" → Postgres upsert → IF), shared by trigger-intake.bench.ts and profile-intake.ts.
+import { POSTGRES_CREDENTIAL_ID } from '../test/trigger/workflows';
+
+export const BUILTIN_ID = 'crBenchBuiltin01';
+export const BUILTIN_PATH = 'bench-builtin-cart-events';
+
+export const builtinWorkflow = {
+	id: BUILTIN_ID,
+	name: 'Cart intake from built-in nodes (benchmark)',
+	nodes: [
+		{
+			id: 'b0000000-0000-4000-8000-000000000001',
+			name: 'Webhook',
+			type: 'n8n-nodes-base.webhook',
+			typeVersion: 2,
+			position: [0, 0],
+			webhookId: 'b0000000-0000-4000-8000-0000000000aa',
+			parameters: { httpMethod: 'POST', path: BUILTIN_PATH, responseMode: 'lastNode', responseData: 'noData', options: {} },
+		},
+		{
+			id: 'b0000000-0000-4000-8000-000000000002',
+			name: 'Upsert Cart',
+			type: 'n8n-nodes-base.postgres',
+			typeVersion: 2.6,
+			position: [220, 0],
+			parameters: {
+				operation: 'executeQuery',
+				query:
+					"insert into public.bench_carts as c (cart_id, email, currency, value, items, last_activity_at) values ($1, $2, $3, $4::numeric, $5::jsonb, now()) on conflict (cart_id) do update set email = coalesce(excluded.email, c.email), currency = excluded.currency, value = excluded.value, items = excluded.items, last_activity_at = now() returning cart_id, (xmax = 0) as inserted",
+				options: { queryReplacement: '={{ [$json.body.cart_id, $json.body.email ?? null, $json.body.currency ?? "HUF", $json.body.value ?? 0, JSON.stringify($json.body.items ?? [])] }}' },
+			},
+			credentials: { postgres: { id: POSTGRES_CREDENTIAL_ID, name: 'Postgres (bench)' } },
+		},
+		{
+			id: 'b0000000-0000-4000-8000-000000000003',
+			name: 'New Cart?',
+			type: 'n8n-nodes-base.if',
+			typeVersion: 2.2,
+			position: [440, 0],
+			parameters: {
+				conditions: {
+					options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
+					conditions: [{ id: 'c1', leftValue: '={{ $json.inserted }}', rightValue: '', operator: { type: 'boolean', operation: 'true', singleValue: true } }],
+					combinator: 'and',
+				},
+				options: {},
+			},
+		},
+		{ id: 'b0000000-0000-4000-8000-000000000004', name: 'Enrolled', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 0], parameters: {} },
+	],
+	connections: {
+		Webhook: { main: [[{ node: 'Upsert Cart', type: 'main', index: 0 }]] },
+		'Upsert Cart': { main: [[{ node: 'New Cart?', type: 'main', index: 0 }]] },
+		'New Cart?': { main: [[{ node: 'Enrolled', type: 'main', index: 0 }], []] },
+	},
+	settings: { executionOrder: 'v1' },
+	pinData: {},
+};
