@@ -1,6 +1,5 @@
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestOptions,
 	INodeProperties,
@@ -12,6 +11,11 @@ import type {
  * own API (coupon sync of the Discount Code node). Field names are a contract shared by both nodes:
  * platform, shopUrl, wooConsumerKey, wooConsumerSecret, shopifyAccessToken, shopifyApiVersion, webhookSecret,
  * supabaseHeaderName, supabaseHeaderSecret.
+ *
+ * Its Test is the `webshopApiTest` method of the nodes that use it (lib/n8n/webshop.ts), not a declarative
+ * `test`: n8n's declarative test always makes a request, and the Generic platform (our JSON events, Supabase
+ * Database Webhooks) has no shop API to call. Shopify: GET /admin/api/<version>/shop.json; WooCommerce:
+ * GET /wp-json/wc/v3/coupons?per_page=1; Generic: the secrets are set and long enough.
  */
 export class WebshopApi implements ICredentialType {
 	name = 'webshopApi';
@@ -34,9 +38,13 @@ export class WebshopApi implements ICredentialType {
 			type: 'options',
 			default: 'generic',
 			options: [
-				{ name: 'Generic', value: 'generic', description: 'Any shop that posts our generic JSON cart events' },
-				{ name: 'Shopify', value: 'shopify', description: 'Shopify Admin API with an access token' },
-				{ name: 'WooCommerce', value: 'woocommerce', description: 'WooCommerce REST API keys' },
+				{
+					name: 'Generic',
+					value: 'generic',
+					description: 'Any shop that posts our generic JSON cart events, or Supabase Database Webhooks: webhook secrets only, no shop API',
+				},
+				{ name: 'Shopify', value: 'shopify', description: 'Shopify webhooks, and the Admin API (access token) for coupon sync' },
+				{ name: 'WooCommerce', value: 'woocommerce', description: 'WooCommerce webhooks, and the REST API (consumer key) for coupon sync' },
 			],
 		},
 		{
@@ -48,6 +56,7 @@ export class WebshopApi implements ICredentialType {
 			placeholder: 'https://my-shop.myshopify.com',
 			description:
 				'The shop’s address: https://&lt;name&gt;.myshopify.com for Shopify, the WordPress site for WooCommerce. The credential test calls the shop API here.',
+			displayOptions: { show: { platform: ['shopify', 'woocommerce'] } },
 		},
 		{
 			displayName: 'Shopify Access Token',
@@ -93,7 +102,7 @@ export class WebshopApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			description:
-				'Signs every delivery (HMAC-SHA256 of the raw body). Shopify: the app’s client secret, or the key shown under Settings → Notifications → Webhooks. WooCommerce: the webhook’s Secret. Generic: any long random string your shop also knows.',
+				'Signs every delivery (HMAC-SHA256 of the raw body). Shopify: the app’s client secret, or the key shown under Settings → Notifications → Webhooks. WooCommerce: the webhook’s Secret. Generic: a random string of at least 24 characters your shop also knows (e.g. openssl rand -hex 32).',
 		},
 		{
 			displayName: 'Supabase Secret Header Name',
@@ -108,7 +117,7 @@ export class WebshopApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'Only for Supabase Database Webhooks: the value of that header, a long random string',
+			description: 'Only for Supabase Database Webhooks: the value of that header, a random string of at least 24 characters',
 		},
 	];
 
@@ -129,16 +138,4 @@ export class WebshopApi implements ICredentialType {
 		}
 		return requestOptions;
 	}
-
-	/**
-	 * Shopify: GET /admin/api/<version>/shop.json; WooCommerce: GET /wp-json/wc/v3/system_status (both need the
-	 * key to be valid); Generic: the shop URL answers.
-	 */
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{ String($credentials.shopUrl).replace(/\\/+$/, "") }}',
-			url: '={{ $credentials.platform === "shopify" ? "/admin/api/" + ($credentials.shopifyApiVersion || "2026-10") + "/shop.json" : $credentials.platform === "woocommerce" ? "/wp-json/wc/v3/system_status" : "/" }}',
-			method: 'GET',
-		},
-	};
 }

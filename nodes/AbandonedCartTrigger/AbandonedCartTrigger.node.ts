@@ -22,6 +22,8 @@ import {
 	type SupabaseColumns,
 } from '../../lib/intake';
 import { cartRecoveryStoreTest, STORE_CREDENTIAL } from '../../lib/n8n/store';
+import { webshopApiTest } from '../../lib/n8n/webshop';
+import { currencyOrFail, regionOrFail } from '../../lib/n8n/isoCodes';
 import { getStore, type CartRecoveryStore, type StoreCredentials } from '../../lib/store';
 
 /**
@@ -76,7 +78,7 @@ export class AbandonedCartTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'webshopApi', required: true, displayOptions: { show: { verification: ['signature'] } } },
+			{ name: 'webshopApi', required: true, testedBy: 'webshopApiTest', displayOptions: { show: { verification: ['signature'] } } },
 			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
 		],
 		webhooks: [
@@ -243,7 +245,7 @@ export class AbandonedCartTrigger implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { cartRecoveryStoreTest } };
+	methods = { credentialTest: { cartRecoveryStoreTest, webshopApiTest } };
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const req = this.getRequestObject();
@@ -271,14 +273,25 @@ export class AbandonedCartTrigger implements INodeType {
 				supabaseHeaderSecret: credentials.supabaseHeaderSecret as string,
 			};
 		}
+		// A typo in these options would mis-map every event: refuse deliveries (500, nothing stored, so the shop
+		// retries once the node is fixed) with the option named, in the answer and in n8n's log.
+		let defaultCurrency: string;
+		let defaultCountry: string;
+		try {
+			defaultCurrency = currencyOrFail(this.getNode(), 'Default Currency', options.defaultCurrency || DEFAULT_MAPPING.defaultCurrency);
+			defaultCountry = regionOrFail(this.getNode(), 'Default Country for Phone Numbers', options.defaultCountry || DEFAULT_MAPPING.defaultCountry);
+		} catch (error) {
+			this.logger.error(`Abandoned Cart Trigger is misconfigured: ${(error as Error).message}`);
+			return answer(500, { accepted: false, error: `Abandoned Cart Trigger is misconfigured: ${(error as Error).message}` });
+		}
 		const config: IntakeConfig = {
 			source,
 			verification,
 			secrets,
 			maxBodyBytes: Math.round(Number(options.maxBodyKb ?? 512) * 1024),
 			mapping: {
-				defaultCurrency: String(options.defaultCurrency || DEFAULT_MAPPING.defaultCurrency),
-				defaultCountry: String(options.defaultCountry || DEFAULT_MAPPING.defaultCountry).toUpperCase(),
+				defaultCurrency,
+				defaultCountry,
 				supabaseColumns: { ...DEFAULT_SUPABASE_COLUMNS, ...dropEmpty(columns) },
 				wooCartIdMetaKey: String(options.wooCartIdMetaKey || DEFAULT_MAPPING.wooCartIdMetaKey),
 				wooPaidStatuses: (options.wooPaidStatuses as string[] | undefined) ?? DEFAULT_MAPPING.wooPaidStatuses,

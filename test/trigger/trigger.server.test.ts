@@ -16,6 +16,7 @@ const SOURCES: IntakeSource[] = ['generic', 'shopify', 'woocommerce', 'supabase'
 const flows = Object.fromEntries(SOURCES.map((s, i) => [s, triggerWorkflow(s, i + 1)])) as Record<IntakeSource, ReturnType<typeof triggerWorkflow>>;
 const openFlow = triggerWorkflow('generic', 9, { verification: 'none' });
 const smallFlow = triggerWorkflow('generic', 10, { options: { maxBodyKb: 8 } });
+const typoFlow = triggerWorkflow('generic', 11, { options: { defaultCurrency: 'Ft' } });
 
 let db: TestDatabase;
 let n8n: N8nServer;
@@ -31,7 +32,7 @@ before(async () => {
 			{ id: STORE_CREDENTIAL_ID, name: 'Cart Recovery Store (tests)', type: 'cartRecoveryStoreApi', data: { ...db.credentials } },
 			{ id: WEBSHOP_CREDENTIAL_ID, name: 'Webshop (tests)', type: 'webshopApi', data: webshopCredentials },
 		],
-		workflows: [...SOURCES.map((s) => flows[s].json), openFlow.json, smallFlow.json],
+		workflows: [...SOURCES.map((s) => flows[s].json), openFlow.json, smallFlow.json, typoFlow.json],
 	});
 });
 
@@ -264,6 +265,17 @@ describe('Abandoned Cart Trigger in a real n8n server', () => {
 		assert.deepEqual([open.status, open.body.field], [400, 'body']);
 		const brokenJson = await post(openFlow, { 'content-type': 'application/json' }, '{"cart_id": ');
 		assert.ok([400, 422].includes(brokenJson.status), `broken JSON: ${brokenJson.status}`);
+		assert.deepEqual(await counts(), before, '0 rows stored');
+	});
+
+	test('a mistyped Default Currency fails the trigger visibly, naming the option, and stores nothing', async () => {
+		const before = await counts();
+		const f = fixture('generic/cart');
+		Object.assign(f.body, { cart_id: 'typo-cart', event_id: 'typo-evt' });
+		const s = signed('generic', f);
+		const a = await post(typoFlow, s.headers, s.raw);
+		assert.ok(a.status >= 500, `status ${a.status}`);
+		assert.match(JSON.stringify(a.body), /Default Currency: 'Ft' is not an ISO 4217 currency code/);
 		assert.deepEqual(await counts(), before, '0 rows stored');
 	});
 

@@ -23,7 +23,7 @@ export function triggerWorkflow(source: IntakeSource, index: number, parameters:
 					id: `9a0b1c2d-0000-4000-8000-${hex(index * 10 + 1)}`,
 					name: 'Abandoned Cart Trigger',
 					type: 'n8n-nodes-cart-recovery.abandonedCartTrigger',
-					typeVersion: 1,
+					typeVersion: 1.1,
 					position: [0, 0],
 					webhookId,
 					parameters: { source, ...parameters },
