@@ -2,8 +2,6 @@ import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTe
 
 import { testShopifyConnection, testWooConnection } from '../shop/connection';
 
-export const WEBSHOP_CREDENTIAL = 'webshopApi';
-
 /** The Webshop credential's fields (credentials/WebshopApi.credentials.ts). */
 export interface WebshopCredentials {
 	platform?: 'generic' | 'shopify' | 'woocommerce' | string;
