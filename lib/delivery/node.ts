@@ -76,7 +76,7 @@ export function sendNodeProperties(node: SendNodeParameters): INodeProperties[] 
 			displayName: 'Options',
 			name: 'options',
 			type: 'collection',
-			placeholder: 'Add Option',
+			placeholder: 'Add option',
 			default: {},
 			options: [...node.options, ...retryOptions],
 		},
