@@ -4,7 +4,7 @@
  * Why: in n8n 2.x every `getCredentials` call made from a webhook (no execution yet, so no expression context)
  * builds a throw-away workflow and takes an expression isolate (isolated-vm) for it; the isolate pool holds one
  * warm isolate, so each call cold-starts an isolate and disposes it afterwards. Measured inside n8n 2.41.1 this
- * was most of the trigger's per-request cost (docs/webshop-events.md, benchmark). Reading each credential at
+ * was most of the trigger's per-request cost (README, "Benchmark"). Reading each credential at
  * most once per `ttlMs` per process removes it from the request path.
  *
  * Semantics: a changed or deleted credential takes effect within `ttlMs` (n8n gives a node no signal when a

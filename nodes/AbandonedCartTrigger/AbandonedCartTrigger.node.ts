@@ -27,7 +27,7 @@ import { currencyOrFail, regionOrFail } from '../../lib/n8n/isoCodes';
 import { getStore, type CartRecoveryStore, type StoreCredentials } from '../../lib/store';
 
 /**
- * How long this process reuses a credential it read (docs/webshop-events.md, benchmark): in n8n 2.x each
+ * How long this process reuses a credential it read (README, "Benchmark"): in n8n 2.x each
  * `getCredentials` from a webhook cold-starts and disposes an expression isolate, which cost more than
  * everything else the trigger does. A changed Webshop secret or store connection takes effect within this time.
  */
@@ -69,7 +69,7 @@ export class AbandonedCartTrigger implements INodeType {
 		group: ['trigger'],
 		// 1.1 behaves exactly like 1. n8n 2.x evaluates an expression for every webhook request to a node at
 		// typeVersion 1 (the Webhook v1 `binaryData` option, webhook-helpers parseRequestBody), which costs an
-		// expression isolate per request; from 1.1 on it does not (docs/webshop-events.md, benchmark).
+		// expression isolate per request; from 1.1 on it does not (README, "Benchmark").
 		version: [1, 1.1],
 		defaultVersion: 1.1,
 		subtitle: '={{ {"generic": "Generic JSON", "shopify": "Shopify", "woocommerce": "WooCommerce", "supabase": "Supabase"}[$parameter["source"]] }}',

@@ -5,7 +5,7 @@ import type { Delivery, MapResult, MappingOptions } from '../types';
 import * as v from '../validate';
 
 /**
- * The generic JSON cart event (docs/webshop-events.md, lib/intake/cart-event.schema.json): the normalised
+ * The generic JSON cart event (README, "The generic format"; lib/intake/cart-event.schema.json): the normalised
  * shape itself, validated strictly — a shop that writes its own integration gets told exactly what is wrong.
  */
 export function mapGeneric(body: unknown, delivery: Delivery, options: MappingOptions): MapResult {
