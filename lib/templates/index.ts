@@ -57,7 +57,10 @@ export interface MessageTemplateContext {
 	intro: string | null;
 	unsubscribe_url: string | null;
 	cart_id: string;
+	/** Which follow-up this is (the send node's Stage): 1 first reminder, 2 second, 3 and later the final offer. */
 	stage: number;
+	/** Stage 3 or later: the shipped copy says it is the last reminder and shows when the code expires. */
+	final_offer: boolean;
 	subject?: string;
 	preheader?: string;
 }
@@ -74,6 +77,9 @@ export interface ContextInput {
 	restoreUrl?: string | null;
 	timezone?: string;
 }
+
+/** From this stage on the shipped copy is the final offer ("last reminder", the code's expiry date). */
+export const FINAL_OFFER_STAGE = 3;
 
 export function buildTemplateContext(input: ContextInput): MessageTemplateContext {
 	const { cart } = input;
@@ -116,6 +122,7 @@ export function buildTemplateContext(input: ContextInput): MessageTemplateContex
 		unsubscribe_url: input.unsubscribeUrl ?? null,
 		cart_id: cart.cart_id,
 		stage: input.stage,
+		final_offer: input.stage >= FINAL_OFFER_STAGE,
 	};
 }
 
@@ -135,8 +142,17 @@ function shippedTemplate(key: string, file: string[], kind: 'html' | 'text', sou
 	return template;
 }
 
-function emailCopy(lang: Language): { subject: string; preheader: string } {
-	return (JSON.parse(read('email', 'copy.json')) as Record<Language, { subject: string; preheader: string }>)[lang];
+type StageCopy = { subject: string; preheader: string };
+
+/**
+ * The shipped subject and preheader: copy.json holds one entry per stage (first reminder, second reminder,
+ * final offer); they are joined into one template that picks by `stage`, so a node compiles them once.
+ */
+function emailCopy(lang: Language): StageCopy {
+	const copy = (JSON.parse(read('email', 'copy.json')) as Record<Language, Record<'first' | 'second' | 'final', StageCopy>>)[lang];
+	const pick = (field: keyof StageCopy) =>
+		`{{#if final_offer}}${copy.final[field]}{{else if (eq stage 2)}}${copy.second[field]}{{else}}${copy.first[field]}{{/if}}`;
+	return { subject: pick('subject'), preheader: pick('preheader') };
 }
 
 // ── Email ──────────────────────────────────────────────────────────────────────────────────────────────

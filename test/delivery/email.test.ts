@@ -118,6 +118,45 @@ describe('Email Send renders and sends', () => {
 		assert.match(html, /Unsubscribe here<\/a>/);
 		assert.match(html.replace(/\u00a0/g, ' '), /Total: HUF 12,990/);
 	});
+
+	test('stage-aware copy: stage 2 and the final offer (stage 3) have their own subject and text; stage 3 says it is the last reminder and shows the code’s expiry', async () => {
+		const validUntil = '2026-12-03T10:00:00.000Z';
+		const discount = { code: 'KOSAR-FINAL20X', amount_text: '20%', valid_until: validUntil };
+		const send = async (email: string, stage: number, locale = 'hu-HU') => {
+			const cartId = await makeCart(env.store, { email, locale, firstName: 'Anna' });
+			const result = await runSend(
+				'emailSend',
+				params({ stage, discountCode: '={{ $json.discount.code }}', discountText: '={{ $json.discount.amount_text }}', discountValidUntil: '={{ $json.discount.valid_until }}' }),
+				[{ cart_id: cartId, discount }],
+				credentials,
+			);
+			assert.equal(outcomes(result).sent.length, 1, result.error?.message);
+			const body = acceptedFor(email)[0].body;
+			return { subject: body.subject ?? '', html: body.content.find((c) => c.type === 'text/html')!.value, text: body.content.find((c) => c.type === 'text/plain')!.value };
+		};
+		const first = await send('stage1.copy@example.hu', 1);
+		const second = await send('stage2.copy@example.hu', 2);
+		const final = await send('stage3.copy@example.hu', 3);
+		const finalEn = await send('stage3.copy@example.co.uk', 3, 'en-GB');
+		assert.equal(first.subject, '🛒 Ne felejtsd el! Vár rád a kosaradban…');
+		assert.notEqual(second.subject, first.subject);
+		assert.notEqual(final.subject, first.subject);
+		assert.notEqual(final.subject, second.subject);
+		// the final offer: last reminder, the code's expiry in the subject and the body, in the customer's language
+		assert.match(final.subject, /Utolsó emlékeztető/);
+		assert.match(final.subject, /2026\. december 3\./);
+		assert.match(final.subject, /20%/);
+		assert.match(final.html, /Ez az utolsó emlékeztetőnk erről a kosárról/);
+		assert.match(final.html, /A kód érvényes eddig: 2026\. december 3\./);
+		assert.match(final.html, /KOSAR-FINAL20X<\/strong> kódot a pénztárnál, és 20% kedvezményt kapsz!/);
+		assert.match(final.text, /utolsó emlékeztetőnk/);
+		assert.ok(!/Ez az utolsó/.test(first.html) && !/Ez az utolsó/.test(second.html), 'only the final offer says it is the last one');
+		assert.match(second.html, /a kosarad még megvan/);
+		assert.equal(finalEn.subject, '⏰ Last reminder: 20% off, valid until 3 December 2026'); // en-GB date
+		assert.match(finalEn.html, /This is our last reminder about this cart/);
+		// friendly, not pushy: no countdown pressure words in the final offer
+		assert.ok(!/siess|azonnal|hurry|now or never/i.test(final.html + finalEn.html));
+	});
 });
 
 	test('empty Unsubscribe URL: this n8n’s production webhook URL + /cart-recovery/unsubscribe (the unsubscribe workflow’s path)', async () => {
@@ -161,6 +200,28 @@ describe('Email Send custom templates', () => {
 		assert.match(html.replace(/\u00a0/g, ' '), /<p>3 × Tea &amp; &quot;Keksz&quot; = 5 970 Ft<\/p>/);
 		assert.match(text.replace(/\u00a0/g, ' '), /3 × Tea & "Keksz" = 5 970 Ft/);
 		assert.match(body.headers!['List-Unsubscribe'], /^<https:\/\/n8n\.example\.hu\/webhook\/cart-recovery\/unsubscribe\?token=/);
+	});
+
+	test('custom templates see the stage: {{stage}} and {{final_offer}}', async () => {
+		const custom = (email: string, stage: number) =>
+			makeCart(env.store, { email }).then((cartId) =>
+				runSend(
+					'emailSend',
+					params({
+						stage,
+						template: 'custom',
+						htmlTemplate: '<p>{{#if final_offer}}Utolsó{{else}}Emlékeztető {{stage}}{{/if}}</p><p><a href="{{unsubscribe_url}}">Leiratkozás</a></p>',
+						options: { subject: '{{#if final_offer}}Utolsó esély{{else}}{{stage}}. emlékeztető{{/if}}' },
+					}),
+					[{ cart_id: cartId }],
+					credentials,
+				),
+			);
+		assert.equal(outcomes(await custom('custom.stage2@example.hu', 2)).sent.length, 1);
+		assert.equal(outcomes(await custom('custom.stage3@example.hu', 3)).sent.length, 1);
+		assert.equal(acceptedFor('custom.stage2@example.hu')[0].body.subject, '2. emlékeztető');
+		assert.match(acceptedFor('custom.stage2@example.hu')[0].body.content[1].value, /<p>Emlékeztető 2<\/p>/);
+		assert.equal(acceptedFor('custom.stage3@example.hu')[0].body.subject, 'Utolsó esély');
 	});
 });
 

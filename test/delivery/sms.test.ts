@@ -62,6 +62,14 @@ describe('SMS Send: numbers, encoding, segments', () => {
 		assert.equal(acceptedFor('+36707654321')[0].params.Body, s2.body);
 	});
 
+	test('stage 3 (final offer): the shipped text says it is the last reminder; stage 2 text unchanged', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36 30 555 0303', customerId: 'final-1' });
+		const r = await runSend('smsSend', params({ stage: 3 }), [{ cart_id: cartId, discount: { code: 'KOSAR-20FINAL', amount_text: '20%' } }], credentials);
+		const s = delivery(outcomes(r).sent[0]);
+		assert.equal(s.body, 'Szia Anna! Utolsó emlékeztető: 12 990 Ft értékben maradt valami a kosaradban, utána nem írunk róla többet. Használd a KOSAR-20FINAL kódot 20% kedvezményért! Befejezés: https://shop.example.hu/r/abc\nLeiratkozás: STOP');
+		assert.equal(acceptedFor('+36305550303')[0].params.Body, s.body);
+	});
+
 	test('an invalid or missing number → Skipped with the reason, nothing sent', async () => {
 		const invalid = await makeCart(env.store, { phone: '06 12', customerId: 'bad-1' , consent: ['email'] });
 		const none = await makeCart(env.store, { phone: null, customerId: 'bad-2', consent: ['email'] });

@@ -12,13 +12,20 @@
 // n8n is restarted while every execution sits in the 70 s Wait (n8n persists Waits ≥ 65 s): all resume and
 // nothing is sent twice. Consent comes in through the shipped consent workflow (as the shop's checkout posts it);
 // at the end the webshop's discount webhooks (validate / redeem) are called with a code that was sent.
+// Then the error paths of the shipped sequence, with one more cart alone in the server (so the eight carts'
+// counts stay as they are): I's first email is refused by SendGrid (400) and its SMS by Twilio (21211 invalid
+// number) — the sequence goes on, I gets the stage-2 email instead of the SMS, then the final offer, whose
+// subject says it is the last reminder and shows the 20% code's expiry date. And the unsubscribed page shows
+// the address from the signed link HTML-escaped.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
+import { createUnsubscribeToken, unsubscribeSecret } from '../../lib/consent/unsubscribe';
 import { closeAllStores, CartRecoveryStore, PostgresTransport, type Channel } from '../../lib/store';
-import { startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
-import { startTwilioFake, type TwilioFake } from '../fakes/twilio';
+import { formatDate } from '../../lib/templates';
+import { sendGridErrors, startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
+import { startTwilioFake, twilioErrors, type TwilioFake } from '../fakes/twilio';
 import { startN8n, timings, type N8nServer } from '../harness/server';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
 import { signed, webshopCredentials } from '../trigger/support';
@@ -27,8 +34,8 @@ import { localHhmm, node, quietHoursFor, shippedWorkflow, shortenWaits, type Wor
 const W1 = 8; // "Wait 30 Minutes": in memory (< 65 s)
 const W2 = 70; // "Wait 2 Hours": persisted by n8n (≥ 65 s) — the restart happens during it
 const W3 = 5; // "Wait 24 Hours"
-const SHOP_KEY = `shop-key-${randomBytes(12).toString('hex')}`;
-const SHOP_KEY_HEADER = 'X-Cart-Recovery-Key';
+/** The webshop's webhooks (consent intake, discount validate / redeem) take requests signed like its cart events. */
+const WRONG_SECRET = `not-the-webhook-secret-${randomBytes(6).toString('hex')}`;
 
 const recovery = shippedWorkflow('abandoned-cart-recovery');
 const unsubscribe = shippedWorkflow('unsubscribe');
@@ -116,6 +123,12 @@ const mark = (name: string) => {
 	console.log(`[e2e] +${phase[name]} s ${name}`);
 };
 
+/** POSTs `body` signed with X-Signature (the Webshop credential's webhook secret, or `secret`). */
+function signedRequest(path: string, body: object, secret?: string): Promise<Response> {
+	const { headers, raw } = signed('generic', { headers: { 'content-type': 'application/json' }, body: body as Record<string, unknown> }, secret);
+	return n8n.request(path, { method: 'POST', headers, body: raw });
+}
+
 async function post(body: object): Promise<{ status: number; json: any }> {
 	const { headers, raw } = signed('generic', { headers: { 'content-type': 'application/json' }, body: body as Record<string, unknown> });
 	const res = await n8n.request(TRIGGER_PATH, { method: 'POST', headers, body: raw });
@@ -166,7 +179,6 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 			webshopApi: webshopCredentials,
 			sendGridCartRecoveryApi: { apiKey: sendgrid.apiKey, fromEmail: 'bolt@cipobolt.example.hu', fromName: 'Cipőbolt', region: 'custom', baseUrl: sendgrid.url },
 			twilioCartRecoveryApi: { accountSid: twilio.accountSid, authType: 'authToken', authToken: twilio.authToken, senderType: 'phoneNumber', from: '+36709990000', baseUrl: twilio.url },
-			httpHeaderAuth: { name: SHOP_KEY_HEADER, value: SHOP_KEY },
 		};
 		const credentials = [...credentialRefs(recovery, unsubscribe, discount, consentIntake).values()].map((ref) => {
 			assert.ok(values[ref.type], `test values for credential type ${ref.type}`);
@@ -175,8 +187,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		n8n = await startN8n({ label: 'e2e', credentials, workflows: [unsubscribe, discount, consentIntake] });
 
 		// Consent as the shop's checkout posts it, through the shipped consent workflow.
-		const consent = (body: object, key = SHOP_KEY) =>
-			n8n.request('/webhook/cart-recovery/consent', { method: 'POST', headers: { 'content-type': 'application/json', [SHOP_KEY_HEADER]: key }, body: JSON.stringify(body) });
+		const consent = (body: object, secret?: string) => signedRequest('/webhook/cart-recovery/consent', body, secret);
 		for (const c of Object.values(CASES)) {
 			for (const channel of c.consent) {
 				const res = await consent({ channel, address: channel === 'email' ? c.email : c.phone, customer_id: c.customerId, wording: 'Kérek emlékeztetőt a kosaramról.', ip: '203.0.113.7' });
@@ -184,7 +195,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 				assert.deepEqual(await res.json(), { recorded: true, changed: true, channel, status: 'granted', reason: 'granted' });
 			}
 		}
-		assert.equal((await consent({ channel: 'email', address: 'x@example.hu', wording: 'x' }, 'wrong-key')).status, 403);
+		assert.equal((await consent({ channel: 'email', address: 'x@example.hu', wording: 'x' }, WRONG_SECRET)).status, 401);
 		const bad = await consent({ channel: 'fax', address: 'x@example.hu', wording: 'x' });
 		assert.equal(bad.status, 400);
 		assert.match(((await bad.json()) as { error: string }).error, /Channel/);
@@ -360,18 +371,17 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		mark('assertions on providers and store done');
 	});
 
-	test('discount webhooks for the webshop: header auth, validate, redeem once, clear JSON', async () => {
+	test('discount webhooks for the webshop: signed requests only, validate, redeem once, clear JSON', async () => {
 		const { C } = CASES;
 		const [ten] = await codes(C);
-		const call = (op: string, body: object, key: string | null = SHOP_KEY) =>
-			n8n.request(`/webhook/cart-recovery/discount/${op}`, {
-				method: 'POST',
-				headers: { 'content-type': 'application/json', ...(key ? { [SHOP_KEY_HEADER]: key } : {}) },
-				body: JSON.stringify(body),
-			});
+		// Signed with the Webshop credential's secret unless `secret` says otherwise ('unsigned': no X-Signature).
+		const call = (op: string, body: object, secret?: string) =>
+			secret === 'unsigned'
+				? n8n.request(`/webhook/cart-recovery/discount/${op}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+				: signedRequest(`/webhook/cart-recovery/discount/${op}`, body, secret);
 		const order = { code: ten.code.toLowerCase(), customer_id: C.customerId, total: 24980, currency: 'HUF' };
-		assert.equal((await call('validate', order, null)).status, 403);
-		assert.equal((await call('redeem', { ...order, order_id: 'X' }, 'wrong')).status, 403);
+		assert.equal((await call('validate', order, 'unsigned')).status, 401);
+		assert.equal((await call('redeem', { ...order, order_id: 'X' }, WRONG_SECRET)).status, 401);
 		const valid = await call('validate', order);
 		assert.equal(valid.status, 200);
 		assert.deepEqual(
@@ -387,5 +397,81 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.equal(missing.status, 400);
 		assert.match(((await missing.json()) as any).error, /Code/);
 		assert.equal((await codes(C))[0].used_count, 1);
+	});
+
+	test('the unsubscribed page shows the address from the signed link HTML-escaped', async () => {
+		const address = `o'hara&<b>x</b>.${run}@example.hu`;
+		const token = createUnsubscribeToken({ secret: await unsubscribeSecret(store), channel: 'email', address });
+		const res = await n8n.request(`/webhook/cart-recovery/unsubscribe?token=${token}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: 'List-Unsubscribe=One-Click',
+		});
+		const page = await res.text();
+		assert.equal(res.status, 200, page);
+		assert.match(page, /Sikeresen leiratkoztál/);
+		assert.ok(page.includes(`o&#39;hara&amp;&lt;b&gt;x&lt;/b&gt;.${run}@example.hu`), page);
+		assert.ok(!page.includes('<b>x</b>'), 'no markup from the address reaches the page');
+	});
+
+	test('error paths: SendGrid refuses the first email, Twilio refuses the SMS (21211) → the sequence goes on, stage-2 email instead of the SMS', async () => {
+		const I: Case = {
+			key: 'I',
+			cartId: `e2e-provider-refuses-${run}`,
+			customerId: `cust-I-${run}`,
+			email: `vevo.i.${run}@example.hu`,
+			phone: '+36301112999',
+			consent: ['email', 'sms'],
+			firstName: 'Ilona',
+		};
+		for (const channel of I.consent) {
+			const res = await signedRequest('/webhook/cart-recovery/consent', { channel, address: channel === 'email' ? I.email : I.phone, customer_id: I.customerId, wording: 'Kérek emlékeztetőt a kosaramról.' });
+			assert.equal(res.status, 200, await res.text());
+		}
+		// Every other execution has finished: the next SendGrid and Twilio calls are I's.
+		const before = { sendgrid: sendgrid.requests.length, twilio: twilio.requests.length };
+		sendgrid.script(sendGridErrors.badRequest('The to.email is blocked by the recipient\'s server', 'personalizations.0.to.0.email'));
+		twilio.script(twilioErrors.invalidTo(I.phone));
+		const started = Date.now();
+		const enrol = await post(cartEvent(I, `${I.cartId}-created`, minutesAgo(31)));
+		assert.deepEqual([enrol.status, enrol.json.enrolled], [202, true], JSON.stringify(enrol.json));
+
+		const execution = await until(
+			'the execution of cart I finished',
+			async () => {
+				const e = (await n8n.executions(recovery.id)).find((x) => cartOf(x) === I.cartId);
+				if (e && ['error', 'crashed', 'canceled'].includes(e.status)) throw new Error(`cart I: ${e.status} ${e.data?.resultData?.error?.message} at ${e.data?.resultData?.lastNodeExecuted}`);
+				return e?.status === 'success' && e;
+			},
+			(W1 + W2 + W3 + 180) * 1000,
+		);
+		phase['error paths took'] = Math.round((Date.now() - started) / 100) / 10;
+		// The providers answered the scripted errors to I's first email and to its SMS.
+		assert.deepEqual(sendgrid.requests.slice(before.sendgrid).map((r) => r.answer)[0], 400);
+		assert.deepEqual(twilio.requests.slice(before.twilio).map((r) => r.answer), [400]);
+		assert.equal(smsTo(I).length, 0);
+		// Recorded: the refused email and SMS as failed; the stage-2 email instead of the SMS, then the final offer.
+		assert.deepEqual(
+			(await messages(I)).map((m) => `${m.stage}:${m.channel}:${m.status}`),
+			['1:email:failed', '2:email:sent', '2:sms:failed', '3:email:sent'],
+		);
+		assert.deepEqual(emailsTo(I).map(emailStage), [2, 3]);
+		const runData = execution.data.resultData.runData;
+		assert.equal(runData['Email Send (Stage 1)'][0].data.main[3].length, 1, 'first email on the error output');
+		assert.equal(runData[SMS_NODE][0].data.main[3].length, 1, 'SMS on the error output');
+		assert.match(String(runData[SMS_NODE][0].data.main[3][0].json.error), /21211/);
+		assert.equal(runData['Email Send (Stage 2, Instead of SMS)'][0].data.main[0].length, 1, 'the stage-2 email was sent instead');
+		// The stage-2 email carries the 10% code the SMS would have; the final offer its own subject with the 20% code's expiry.
+		const [ten, twenty] = await codes(I);
+		const [second, final] = emailsTo(I);
+		assert.ok(html(second).includes(ten.code), 'the stage-2 email shows the 10% code');
+		assert.notEqual(second.body.subject, final.body.subject);
+		const { rows } = await db.pool.query('select valid_until from cart_recovery.discount_codes where code = $1', [twenty.code]);
+		const expiry = formatDate(rows[0].valid_until, 'hu', 'Europe/Budapest');
+		assert.ok(expiry, 'the 20% code has an expiry');
+		assert.match(String(final.body.subject), /Utolsó emlékeztető/);
+		assert.ok(String(final.body.subject).includes(expiry), `final subject "${final.body.subject}" shows the expiry ${expiry}`);
+		assert.ok(html(final).includes(twenty.code));
+		mark('error paths done');
 	});
 });
