@@ -26,8 +26,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const RECOVERY_FILE = 'abandoned-cart-recovery.json';
 export const CONSENT_FILE = 'consent-intake.json';
-/** The Header Auth header the shop sends to consent-intake.json and discount-redeem.json. */
-export const SHOP_KEY_HEADER = 'X-Cart-Recovery-Key';
 
 export interface DemoOptions {
 	/** tsc + gulp + npm pack first (default true). */
@@ -70,7 +68,7 @@ async function build(log: (l: string) => void): Promise<void> {
 	await run('bash', ['scripts/pack.sh']);
 }
 
-function demoCredentials(outbox: Outbox, webhookSecret: string, shopKey: string): DemoCredential[] {
+function demoCredentials(outbox: Outbox, webhookSecret: string): DemoCredential[] {
 	return [
 		{ id: 'crDemoStore00001', name: 'Cart Recovery Store (demo, embedded)', type: 'cartRecoveryStoreApi', data: { transport: 'embedded', dataDirectory: '' } },
 		{ id: 'crDemoShop000001', name: `${SHOP.name} (demo webshop)`, type: 'webshopApi', data: { platform: 'generic', shopUrl: SHOP.url, webhookSecret } },
@@ -93,7 +91,6 @@ function demoCredentials(outbox: Outbox, webhookSecret: string, shopKey: string)
 				baseUrl: outbox.twilio.url,
 			},
 		},
-		{ id: 'crDemoShopKey001', name: 'Webshop → n8n key (demo)', type: 'httpHeaderAuth', data: { name: SHOP_KEY_HEADER, value: shopKey } },
 	];
 }
 
@@ -118,8 +115,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
 	const outbox = await startOutboxOnPreferredPort(options.outboxPort ?? 5680);
 	const webhookSecret = `whsec_demo_${randomBytes(12).toString('hex')}`;
-	const shopKey = randomBytes(24).toString('base64url');
-	const credentials = demoCredentials(outbox, webhookSecret, shopKey);
+	const credentials = demoCredentials(outbox, webhookSecret);
 
 	if (!shipped.has(CONSENT_FILE)) throw new Error(`workflows/${CONSENT_FILE} is missing: the samples' consent goes through it`);
 	// The recovery sequence first, then the other shipped workflows.
@@ -159,17 +155,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 		// 1. Consent, as the shop's checkout posts each ticked box to consent-intake.json.
 		for (const s of SHOPPERS) {
 			for (const channel of s.consent) {
-				const res = await n8n.request(`/webhook/${consentPath}`, {
-					method: 'POST',
-					headers: { 'content-type': 'application/json', [SHOP_KEY_HEADER]: shopKey },
-					body: JSON.stringify({
+				// Signed like every shop → n8n request (X-Signature, the Webshop credential's Webhook Secret).
+				const { body, headers } = signedRequest(
+					{
 						customer_id: s.customerId,
 						channel,
 						address: channel === 'email' ? s.email : s.phone,
 						wording: CONSENT_WORDING[channel],
 						source: 'checkout_checkbox',
-					}),
-				});
+					},
+					webhookSecret,
+				);
+				const res = await n8n.request(`/webhook/${consentPath}`, { method: 'POST', headers, body });
 				if (!res.ok) throw new Error(`recording ${channel} consent for ${s.firstName} failed: ${res.status} ${await res.text()}`);
 			}
 		}
