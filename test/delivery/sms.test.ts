@@ -128,7 +128,10 @@ describe('SMS Send: provider errors', () => {
 		const sent = [...outcomes(a).sent, ...outcomes(b).sent];
 		const skipped = [...outcomes(a).skipped, ...outcomes(b).skipped].map((s) => delivery(s).reason).sort();
 		assert.equal(sent.length, 1);
-		assert.deepEqual(skipped, ['already_sent', 'in_progress']);
+		// Which run wins the claim is a race; the losers are skipped either way: 'in_progress' while the winner
+		// is still retrying, 'already_sent' once it has finished (e.g. the winner's own second item).
+		assert.equal(skipped.length, 2);
+		assert.ok(skipped.every((r) => r === 'already_sent' || r === 'in_progress'), `skipped reasons ${skipped.join(', ')}`);
 		assert.equal(acceptedFor('+36301113344').length, 1, 'exactly one accepted SMS at Twilio');
 		const calls = tw.requests.slice(start).filter((r) => r.path.endsWith('/Messages.json'));
 		assert.deepEqual(calls.map((c) => c.answer), [429, 429, 500, 201]);
