@@ -57,3 +57,29 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 	res.writeHead(status, { ...(text ? { 'Content-Type': 'application/json' } : {}), ...headers });
 	res.end(text);
 }
+
+/**
+ * The scripted-answer handling the shop fakes share. `reply` answers (or, for acceptThenDrop, processes the
+ * request and then drops the connection); `scriptedAnswered` is true when a script entry already answered the
+ * request (a canned status, or destroy), so the fake's normal behaviour must not run.
+ */
+export function scriptedReplies(
+	req: IncomingMessage,
+	res: ServerResponse,
+	record: RecordedRequest,
+	scripted: ScriptedResponse | undefined,
+): { reply: (status: number, payload?: unknown, headers?: Record<string, string>) => void; scriptedAnswered: boolean } {
+	const drop = () => {
+		record.answer = 'dropped';
+		req.socket.destroy();
+	};
+	const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+		if (scripted?.acceptThenDrop) return drop();
+		record.answer = status;
+		sendJson(res, status, payload, headers);
+	};
+	if (!scripted || scripted.acceptThenDrop) return { reply, scriptedAnswered: false };
+	if (scripted.destroy) drop();
+	else reply(scripted.status, scripted.body, scripted.headers);
+	return { reply, scriptedAnswered: true };
+}

@@ -6,7 +6,7 @@
 //   GET    /admin/api/<v>/price_rules/<id>/discount_codes/<id>.json  200 { discount_code }
 // Scripted answers (test/fakes/http.ts) give 429 with Retry-After, 5xx, dropped connections, and accepted-then-lost.
 // Auth `X-Shopify-Access-Token`; a wrong token gets 401 `{ errors: "[API] Invalid API key or access token …" }`.
-import { listen, sendJson, type RecordedRequest, type ScriptedResponse } from './http';
+import { listen, scriptedReplies, type RecordedRequest, type ScriptedResponse } from './http';
 
 export interface ShopifyPriceRule {
 	id: number;
@@ -74,23 +74,8 @@ export async function startShopifyFake(options: { accessToken?: string } = {}): 
 		const record: ShopifyFake['requests'][number] = { method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, raw, at: Date.now(), body };
 		requests.push(record);
 		const scripted = script.shift();
-		const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
-			if (scripted?.acceptThenDrop) {
-				record.answer = 'dropped';
-				req.socket.destroy();
-				return;
-			}
-			record.answer = status;
-			sendJson(res, status, payload, headers);
-		};
-		if (scripted && !scripted.acceptThenDrop) {
-			if (scripted.destroy) {
-				record.answer = 'dropped';
-				req.socket.destroy();
-				return;
-			}
-			return reply(scripted.status, scripted.body, scripted.headers);
-		}
+		const { reply, scriptedAnswered } = scriptedReplies(req, res, record, scripted);
+		if (scriptedAnswered) return;
 		if (req.headers['x-shopify-access-token'] !== accessToken) {
 			return reply(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
 		}

@@ -5,7 +5,7 @@
 // `{ code, message, data: { status } }` — 401 woocommerce_rest_authentication_error / woocommerce_rest_cannot_create,
 // 400 woocommerce_rest_coupon_code_already_exists, rest_missing_callback_param, rest_invalid_param.
 // Codes are stored lower-cased, as WooCommerce does (wc_format_coupon_code + wc_strtolower).
-import { listen, sendJson, type RecordedRequest, type ScriptedResponse } from './http';
+import { listen, scriptedReplies, type RecordedRequest, type ScriptedResponse } from './http';
 
 export interface WooCoupon {
 	id: number;
@@ -93,23 +93,8 @@ export async function startWooFake(options: { consumerKey?: string; consumerSecr
 		const record: WooFake['requests'][number] = { method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, raw, at: Date.now(), body };
 		requests.push(record);
 		const scripted = script.shift();
-		const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
-			if (scripted?.acceptThenDrop) {
-				record.answer = 'dropped';
-				req.socket.destroy();
-				return;
-			}
-			record.answer = status;
-			sendJson(res, status, payload, headers);
-		};
-		if (scripted && !scripted.acceptThenDrop) {
-			if (scripted.destroy) {
-				record.answer = 'dropped';
-				req.socket.destroy();
-				return;
-			}
-			return reply(scripted.status, scripted.body, scripted.headers);
-		}
+		const { reply, scriptedAnswered } = scriptedReplies(req, res, record, scripted);
+		if (scriptedAnswered) return;
 		const single = /^\/wp-json\/wc\/v3\/coupons\/(\d+)$/.exec(url.pathname);
 		if (url.pathname !== '/wp-json/wc/v3/coupons' && !single) {
 			return reply(404, { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } });
