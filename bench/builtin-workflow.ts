@@ -1,6 +1,8 @@
 // The benchmark's comparison workflow: the same intake built from n8n's built-in nodes (Webhook "respond when last
 // node finishes" → Postgres upsert → IF), shared by trigger-intake.bench.ts and profile-intake.ts.
-import { POSTGRES_CREDENTIAL_ID } from '../test/trigger/workflows';
+import { freshDatabase, type TestDatabase } from '../test/helpers/postgres';
+import { webshopCredentials } from '../test/trigger/support';
+import { POSTGRES_CREDENTIAL_ID, STORE_CREDENTIAL_ID, WEBSHOP_CREDENTIAL_ID } from '../test/trigger/workflows';
 
 export const BUILTIN_ID = 'crBenchBuiltin01';
 export const BUILTIN_PATH = 'bench-builtin-cart-events';
@@ -57,3 +59,29 @@ export const builtinWorkflow = {
 	settings: { executionOrder: 'v1' },
 	pinData: {},
 };
+
+/**
+ * A fresh database for one benchmark run with the built-in side's table, and the credentials both sides use
+ * (our store and Webshop credentials, n8n's Postgres credential for the built-in flow).
+ */
+export async function benchDatabase(label: string): Promise<{ db: TestDatabase; credentials: Array<{ id: string; name: string; type: string; data: Record<string, unknown> }> }> {
+	const db = await freshDatabase(label);
+	await db.pool.query(
+		'create table public.bench_carts (cart_id text primary key, email text, currency char(3) not null, value numeric(14,2) not null, items jsonb not null, last_activity_at timestamptz not null)',
+	);
+	const url = new URL(db.url);
+	const credentials = [
+		{ id: STORE_CREDENTIAL_ID, name: 'Cart Recovery Store (tests)', type: 'cartRecoveryStoreApi', data: { ...db.credentials, maxConnections: 10 } },
+		{ id: WEBSHOP_CREDENTIAL_ID, name: 'Webshop (tests)', type: 'webshopApi', data: webshopCredentials },
+		{
+			id: POSTGRES_CREDENTIAL_ID,
+			name: 'Postgres (bench)',
+			type: 'postgres',
+			data: { host: url.hostname, port: Number(url.port || 5432), database: db.name, user: decodeURIComponent(url.username || 'postgres'), password: '', ssl: 'disable', maxConnections: 10 },
+		},
+	];
+	return { db, credentials };
+}
+
+/** The p-th percentile of ascending latencies. */
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { startN8n, type N8nServer } from '../test/harness/server';
-import { freshDatabase, type TestDatabase } from '../test/helpers/postgres';
-import { webshopCredentials, WEBHOOK_SECRET } from '../test/trigger/support';
-import { POSTGRES_CREDENTIAL_ID, STORE_CREDENTIAL_ID, triggerWorkflow, WEBSHOP_CREDENTIAL_ID } from '../test/trigger/workflows';
-import { BUILTIN_PATH, builtinWorkflow } from './builtin-workflow';
+import type { TestDatabase } from '../test/helpers/postgres';
+import { WEBHOOK_SECRET } from '../test/trigger/support';
+import { triggerWorkflow } from '../test/trigger/workflows';
+import { benchDatabase, BUILTIN_PATH, builtinWorkflow, percentile } from './builtin-workflow';
 
 const argv = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const EVENTS = Number(argv('events', '300'));
@@ -128,28 +128,15 @@ async function load(server: N8nServer, urlPath: string, sign: boolean, prefix: s
 	return latencies.sort((a, b) => a - b);
 }
 
-const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 
 async function main() {
 	let db: TestDatabase | undefined;
 	const servers: N8nServer[] = [];
 	mkdirSync(OUT, { recursive: true });
 	try {
-		db = await freshDatabase('bench_profile');
-		await db.pool.query(
-			'create table public.bench_carts (cart_id text primary key, email text, currency char(3) not null, value numeric(14,2) not null, items jsonb not null, last_activity_at timestamptz not null)',
-		);
-		const url = new URL(db.url);
-		const credentials = [
-			{ id: STORE_CREDENTIAL_ID, name: 'Cart Recovery Store (tests)', type: 'cartRecoveryStoreApi', data: { ...db.credentials, maxConnections: 10 } },
-			{ id: WEBSHOP_CREDENTIAL_ID, name: 'Webshop (tests)', type: 'webshopApi', data: webshopCredentials },
-			{
-				id: POSTGRES_CREDENTIAL_ID,
-				name: 'Postgres (bench)',
-				type: 'postgres',
-				data: { host: url.hostname, port: Number(url.port || 5432), database: db.name, user: decodeURIComponent(url.username || 'postgres'), password: '', ssl: 'disable', maxConnections: 10 },
-			},
-		];
+		const setup = await benchDatabase('bench_profile');
+		db = setup.db;
+		const credentials = setup.credentials;
 		const env = { ...EXTRA_ENV, ...(PROFILE ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}) };
 		const sides = [
 			{ name: 'ours', workflow: ours.json, path: ours.path, sign: true },
@@ -170,7 +157,7 @@ async function main() {
 			const lat = await load(server, side.path, side.sign, `${side.name}-${Date.now()}`);
 			const wall = performance.now() - t0;
 			console.log(
-				`\n== ${side.name}: ${EVENTS} events, concurrency ${CONCURRENCY}: ${((EVENTS / wall) * 1000).toFixed(1)} ev/s, p50 ${pct(lat, 50).toFixed(1)} ms, p90 ${pct(lat, 90).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, min ${lat[0].toFixed(1)} ms`,
+				`\n== ${side.name}: ${EVENTS} events, concurrency ${CONCURRENCY}: ${((EVENTS / wall) * 1000).toFixed(1)} ev/s, p50 ${percentile(lat, 50).toFixed(1)} ms, p90 ${percentile(lat, 90).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, min ${lat[0].toFixed(1)} ms`,
 			);
 			if (client) {
 				const { result } = await client.send('Profiler.stop');

@@ -17,10 +17,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import { startN8n, type N8nServer } from '../test/harness/server';
-import { freshDatabase, type TestDatabase } from '../test/helpers/postgres';
-import { webshopCredentials, WEBHOOK_SECRET } from '../test/trigger/support';
-import { POSTGRES_CREDENTIAL_ID, STORE_CREDENTIAL_ID, triggerWorkflow, WEBSHOP_CREDENTIAL_ID } from '../test/trigger/workflows';
-import { BUILTIN_ID, BUILTIN_PATH, builtinWorkflow } from './builtin-workflow';
+import type { TestDatabase } from '../test/helpers/postgres';
+import { WEBHOOK_SECRET } from '../test/trigger/support';
+import { triggerWorkflow } from '../test/trigger/workflows';
+import { BUILTIN_ID, benchDatabase, BUILTIN_PATH, builtinWorkflow, percentile } from './builtin-workflow';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const EVENTS = arg('events', 2100);
@@ -177,27 +177,14 @@ async function settle(server: N8nServer, workflowId: string): Promise<number> {
 	}
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main() {
 	let db: TestDatabase | undefined;
 	const servers: N8nServer[] = [];
 	try {
-		db = await freshDatabase('bench_intake');
-		await db.pool.query(
-			'create table public.bench_carts (cart_id text primary key, email text, currency char(3) not null, value numeric(14,2) not null, items jsonb not null, last_activity_at timestamptz not null)',
-		);
-		const url = new URL(db.url);
-		const credentials = [
-			{ id: STORE_CREDENTIAL_ID, name: 'Cart Recovery Store (tests)', type: 'cartRecoveryStoreApi', data: { ...db.credentials, maxConnections: 10 } },
-			{ id: WEBSHOP_CREDENTIAL_ID, name: 'Webshop (tests)', type: 'webshopApi', data: webshopCredentials },
-			{
-				id: POSTGRES_CREDENTIAL_ID,
-				name: 'Postgres (bench)',
-				type: 'postgres',
-				data: { host: url.hostname, port: Number(url.port || 5432), database: db.name, user: decodeURIComponent(url.username || 'postgres'), password: '', ssl: 'disable', maxConnections: 10 },
-			},
-		];
+		const setup = await benchDatabase('bench_intake');
+		db = setup.db;
+		const credentials = setup.credentials;
 		console.log(`[bench] starting two n8n servers (ours, built-in)…`);
 		const [oursServer, builtinServer] = await Promise.all([
 			startN8n({ label: 'bench-ours', credentials, workflows: [ours.json], env: N8N_ENV }),
@@ -239,8 +226,8 @@ async function main() {
 				events: s.events,
 				errors: s.errors,
 				eventsPerSecond: s.events / (s.wallMs / 1000),
-				p50: pct(sorted, 50),
-				p99: pct(sorted, 99),
+				p50: percentile(sorted, 50),
+				p99: percentile(sorted, 99),
 				idleRssMb: s.idleRssMb,
 				peakRssMb: s.peakRssMb,
 				executionsPer1000: (executions[i] / s.events) * 1000,
