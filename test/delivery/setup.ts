@@ -2,7 +2,8 @@
 // consent, and the two send nodes in a workflow run through n8n's engine in-process.
 import type { IDataObject, INode } from 'n8n-workflow';
 
-import { CartRecoveryStore, PostgresTransport, type Channel } from '../../lib/store';
+import { CartRecoveryStore, closeAllStores, PostgresTransport, type Channel } from '../../lib/store';
+import { startTwilioFake, type TwilioFake } from '../fakes/twilio';
 import { connect, manualTrigger, node, runWorkflow, type RunResult } from '../harness/engine';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
 
@@ -19,6 +20,34 @@ export async function deliveryEnv(label: string): Promise<DeliveryEnv> {
 	const store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url, max: 10 }));
 	await store.ready();
 	return { db, store, close: async () => (await store.close(), await db.drop()) };
+}
+
+export interface SmsEnv {
+	env: DeliveryEnv;
+	tw: TwilioFake;
+	/** Credentials for runSend: the store on the fresh database, Twilio pointed at the fake. */
+	credentials: Record<string, object>;
+	close(): Promise<void>;
+}
+
+/** deliveryEnv plus a Twilio fake and the credentials SMS Send runs with. */
+export async function smsEnv(label: string): Promise<SmsEnv> {
+	const env = await deliveryEnv(label);
+	const tw = await startTwilioFake();
+	const credentials = {
+		cartRecoveryStoreApi: env.db.credentials,
+		twilioCartRecoveryApi: { accountSid: tw.accountSid, authType: 'authToken', authToken: tw.authToken, senderType: 'phoneNumber', from: '+36209990000', baseUrl: tw.url },
+	};
+	return {
+		env,
+		tw,
+		credentials,
+		close: async () => {
+			await closeAllStores();
+			await tw.close();
+			await env.close();
+		},
+	};
 }
 
 export interface CartOptions {

@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { closeAllStores } from '../../lib/store';
-import { startTwilioFake, type TwilioFake } from '../fakes/twilio';
-import { deliveryEnv, makeCart, messageRows, outcomes, runSend, type DeliveryEnv } from './setup';
+import type { TwilioFake } from '../fakes/twilio';
+import { makeCart, messageRows, outcomes, runSend, smsEnv, type DeliveryEnv, type SmsEnv } from './setup';
 
 let env: DeliveryEnv;
 let tw: TwilioFake;
@@ -22,19 +21,12 @@ const params = (extra: Record<string, unknown> = {}) => ({
 	...extra,
 });
 
+let sms: SmsEnv;
 before(async () => {
-	env = await deliveryEnv('delivery_sms_region');
-	tw = await startTwilioFake();
-	credentials = {
-		cartRecoveryStoreApi: env.db.credentials,
-		twilioCartRecoveryApi: { accountSid: tw.accountSid, authType: 'authToken', authToken: tw.authToken, senderType: 'phoneNumber', from: '+36209990000', baseUrl: tw.url },
-	};
+	sms = await smsEnv('delivery_sms_region');
+	({ env, tw, credentials } = sms);
 });
-after(async () => {
-	await closeAllStores();
-	await tw.close();
-	await env.close();
-});
+after(() => sms.close());
 
 test('Default Country "XX" fails the node naming the field; nothing claimed, nothing sent', async () => {
 	const cartId = await makeCart(env.store, { phone: '06 30 123 9999', customerId: 'region-xx' });

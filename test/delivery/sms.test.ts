@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, mock, test } from 'node:test';
 
-import { closeAllStores } from '../../lib/store';
-import { startTwilioFake, twilioErrors, type TwilioFake } from '../fakes/twilio';
-import { deliveryEnv, makeCart, messageRows, outcomes, runSend, type DeliveryEnv } from './setup';
+import { twilioErrors, type TwilioFake } from '../fakes/twilio';
+import { makeCart, messageRows, outcomes, runSend, smsEnv, type DeliveryEnv, type SmsEnv } from './setup';
 
 let env: DeliveryEnv;
 let tw: TwilioFake;
@@ -25,19 +24,12 @@ const item = (cartId: string) => ({ cart_id: cartId, discount: { code: 'KOSAR-7K
 const acceptedFor = (to: string) => tw.accepted.filter((a) => a.params.To === to);
 const delivery = (json: Record<string, unknown>) => json.delivery as Record<string, unknown>;
 
+let sms: SmsEnv;
 before(async () => {
-	env = await deliveryEnv('delivery_sms');
-	tw = await startTwilioFake();
-	credentials = {
-		cartRecoveryStoreApi: env.db.credentials,
-		twilioCartRecoveryApi: { accountSid: tw.accountSid, authType: 'authToken', authToken: tw.authToken, senderType: 'phoneNumber', from: '+36209990000', baseUrl: tw.url },
-	};
+	sms = await smsEnv('delivery_sms');
+	({ env, tw, credentials } = sms);
 });
-after(async () => {
-	await closeAllStores();
-	await tw.close();
-	await env.close();
-});
+after(() => sms.close());
 
 describe('SMS Send: numbers, encoding, segments', () => {
 	test('Hungarian text: UCS-2 in 3 segments; transliterated to GSM-7: 2 segments; "06 30 123 4567" → +36301234567', async () => {

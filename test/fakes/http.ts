@@ -83,3 +83,15 @@ export function scriptedReplies(
 	else reply(scripted.status, scripted.body, scripted.headers);
 	return { reply, scriptedAnswered: true };
 }
+
+/** Records a request to a JSON API fake: path with query, headers, raw bytes and the parsed body (raw if not JSON). */
+export function recordJsonRequest(req: IncomingMessage, raw: string): { url: URL; record: RecordedRequest & { body: unknown } } {
+	const url = new URL(req.url ?? '/', 'http://fake');
+	let body: unknown = undefined;
+	try {
+		body = raw ? JSON.parse(raw) : undefined;
+	} catch {
+		body = raw;
+	}
+	return { url, record: { method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, raw, at: Date.now(), body } };
+}

@@ -6,7 +6,7 @@
 //   GET    /admin/api/<v>/price_rules/<id>/discount_codes/<id>.json  200 { discount_code }
 // Scripted answers (test/fakes/http.ts) give 429 with Retry-After, 5xx, dropped connections, and accepted-then-lost.
 // Auth `X-Shopify-Access-Token`; a wrong token gets 401 `{ errors: "[API] Invalid API key or access token …" }`.
-import { listen, scriptedReplies, type RecordedRequest, type ScriptedResponse } from './http';
+import { listen, recordJsonRequest, scriptedReplies, type RecordedRequest, type ScriptedResponse } from './http';
 
 export interface ShopifyPriceRule {
 	id: number;
@@ -64,14 +64,8 @@ export async function startShopifyFake(options: { accessToken?: string } = {}): 
 	};
 
 	const loopback = await listen((req, res, raw) => {
-		const url = new URL(req.url ?? '/', 'http://fake');
-		let body: unknown = undefined;
-		try {
-			body = raw ? JSON.parse(raw) : undefined;
-		} catch {
-			body = raw;
-		}
-		const record: ShopifyFake['requests'][number] = { method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, raw, at: Date.now(), body };
+		const { url, record } = recordJsonRequest(req, raw);
+		const body = record.body;
 		requests.push(record);
 		const scripted = script.shift();
 		const { reply, scriptedAnswered } = scriptedReplies(req, res, record, scripted);

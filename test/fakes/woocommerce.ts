@@ -5,7 +5,7 @@
 // `{ code, message, data: { status } }` — 401 woocommerce_rest_authentication_error / woocommerce_rest_cannot_create,
 // 400 woocommerce_rest_coupon_code_already_exists, rest_missing_callback_param, rest_invalid_param.
 // Codes are stored lower-cased, as WooCommerce does (wc_format_coupon_code + wc_strtolower).
-import { listen, scriptedReplies, type RecordedRequest, type ScriptedResponse } from './http';
+import { listen, recordJsonRequest, scriptedReplies, type RecordedRequest, type ScriptedResponse } from './http';
 
 export interface WooCoupon {
 	id: number;
@@ -83,14 +83,8 @@ export async function startWooFake(options: { consumerKey?: string; consumerSecr
 	};
 
 	const loopback = await listen((req, res, raw) => {
-		const url = new URL(req.url ?? '/', 'http://fake');
-		let body: unknown = undefined;
-		try {
-			body = raw ? JSON.parse(raw) : undefined;
-		} catch {
-			body = raw;
-		}
-		const record: WooFake['requests'][number] = { method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, raw, at: Date.now(), body };
+		const { url, record } = recordJsonRequest(req, raw);
+		const body = record.body;
 		requests.push(record);
 		const scripted = script.shift();
 		const { reply, scriptedAnswered } = scriptedReplies(req, res, record, scripted);
