@@ -5,7 +5,8 @@
 // Hungarian webshop, and prints the editor URL with its login and the outbox URL. Ctrl-C stops it all.
 //
 //   npm run demo                         interactive; Ctrl-C stops n8n, its task runner and the outbox
-//   npm run demo -- --exit-after-samples  waits until the sample sequences have finished, prints a summary, exits
+//   npm run demo -- --exit-after-samples  plays the sample shoppers to the end, checks the outbox against their
+//                                         stories, exits 0 (or 1 naming what is missing); DEMO_EXIT_AFTER_SAMPLES=1 too
 //   npm run demo -- --no-build            reuses dist/ and the packed tarball (.test-tmp/n8n-nodes-cart-recovery.tgz)
 //
 // The n8n lifecycle is the server harness's (test/harness/server.ts): same user-folder layout, community-package
@@ -16,9 +17,9 @@ import { existsSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-import { OWNER, ROOT, TARBALL, startN8n, type N8nServer } from '../test/harness/server';
+import { OWNER, ROOT, TARBALL, runtime, startN8n, type N8nServer } from '../test/harness/server';
 import { startOutbox, type Outbox, type OutboxMessage } from './demo/outbox';
-import { CONSENT_WORDING, SHOP, SHOPPERS, cartEvent, cartId, orderEvent, signedRequest, type SampleShopper } from './demo/samples';
+import { CONSENT_WORDING, SHOP, SHOPPERS, cartEvent, checkOutbox, cartId, orderEvent, signedRequest, type SampleShopper } from './demo/samples';
 import { prepareForDemo, shippedWorkflows, triggerPath, webhookPath, type DemoCredential } from './demo/workflows';
 
 const execFileP = promisify(execFile);
@@ -107,6 +108,9 @@ const isFirstReminder = (m: OutboxMessage) => m.kind === 'email' && (m.categorie
 
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 	const log = options.log ?? ((l: string) => console.log(l));
+	// First: Node 24 and n8n itself (installed once, with progress on screen), so a first run's long wait is
+	// visible up front rather than hidden behind "Starting n8n".
+	runtime();
 	if (options.build ?? true) await build(log);
 	if (!existsSync(TARBALL)) throw new Error(`${TARBALL} is missing: run without --no-build`);
 
@@ -316,9 +320,12 @@ async function main(): Promise<void> {
 			await sleep(600);
 			clearInterval(ticker);
 			const messages = demo.outbox.messages();
-			console.log(`\nDone: ${messages.filter((m) => m.kind === 'email').length} emails and ${messages.filter((m) => m.kind === 'sms').length} SMS in the outbox.`);
+			const check = checkOutbox(messages);
+			console.log(`\n${messages.filter((m) => m.kind === 'email').length} emails and ${messages.filter((m) => m.kind === 'sms').length} SMS in the outbox:`);
+			for (const line of check.lines) console.log(`  ${line}`);
+			console.log(check.ok ? `\nEvery sample shopper got what their story says (${((Date.now() - t0) / 1000).toFixed(0)} s in all).` : '\nThe outbox does not hold what the sample stories say (see ✗ above).');
 			await demo.stop();
-			process.exit(0);
+			process.exit(check.ok ? 0 : 1);
 		}
 	} catch (error) {
 		clearInterval(ticker);

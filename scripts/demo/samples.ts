@@ -3,6 +3,8 @@
 // the Consent Check node), then posts their carts to the Abandoned Cart Trigger as signed generic JSON events.
 import { createHmac, randomBytes } from 'node:crypto';
 
+import type { OutboxMessage } from './outbox';
+
 export interface SampleItem {
 	sku: string;
 	name: string;
@@ -23,6 +25,8 @@ export interface SampleShopper {
 	items: SampleItem[];
 	/** Buys after the first reminder arrives (an order event is posted then). */
 	buysAfterFirstEmail?: boolean;
+	/** What the whole sequence leaves in the outbox for this shopper, one entry per message: "email stage-N" or "sms". */
+	expected: string[];
 }
 
 export const SHOP = { name: 'Kávémanufaktúra', url: 'https://kavemanufaktura.example.hu', email: 'hello@kavemanufaktura.example.hu' };
@@ -30,6 +34,7 @@ export const SHOP = { name: 'Kávémanufaktúra', url: 'https://kavemanufaktura.
 export const SHOPPERS: SampleShopper[] = [
 	{
 		key: 'anna',
+		expected: ['email stage-1', 'sms', 'email stage-3'],
 		story: 'never comes back: reminder email, then SMS with 10 %, then the final 20 % offer',
 		customerId: 'cust-1001',
 		firstName: 'Anna',
@@ -44,6 +49,7 @@ export const SHOPPERS: SampleShopper[] = [
 	},
 	{
 		key: 'bence',
+		expected: ['email stage-1'],
 		story: 'buys after the first email: the sequence stops, the cart counts as recovered',
 		customerId: 'cust-1002',
 		firstName: 'Bence',
@@ -56,6 +62,7 @@ export const SHOPPERS: SampleShopper[] = [
 	},
 	{
 		key: 'eszter',
+		expected: ['email stage-1', 'email stage-2', 'email stage-3'],
 		story: 'agreed to email only: every stage goes by email, no SMS',
 		customerId: 'cust-1003',
 		firstName: 'Eszter',
@@ -70,6 +77,7 @@ export const SHOPPERS: SampleShopper[] = [
 	},
 	{
 		key: 'peter',
+		expected: [],
 		story: 'a 2 990 Ft cart, under the 5 000 Ft minimum: no message',
 		customerId: 'cust-1004',
 		firstName: 'Péter',
@@ -129,4 +137,30 @@ export function signedRequest(body: unknown, secret: string): { body: string; he
 		body: raw,
 		headers: { 'content-type': 'application/json', 'x-signature': `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}` },
 	};
+}
+
+const labelOf = (m: OutboxMessage) => (m.kind === 'email' ? `email ${m.categories.find((c) => c.startsWith('stage-')) ?? 'stage-1'}` : 'sms');
+const isFor = (s: SampleShopper) => (m: OutboxMessage) => (m.kind === 'email' ? m.to === s.email || m.to.endsWith(`<${s.email}>`) : m.to === s.phone);
+
+/**
+ * Compares the outbox with every shopper's story once the sequences have ended: one line per shopper (✓ or ✗ with
+ * what was expected and what arrived), plus any message addressed to nobody in the samples.
+ */
+export function checkOutbox(messages: OutboxMessage[]): { ok: boolean; lines: string[] } {
+	const lines: string[] = [];
+	let ok = true;
+	for (const s of SHOPPERS) {
+		const got = messages.filter(isFor(s)).map(labelOf).sort();
+		const want = [...s.expected].sort();
+		const same = got.length === want.length && got.every((g, i) => g === want[i]);
+		ok &&= same;
+		const list = (l: string[]) => (l.length ? l.join(', ') : 'nothing');
+		lines.push(same ? `✓ ${s.firstName} ${s.lastName}: ${list(got)}` : `✗ ${s.firstName} ${s.lastName}: expected ${list(want)}, got ${list(got)}`);
+	}
+	const strays = messages.filter((m) => !SHOPPERS.some((s) => isFor(s)(m)));
+	if (strays.length) {
+		ok = false;
+		lines.push(`✗ ${strays.length} message(s) to nobody in the samples: ${strays.map((m) => m.to).join(', ')}`);
+	}
+	return { ok, lines };
 }

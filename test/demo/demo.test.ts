@@ -19,7 +19,7 @@ import { after, before, test } from 'node:test';
 
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-import { SHOPPERS } from '../../scripts/demo/samples';
+import { SHOPPERS, checkOutbox } from '../../scripts/demo/samples';
 import type { OutboxEmail, OutboxMessage } from '../../scripts/demo/outbox';
 import { ROOT } from '../harness/server';
 
@@ -171,6 +171,8 @@ test('the sequence runs to its end: Bence’s purchase stops his, Anna and Eszte
 		return [anna, eszter].every((s) => all.some((m) => emailTo(m, s.email) && stageOf(m) === 'stage-3')) ? all : undefined;
 	});
 	assert.ok(messages.some((m) => emailTo(m, eszter.email) && stageOf(m) === 'stage-2'), 'Eszter’s stage 2 came by email');
+	const check = checkOutbox(messages);
+	assert.ok(check.ok, `the outbox holds what every sample story says:\n${check.lines.join('\n')}`);
 	assert.deepEqual(
 		messages.filter((m) => emailTo(m, bence.email) || m.to === bence.phone).map(stageOf),
 		['stage-1'],

@@ -3,7 +3,7 @@
 // workflows, benchmarks) reuse it. See startN8n() and the pitfalls at the end of this comment.
 //
 //  - One fresh N8N_USER_FOLDER per server under .test-tmp/n8n/; `.n8n/nodes` is a hard-linked copy of one
-//    template per tarball (npm install --offline --omit=peer --omit=dev --ignore-scripts <tgz>, done once).
+//    template per tarball (npm install --prefer-offline --omit=peer --omit=dev --ignore-scripts <tgz>, done once).
 //  - Random free ports (main, task-runner broker, worker health checks); diagnostics and every outbound call off.
 //  - Credentials (fixed ids) and workflows (fixed id / webhookId) imported with n8n's CLI and published before
 //    start; owner + API key set up headlessly; logs in <userFolder>/n8n.log, printed when a start fails.
@@ -141,6 +141,9 @@ export async function nodesTemplate(): Promise<string> {
 	writeFileSync(tgz, bytes);
 	try {
 		await installPackageInto(staging, tgz);
+	} catch (error) {
+		rmSync(staging, { recursive: true, force: true }); // a failed start leaves nothing behind in .test-tmp
+		throw error;
 	} finally {
 		rmSync(tgz, { force: true });
 	}
@@ -158,13 +161,17 @@ export async function nodesTemplate(): Promise<string> {
 	return template;
 }
 
-/** What n8n's community-package installer does, offline: a private package.json, then npm install of the tgz. */
+/**
+ * What n8n's community-package installer does: a private package.json, then npm install of the tgz. Prefer-offline,
+ * not offline: our dependencies' tarballs are in npm's cache after `npm install`, but the full metadata npm needs to
+ * resolve them outside a lock file is not, on a fresh machine (ENOTCACHED); npm fetches only what is missing.
+ */
 export async function installPackageInto(nodesDir: string, tarball: string): Promise<void> {
 	mkdirSync(nodesDir, { recursive: true });
 	writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }));
 	const { node } = runtime();
 	try {
-		await execFileP('npm', ['install', '--offline', '--omit=peer', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', tarball], {
+		await execFileP('npm', ['install', '--prefer-offline', '--omit=peer', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', tarball], {
 			cwd: nodesDir,
 			env: { ...process.env, PATH: `${path.dirname(node)}:${process.env.PATH}`, npm_config_update_notifier: 'false' },
 			maxBuffer: 32 * 1024 * 1024,
