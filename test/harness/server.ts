@@ -99,7 +99,8 @@ export interface N8nServer {
 let runtimeCache: { node: string; n8nBin: string; runtimeDir: string } | undefined;
 export function runtime() {
 	if (runtimeCache) return runtimeCache;
-	const sh = (what: string) => execFileSync('bash', [path.join(ROOT, 'scripts/runtime.sh'), what], { encoding: 'utf8' }).trim();
+	// stderr inherited, not piped: a first install's progress lines must show as they come, not after minutes.
+	const sh = (what: string) => execFileSync('bash', [path.join(ROOT, 'scripts/runtime.sh'), what], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 	const runtimeDir = process.env.N8N_RUNTIME_DIR || sh('n8n');
 	const node = Number(process.versions.node.split('.')[0]) >= 24 ? process.execPath : sh('node');
 	const n8nBin = path.join(runtimeDir, 'node_modules/n8n/bin/n8n');
