@@ -30,7 +30,7 @@ export interface HmacCheck {
 	payload: Buffer | string;
 	algorithm?: HmacAlgorithm;
 	encoding: DigestEncoding;
-	/** Scheme prefix the sender puts before the digest, e.g. `sha256=` (generic, Meta). */
+	/** Scheme prefix the sender puts before the digest, e.g. `sha256=` (Meta). */
 	prefix?: string;
 }
 
