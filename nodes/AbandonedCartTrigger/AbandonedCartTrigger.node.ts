@@ -16,12 +16,12 @@ import {
 	DEFAULT_SUPABASE_COLUMNS,
 	IntakeError,
 	receiveDelivery,
+	signatureTolerance,
+	webhookSigningPath,
 	type IntakeConfig,
 	type IntakeSource,
 	type SenderSecrets,
 	type SupabaseColumns,
-	signatureTolerance,
-	webhookSigningPath,
 } from '../../lib/intake';
 import { cartRecoveryStoreTest, STORE_CREDENTIAL } from '../../lib/n8n/store';
 import { webshopApiTest } from '../../lib/n8n/webshop';
