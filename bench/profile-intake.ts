@@ -3,11 +3,11 @@
 // n8n main process during its load only. Prints per-request latency and the profile's top self/total times.
 //
 //   bash bench/run.sh bench/profile-intake.ts [--events=300] [--concurrency=1] [--out=.test-tmp/profiles]
-import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import { signWebshopRequest } from '../lib/intake';
 import { startN8n, type N8nServer } from '../test/harness/server';
 import type { TestDatabase } from '../test/helpers/postgres';
 import { WEBHOOK_SECRET } from '../test/trigger/support';
@@ -116,7 +116,7 @@ async function load(server: N8nServer, urlPath: string, sign: boolean, prefix: s
 				const cartId = `${prefix}-c${Math.floor(k / 21)}`;
 				const raw = JSON.stringify({ event_id: `${prefix}-e${k}`, type: 'cart', cart_id: cartId, customer_id: cartId, email: `${cartId}@example.hu`, currency: 'HUF', value: 6495, items: [{ sku: 'B', name: 'Bögre', quantity: 1, price: 6495 }] });
 				const headers: Record<string, string> = { 'content-type': 'application/json' };
-				if (sign) headers['x-signature'] = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex')}`;
+				if (sign) headers['x-signature'] = signWebshopRequest({ secret: WEBHOOK_SECRET, path: `/webhook/${urlPath}`, body: raw });
 				const t0 = performance.now();
 				const res = await server.request(`/webhook/${urlPath}`, { method: 'POST', headers, body: raw });
 				await res.arrayBuffer();

@@ -12,10 +12,10 @@
 // after the event is stored (ours: one store call before the 202; built-in: Webhook "respond when last node
 // finishes"). Reported per side: events/s, p50/p99 latency, n8n peak RSS (main + task runner), executions
 // started per 1,000 events; then the ratios.
-import { createHmac } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
+import { signWebshopRequest } from '../lib/intake';
 import { startN8n, type N8nServer } from '../test/harness/server';
 import type { TestDatabase } from '../test/helpers/postgres';
 import { WEBHOOK_SECRET } from '../test/trigger/support';
@@ -129,7 +129,7 @@ async function runLoad(side: Side, round: number) {
 	const bodies = events.map((e) => {
 		const raw = JSON.stringify(e);
 		const headers: Record<string, string> = { 'content-type': 'application/json' };
-		if (side.sign) headers['x-signature'] = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex')}`;
+		if (side.sign) headers['x-signature'] = signWebshopRequest({ secret: WEBHOOK_SECRET, path: `/webhook/${side.path}`, body: raw });
 		return { raw, headers };
 	});
 	let next = 0;
@@ -201,7 +201,7 @@ async function main() {
 			const warm: Side = { ...side, latencies: [], wallMs: 0, events: 0, errors: 0 };
 			const raw = JSON.stringify({ event_id: `warm-${side.name}`, cart_id: `warm-${side.name}`, customer_id: `warm-${side.name}`, currency: 'HUF', value: 1, items: [{ name: 'x', quantity: 1, price: 1 }] });
 			const headers: Record<string, string> = { 'content-type': 'application/json' };
-			if (side.sign) headers['x-signature'] = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex')}`;
+			if (side.sign) headers['x-signature'] = signWebshopRequest({ secret: WEBHOOK_SECRET, path: `/webhook/${side.path}`, body: raw });
 			const res = await warm.server.request(`/webhook/${side.path}`, { method: 'POST', headers, body: raw });
 			if (res.status < 200 || res.status >= 300) {
 				const text = await res.text();

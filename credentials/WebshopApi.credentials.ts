@@ -10,7 +10,7 @@ import type {
  * The webshop: the secrets that prove a webhook delivery came from it (Abandoned Cart Trigger) and the shop's
  * own API (coupon sync of the Discount Code node). Field names are a contract shared by both nodes:
  * platform, shopUrl, wooConsumerKey, wooConsumerSecret, shopifyAccessToken, shopifyApiVersion, webhookSecret,
- * supabaseHeaderName, supabaseHeaderSecret.
+ * signatureToleranceSeconds, supabaseHeaderName, supabaseHeaderSecret.
  *
  * Its Test is the `webshopApiTest` method of the nodes that use it (lib/n8n/webshop.ts), not a declarative
  * `test`: n8n's declarative test always makes a request, and the Generic platform (our JSON events, Supabase
@@ -102,7 +102,16 @@ export class WebshopApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			description:
-				'Signs every delivery (HMAC-SHA256 of the raw body). Shopify: the app’s client secret, or the key shown under Settings → Notifications → Webhooks. WooCommerce: the webhook’s Secret. Generic: a random string of at least 24 characters your shop also knows (e.g. openssl rand -hex 32).',
+				'Signs every delivery (HMAC-SHA256). Shopify: the app’s client secret, or the key shown under Settings → Notifications → Webhooks. WooCommerce: the webhook’s Secret. Generic: a random string of at least 24 characters your shop also knows (e.g. openssl rand -hex 32).',
+		},
+		{
+			displayName: 'Signature Time Window (Seconds)',
+			name: 'signatureToleranceSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 300,
+			description:
+				'Requests your shop signs itself (generic cart events, consent, discount codes) carry the time they were signed. One signed longer ago than this, or this far ahead, is refused, so a copied request cannot be sent again later. Keep the shop’s clock right.',
 		},
 		{
 			displayName: 'Supabase Secret Header Name',

@@ -161,6 +161,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 			for (const channel of s.consent) {
 				// Signed like every shop → n8n request (X-Signature, the Webshop credential's Webhook Secret).
 				const { body, headers } = signedRequest(
+					`/webhook/${consentPath}`,
 					{
 						customer_id: s.customerId,
 						channel,
@@ -241,7 +242,7 @@ async function failOnErrors(n8n: N8nServer, workflowId: string): Promise<void> {
 }
 
 async function postEvent(n8n: N8nServer, triggerPath: string, event: Record<string, unknown>, secret: string, what: string): Promise<void> {
-	const { body, headers } = signedRequest(event, secret);
+	const { body, headers } = signedRequest(`/webhook/${triggerPath}`, event, secret);
 	const res = await n8n.request(`/webhook/${triggerPath}`, { method: 'POST', headers, body });
 	if (res.status >= 300) throw new Error(`posting ${what} failed: ${res.status} ${await res.text()}`);
 }
@@ -289,7 +290,7 @@ async function main(): Promise<void> {
 			...[recovery, ...others].map((w) => `    ${w.url}   ${w.name}`),
 			'',
 			`  Webshop → n8n: POST ${demo.n8n.webhookUrl(demo.triggerPath)}`,
-			`     signed with X-Signature: sha256=<HMAC-SHA256 of the body>, secret ${demo.webhookSecret}`,
+			`     signed with X-Signature: t=<unix seconds>,v1=<HMAC-SHA256 of "<t>.<URL path>.<body>">, secret ${demo.webhookSecret}`,
 			'',
 			`  n8n log      ${path.join(demo.n8n.userFolder, 'n8n.log')} (removed on exit)`,
 			'',

@@ -1,6 +1,7 @@
 import type { CartEvent } from '../store/types';
-import { IntakeError } from './errors';
-import { headerValue, verifyHmac, verifySharedSecret } from './signature';
+import { findUnstorableText, jsonContentTypeProblem } from './body';
+import { IntakeError, invalid } from './errors';
+import { checkWebshopSignature, DEFAULT_SIGNATURE_TOLERANCE_SECONDS, headerValue, verifyHmac, verifySharedSecret } from './signature';
 import { mapGeneric } from './sources/generic';
 import { mapShopify } from './sources/shopify';
 import { mapSupabase } from './sources/supabase';
@@ -19,13 +20,14 @@ export interface IntakeConfig {
 	/** 'signature': HMAC / shared secret per source; 'none': accept anything (the node warns). */
 	verification: 'signature' | 'none';
 	secrets: SenderSecrets;
+	/** How old (or how far ahead) a generic X-Signature timestamp may be; default 300 s (Webshop credential). */
+	signatureToleranceSeconds?: number;
 	maxBodyBytes: number;
 	mapping: MappingOptions;
 }
 
-/** Where each source puts its signature, and how it is encoded. */
+/** Where each platform puts its body signature, and how it is encoded (generic: checkWebshopSignature). */
 export const SIGNATURE_HEADERS = {
-	generic: { header: 'x-signature', encoding: 'hex', prefix: 'sha256=' },
 	shopify: { header: 'x-shopify-hmac-sha256', encoding: 'base64' },
 	woocommerce: { header: 'x-wc-webhook-signature', encoding: 'base64' },
 } as const;
@@ -33,9 +35,9 @@ export const SIGNATURE_HEADERS = {
 export type IntakeOutcome = MapResult | { kind: 'ping'; reason: string };
 
 /**
- * Everything the trigger does before the store: body size, sender verification, parsing, mapping and
- * validation. Pure (no I/O): throws IntakeError (400/401/413) for a delivery that must be refused, so a refused
- * delivery never reaches the store.
+ * Everything the trigger does before the store: body size, content type, sender verification, parsing, text
+ * the store cannot hold, mapping and validation. Pure (no I/O): throws IntakeError (400/401/413/415) for a
+ * delivery that must be refused, so a refused delivery never reaches the store.
  */
 export function receiveDelivery(delivery: Delivery, config: IntakeConfig): IntakeOutcome {
 	const declared = Number(headerValue(delivery.headers['content-length']));
@@ -45,11 +47,16 @@ export function receiveDelivery(delivery: Delivery, config: IntakeConfig): Intak
 	if (config.source === 'woocommerce' && isWooCommercePing(delivery)) {
 		return { kind: 'ping', reason: 'WooCommerce webhook ping' };
 	}
+	const notJson = jsonContentTypeProblem(delivery.headers['content-type']);
+	if (notJson) throw new IntakeError(415, `content-type: ${notJson}`, 'content-type');
 	if (config.verification !== 'none') verifySender(delivery, config);
-	return mapBody(parseJson(delivery.rawBody), delivery, config.source, config.mapping);
+	const body = parseJson(delivery.rawBody);
+	const unstorable = findUnstorableText(body);
+	if (unstorable) throw invalid(unstorable.field, unstorable.problem);
+	return mapBody(body, delivery, config.source, config.mapping);
 }
 
-export function verifySender(delivery: Delivery, config: Pick<IntakeConfig, 'source' | 'secrets'>): void {
+export function verifySender(delivery: Delivery, config: Pick<IntakeConfig, 'source' | 'secrets' | 'signatureToleranceSeconds'>): void {
 	const { source, secrets } = config;
 	if (source === 'supabase') {
 		const name = (secrets.supabaseHeaderName || 'x-webhook-secret').toLowerCase();
@@ -59,18 +66,25 @@ export function verifySender(delivery: Delivery, config: Pick<IntakeConfig, 'sou
 		}
 		return;
 	}
+	const header = source === 'generic' ? 'x-signature' : SIGNATURE_HEADERS[source].header;
+	if (!secrets.webhookSecret) throw new IntakeError(401, 'signature: the Webshop credential has no Webhook Secret, so no delivery can be verified', header);
+	if (source === 'generic') {
+		const result = checkWebshopSignature({
+			given: delivery.headers[header],
+			secret: secrets.webhookSecret,
+			path: delivery.path,
+			body: delivery.rawBody,
+			toleranceSeconds: config.signatureToleranceSeconds ?? DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+		});
+		if (!result.ok) throw new IntakeError(401, `${header}: ${result.message}`, header);
+		return;
+	}
 	const spec = SIGNATURE_HEADERS[source];
-	if (!secrets.webhookSecret) throw new IntakeError(401, 'signature: the Webshop credential has no Webhook Secret, so no delivery can be verified', spec.header);
-	const given = delivery.headers[spec.header];
-	if (headerValue(given) === undefined) throw new IntakeError(401, `${spec.header}: signature header is missing`, spec.header);
-	const ok = verifyHmac({
-		given,
-		secret: secrets.webhookSecret,
-		payload: delivery.rawBody,
-		encoding: spec.encoding,
-		prefix: 'prefix' in spec ? spec.prefix : undefined,
-	});
-	if (!ok) throw new IntakeError(401, `${spec.header}: signature does not match the body`, spec.header);
+	const given = delivery.headers[header];
+	if (headerValue(given) === undefined) throw new IntakeError(401, `${header}: signature header is missing`, header);
+	if (!verifyHmac({ given, secret: secrets.webhookSecret, payload: delivery.rawBody, encoding: spec.encoding })) {
+		throw new IntakeError(401, `${header}: signature does not match the body`, header);
+	}
 }
 
 export function parseJson(raw: Buffer): unknown {

@@ -9,6 +9,8 @@ export type Headers = Record<string, string | string[] | undefined>;
 export interface Delivery {
 	headers: Headers;
 	rawBody: Buffer;
+	/** The path of the webhook URL it was sent to (a generic X-Signature covers it), e.g. /webhook/<id>/cart-events. */
+	path: string;
 }
 
 /** Column names of the Supabase table whose Database Webhook posts cart changes (defaults: the seed's user_sessions). */

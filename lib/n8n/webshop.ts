@@ -11,6 +11,8 @@ export interface WebshopCredentials {
 	wooConsumerKey?: string;
 	wooConsumerSecret?: string;
 	webhookSecret?: string;
+	/** Generic X-Signature time window in seconds (default 300). */
+	signatureToleranceSeconds?: number;
 	supabaseHeaderName?: string;
 	supabaseHeaderSecret?: string;
 }

@@ -16,6 +16,8 @@ import {
 	DEFAULT_SUPABASE_COLUMNS,
 	IntakeError,
 	receiveDelivery,
+	signatureTolerance,
+	webhookSigningPath,
 	type IntakeConfig,
 	type IntakeSource,
 	type SenderSecrets,
@@ -92,7 +94,7 @@ export class AbandonedCartTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Point your shop’s webhooks at the Production URL above. Every event updates the cart in the store; the flow starts only when a cart <b>enters recovery</b> (its first activity, not every update). Orders mark the cart purchased and start nothing. The shop gets 202 back, or 400 / 401 / 413 with the reason.',
+					'Point your shop’s webhooks at the Production URL above. Every event updates the cart in the store; the flow starts only when a cart <b>enters recovery</b> (its first activity, not every update). Orders mark the cart purchased and start nothing. The shop gets 202 back, or 400 / 401 / 413 / 415 with the reason.',
 				name: 'intro',
 				type: 'notice',
 				default: '',
@@ -106,7 +108,7 @@ export class AbandonedCartTrigger implements INodeType {
 					{
 						name: 'Generic JSON',
 						value: 'generic',
-						description: 'Your shop posts our cart event JSON, signed with X-Signature: sha256=&lt;hex&gt;',
+						description: 'Your shop posts our cart event JSON, signed with X-Signature: t=&lt;time&gt;,v1=&lt;hex&gt;',
 					},
 					{
 						name: 'Shopify',
@@ -265,6 +267,7 @@ export class AbandonedCartTrigger implements INodeType {
 		const storePromise: Promise<CartRecoveryStore> = cachedCredentials(this, STORE_CREDENTIAL).then((c) => getStore(c as unknown as StoreCredentials));
 		storePromise.catch(() => undefined); // awaited below; a failure must not become an unhandled rejection
 		let secrets: SenderSecrets = {};
+		let signatureToleranceSeconds: number | undefined;
 		if (verification === 'signature') {
 			const credentials = await cachedCredentials(this, 'webshopApi');
 			secrets = {
@@ -272,6 +275,7 @@ export class AbandonedCartTrigger implements INodeType {
 				supabaseHeaderName: credentials.supabaseHeaderName as string,
 				supabaseHeaderSecret: credentials.supabaseHeaderSecret as string,
 			};
+			signatureToleranceSeconds = signatureTolerance(credentials.signatureToleranceSeconds);
 		}
 		// A typo in these options would mis-map every event: refuse deliveries (500, nothing stored, so the shop
 		// retries once the node is fixed) with the option named, in the answer and in n8n's log.
@@ -288,6 +292,7 @@ export class AbandonedCartTrigger implements INodeType {
 			source,
 			verification,
 			secrets,
+			signatureToleranceSeconds,
 			maxBodyBytes: Math.round(Number(options.maxBodyKb ?? 512) * 1024),
 			mapping: {
 				defaultCurrency,
@@ -298,12 +303,17 @@ export class AbandonedCartTrigger implements INodeType {
 			},
 		};
 
-		if (!req.rawBody && typeof req.readRawBody === 'function') await req.readRawBody();
-		const rawBody = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? ''));
+		// Only the bytes received are verified and read, never n8n's parse of them. A multipart request has no raw
+		// body left to read (n8n's form parser consumed it): it stays empty and is refused for its content type.
+		if (!req.rawBody && typeof req.readRawBody === 'function') await req.readRawBody().catch(() => undefined);
+		const rawBody = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0);
+		// The URL the shop posts to, as n8n shows it (the Webhook node's rule: manual runs listen on the test URL).
+		const webhookUrl = this.getNodeWebhookUrl('default') ?? '';
+		const path = webhookSigningPath(this.getMode() === 'manual' ? webhookUrl.replace('/webhook/', '/webhook-test/') : webhookUrl);
 
 		let outcome;
 		try {
-			outcome = receiveDelivery({ headers: req.headers, rawBody }, config);
+			outcome = receiveDelivery({ headers: req.headers, rawBody, path }, config);
 		} catch (error) {
 			if (error instanceof IntakeError) return answer(error.status, error.toResponse());
 			throw new NodeOperationError(this.getNode(), error as Error);

@@ -1,7 +1,9 @@
 // Sample shoppers of a Hungarian webshop (HUF, Hungarian names and products), each showing one path through the
 // recovery sequence. The demo records their consent the way a shop's checkout checkbox would (through n8n, with
 // the Consent Check node), then posts their carts to the Abandoned Cart Trigger as signed generic JSON events.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+
+import { signWebshopRequest } from '../../lib/intake/signature';
 
 import type { OutboxMessage } from './outbox';
 
@@ -130,13 +132,13 @@ export function orderEvent(s: SampleShopper): Record<string, unknown> {
 	};
 }
 
-/** Body bytes + headers of a generic event signed as the Webshop credential expects (X-Signature: sha256=…). */
-export function signedRequest(body: unknown, secret: string): { body: string; headers: Record<string, string> } {
+/**
+ * Body bytes + headers of a request signed as a shop signs it for the webhook at `path` (the URL path, e.g.
+ * /webhook/cart-recovery/consent): X-Signature: t=…,v1=… (README, "Signed webshop requests").
+ */
+export function signedRequest(path: string, body: unknown, secret: string): { body: string; headers: Record<string, string> } {
 	const raw = JSON.stringify(body);
-	return {
-		body: raw,
-		headers: { 'content-type': 'application/json', 'x-signature': `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}` },
-	};
+	return { body: raw, headers: { 'content-type': 'application/json', 'x-signature': signWebshopRequest({ secret, path, body: raw }) } };
 }
 
 const labelOf = (m: OutboxMessage) => (m.kind === 'email' ? `email ${m.categories.find((c) => c.startsWith('stage-')) ?? 'stage-1'}` : 'sms');

@@ -9,6 +9,7 @@ import { CartRecoveryStore, closeAllStores, PostgresTransport } from '../../lib/
 import { startWooFake } from '../fakes/woocommerce';
 import { connect, manualTrigger, node, runWorkflow } from '../harness/engine';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
+import { webhookItem } from '../helpers/webhookItem';
 
 let db: TestDatabase;
 let store: CartRecoveryStore;
@@ -36,9 +37,11 @@ async function run(parameters: Params, items: Params[], extra: Params = {}) {
 }
 
 const check = (channels: string[], mode = 'any') => ({ resource: 'consent', operation: 'check', channels, mode });
+// The register's rules without a webshop in front (Verify Webshop Signature, on by default, is tested below).
 const record = (channel: string, address: string, extra: Params = {}) => ({
 	resource: 'consent',
 	operation: 'record',
+	verifySignature: false,
 	channel,
 	address,
 	source: 'checkout_checkbox',
@@ -83,12 +86,35 @@ describe('check and record', () => {
 				}),
 			],
 			connections: connect(['Start', 'Consent Check']),
-			pinData: { Start: [{ json: { headers: { 'x-cart-recovery-key': 'not a signature' }, body } }] },
+			pinData: { Start: [{ json: { headers: { 'content-type': 'application/json', 'x-cart-recovery-key': 'not a signature' }, body } }] },
 			credentials: { cartRecoveryStoreApi: db.credentials, webshopApi: { platform: 'generic', shopUrl: 'http://127.0.0.1:9', webhookSecret: 'whsec' } },
 		});
 		assert.equal(result.status, 'error');
 		assert.match(result.error!.message, /^Webshop signature check failed: the X-Signature header is missing/);
 		assert.equal((await store.checkConsent({ email: body.address }, ['email']))[0].reason, 'no_consent');
+	});
+
+	test('Record Consent behind a Webhook node records what the shop signed, not what n8n parsed', async () => {
+		const secret = 'whsec_consent_engine_9f8e7d6c5b4a3b2c';
+		const signedBody = { channel: 'email', address: 'signed-owner@example.hu', wording: 'Kérek emlékeztetőt a kosaramról.' };
+		// The shipped workflow's mapping; n8n's parse (a multipart form's fields) names someone else.
+		const item = webhookItem({ endpoint: 'cart-recovery/consent', body: signedBody, secret, parsed: { ...signedBody, address: 'stranger@example.org' } });
+		const parameters = { resource: 'consent', operation: 'record', channel: '={{ $json.body.channel }}', address: '={{ $json.body.address }}', source: 'checkout_checkbox', wording: '={{ $json.body.wording }}' };
+		const result = await runWorkflow({
+			nodes: [
+				manualTrigger(),
+				node('Consent Check', 'consentCheck', parameters, {
+					credentials: { cartRecoveryStoreApi: { id: 'store', name: 'Cart Recovery Store' }, webshopApi: { id: 'shop', name: 'Webshop' } },
+				}),
+			],
+			connections: connect(['Start', 'Consent Check']),
+			pinData: { Start: [item] },
+			credentials: { cartRecoveryStoreApi: db.credentials, webshopApi: { platform: 'generic', shopUrl: 'http://127.0.0.1:9', webhookSecret: secret } },
+		});
+		assert.equal(result.status, 'success', result.error?.message);
+		assert.equal((result.output('Consent Check')[0].consent as Params).recorded, true);
+		assert.equal((await store.checkConsent({ email: 'signed-owner@example.hu' }, ['email']))[0].reason, 'granted');
+		assert.equal((await store.checkConsent({ email: 'stranger@example.org' }, ['email']))[0].reason, 'no_consent');
 	});
 
 	test('a failing check with continue-on-fail goes to Blocked, never Allowed', async () => {

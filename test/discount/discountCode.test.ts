@@ -9,6 +9,7 @@ import { connect, manualTrigger, node, runWorkflow } from '../harness/engine';
 import { startShopifyFake, type ShopifyFake } from '../fakes/shopify';
 import { startWooFake, type WooFake } from '../fakes/woocommerce';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
+import { webhookItem } from '../helpers/webhookItem';
 
 let db: TestDatabase;
 let woo: WooFake;
@@ -110,7 +111,8 @@ describe('validate and redeem', () => {
 		const result = await run(create({ options: { minimumOrder: 5000 } }), [cart('redeem')]);
 		code = (result.output('Discount Code')[0].discount as { code: string }).code;
 	});
-	const use = (operation: string, body: Params) => run({ operation }, [{ body }]);
+	// The store's rules, without a webshop in front (Verify Webshop Signature, on by default, has its own tests below).
+	const use = (operation: string, body: Params) => run({ operation, verifySignature: false }, [{ body }]);
 
 	test('validate checks without using the code up; rejections carry a clear reason', async () => {
 		const ok = await use('validate', { code: code.toLowerCase(), customer_id: 'cust-redeem', total: '12 990', currency: 'HUF' });
@@ -482,15 +484,70 @@ describe('deactivate removes a synced code from the shop', () => {
 });
 
 describe('Verify Webshop Signature (validate / redeem) inside n8n', () => {
-	test('a missing X-Signature header or raw body fails the item before the store is asked', async () => {
+	const SECRET = 'whsec_engine_signature_0a1b2c3d4e5f6a7b';
+	const shop = (extra: Params = {}) => ({ platform: 'generic', shopUrl: 'http://127.0.0.1:9', webhookSecret: SECRET, ...extra });
+	const JSON_TYPE = { 'content-type': 'application/json' };
+	/** The node behind a Webhook node: its parameters as a workflow sets them (Verify Webshop Signature left at its default). */
+	const behindWebhook = (operation: string, items: Array<{ json: Params; binary?: object }>, webshop: object | undefined = shop(), extra: Params = {}) =>
+		runWorkflow({
+			nodes: [manualTrigger(), codeNode({ operation }, extra)],
+			connections: connect(['Start', 'Discount Code']),
+			pinData: { Start: items as never },
+			credentials: { cartRecoveryStoreApi: db.credentials, ...(webshop ? { webshopApi: webshop } : {}) },
+		});
+
+	test('a missing X-Signature header or raw body fails the item before the store is asked; the check is on by default', async () => {
 		const body = { code: 'KOSAR-NOSUCHCODE', total: 100 };
-		const missing = await run({ operation: 'redeem', verifySignature: true }, [{ headers: {}, body }], { webshop: { platform: 'generic', shopUrl: 'http://127.0.0.1:9', webhookSecret: 'x' } });
+		const missing = await behindWebhook('redeem', [{ json: { headers: JSON_TYPE, body } }]);
 		assert.equal(missing.status, 'error');
 		assert.match(missing.error!.message, /^Webshop signature check failed: the X-Signature header is missing/);
-		const noRaw = await run({ operation: 'validate', verifySignature: true }, [{ headers: { 'x-signature': 'sha256=00' }, body }], {
-			webshop: { platform: 'generic', shopUrl: 'http://127.0.0.1:9', webhookSecret: 'x' },
-		});
+		const noRaw = await behindWebhook('validate', [{ json: { headers: { ...JSON_TYPE, 'x-signature': 't=1,v1=00' }, body } }]);
 		assert.match(noRaw.error!.message, /raw request body is missing, so X-Signature cannot be checked/);
 		assert.match(String(noRaw.error!.description), /Raw Body/);
+		const signed = webhookItem({ endpoint: 'cart-recovery/discount/validate', body, secret: SECRET });
+		const noCredential = await behindWebhook('validate', [signed], undefined, { credentials: { cartRecoveryStoreApi: { id: 'store', name: 'Cart Recovery Store' } } });
+		assert.match(noCredential.error!.message, /^Webshop signature check failed: no Webshop credential is selected/);
+		const noUrl = await behindWebhook('validate', [{ ...signed, json: { ...signed.json, webhookUrl: undefined } }]);
+		assert.match(noUrl.error!.message, /no webhookUrl, so the endpoint the request was signed for is unknown/);
+	});
+
+	test('the fields come from the verified bytes, not from what n8n parsed into $json.body', async () => {
+		const issued = await run(create(), [cart('verified-bytes')]);
+		const victim = (issued.output('Discount Code')[0].discount as { code: string }).code;
+		const order = { code: victim, customer_id: 'cust-verified-bytes', total: 9000 };
+		const endpoint = 'cart-recovery/discount/validate';
+		// Control: the signed order itself is valid.
+		const own = await behindWebhook('validate', [webhookItem({ endpoint, body: order, secret: SECRET })]);
+		assert.equal((own.output('Discount Code', 0)[0]?.validation as Params)?.valid, true, own.error?.message);
+		// The same signed bytes of an unknown code, with the victim's order where n8n's parse would be (a multipart form).
+		const signedBody = { code: 'KOSAR-NOSUCHCODE', customer_id: 'cust-attacker', total: 100 };
+		const borrowed = await behindWebhook('validate', [webhookItem({ endpoint, body: signedBody, secret: SECRET, parsed: order })]);
+		assert.equal(borrowed.output('Discount Code', 0).length, 0, 'the victim’s code is not what was checked');
+		const refused = borrowed.output('Discount Code', 1)[0];
+		assert.equal((refused.validation as Params).valid, false);
+		assert.deepEqual(refused.body, signedBody, 'downstream nodes see the verified body');
+	});
+
+	test('a file beside the body, a form or an old, future or other-endpoint signature is refused; the time window is the credential’s', async () => {
+		const body = { code: 'KOSAR-NOSUCHCODE', total: 100 };
+		const endpoint = 'cart-recovery/discount/redeem';
+		const now = Math.floor(Date.now() / 1000);
+		const cases: Array<[{ json: Params; binary?: object }, RegExp, object?]> = [
+			[webhookItem({ endpoint, body, secret: SECRET, files: { upload: { data: 'eA==', mimeType: 'text/plain' } } }), /^Webshop request refused: the request carries a file \("upload"\)/],
+			[webhookItem({ endpoint, body, secret: SECRET, headers: { 'content-type': 'multipart/form-data; boundary=x' } }), /^Webshop request refused: Content-Type "multipart\/form-data; boundary=x" is not accepted/],
+			[webhookItem({ endpoint, signedFor: 'cart-recovery/discount/validate', body, secret: SECRET }), /^Webshop signature check failed: .*does not match this request/],
+			[webhookItem({ endpoint, body, secret: SECRET, timestamp: now - 400 }), /^Webshop signature check failed: .*s old; requests signed more than 300 s ago are refused as replays/],
+			[webhookItem({ endpoint, body, secret: SECRET, timestamp: now + 400 }), /^Webshop signature check failed: .*in the future/],
+			[webhookItem({ endpoint, body, secret: SECRET, timestamp: now - 60 }), /more than 30 s ago/, shop({ signatureToleranceSeconds: 30 })],
+			[webhookItem({ endpoint, body: { code: 'A\u0000B' }, secret: SECRET }), /^Webshop request refused: code: contains a NUL character/],
+			[webhookItem({ endpoint, body: ['not', 'an', 'object'], secret: SECRET }), /^Webshop request refused: body: must be a JSON object, not an array/],
+		];
+		for (const [item, message, webshop] of cases) {
+			const result = await behindWebhook('redeem', [item], webshop ?? shop());
+			assert.equal(result.status, 'error', String(message));
+			assert.match(result.error!.message, message);
+		}
+		const inWindow = await behindWebhook('redeem', [webhookItem({ endpoint, body, secret: SECRET, timestamp: now - 20 })], shop({ signatureToleranceSeconds: 30 }));
+		assert.equal(inWindow.status, 'success', inWindow.error?.message);
 	});
 });

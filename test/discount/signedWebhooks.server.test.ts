@@ -1,14 +1,14 @@
 // The webshop's webhooks (workflows/discount-redeem.json, workflows/consent-intake.json) as shipped, in a real n8n
-// server: every request must carry X-Signature: sha256=<HMAC-SHA256 of the raw body with the Webshop credential's
-// Webhook Secret>, checked timing-safely by "Verify Webshop Signature" (lib/n8n/webshopSignature.ts) on the raw
+// server: every request must carry X-Signature: t=<unix seconds>,v1=<HMAC-SHA256 of "<t>.<URL path>.<raw body>"
+// with the Webshop credential's Webhook Secret>, checked timing-safely by "Verify Webshop Signature" (lib/n8n/webshopSignature.ts) on the raw
 // body the Webhook nodes keep ("Raw Body" option). Signed → served; forged, missing or for other bytes → 401 and
 // nothing changes in the store.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { signWebshopRequest } from '../../lib/intake';
 import { CartRecoveryStore, closeAllStores, PostgresTransport } from '../../lib/store';
 import { ROOT, startN8n, type N8nServer } from '../harness/server';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
@@ -61,13 +61,13 @@ after(async () => {
 	await db?.drop();
 });
 
-const sign = (raw: Buffer | string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+const sign = (p: string, raw: Buffer | string, secret = SECRET) => signWebshopRequest({ secret, path: `/webhook/${p}`, body: raw });
 
 /** POSTs exactly these bytes; `signature` undefined = signed correctly, null = no header. */
 async function post(p: string, body: object, signature?: string | null, extra: Record<string, string> = {}) {
 	const raw = Buffer.from(JSON.stringify(body));
 	const headers: Record<string, string> = { 'content-type': 'application/json', ...extra };
-	if (signature !== null) headers['x-signature'] = signature ?? sign(raw);
+	if (signature !== null) headers['x-signature'] = signature ?? sign(p, raw);
 	const res = await n8n.request(`/webhook/${p}`, { method: 'POST', headers, body: raw });
 	const text = await res.text();
 	return { status: res.status, json: text ? JSON.parse(text) : undefined };
@@ -82,16 +82,16 @@ describe('signed webshop webhooks (real n8n, shipped workflows)', () => {
 
 		const forgedBody = { ...good, address: 'forged@example.hu' };
 		const attempts = [
-			await post('cart-recovery/consent', forgedBody, sign(JSON.stringify(forgedBody), 'not-the-secret')),
+			await post('cart-recovery/consent', forgedBody, sign('cart-recovery/consent', JSON.stringify(forgedBody), 'not-the-secret')),
 			await post('cart-recovery/consent', forgedBody, null),
-			await post('cart-recovery/consent', forgedBody, sign(JSON.stringify(good))), // a signature of other bytes
+			await post('cart-recovery/consent', forgedBody, sign('cart-recovery/consent', JSON.stringify(good))), // a signature of other bytes
 			await post('cart-recovery/consent', forgedBody, 'sha256=' + '0'.repeat(64)),
 			await post('cart-recovery/consent', forgedBody, null, { 'X-Cart-Recovery-Key': 'the old Header Auth key' }),
 		];
 		for (const a of attempts) {
 			assert.equal(a.status, 401, JSON.stringify(a.json));
 			assert.equal(a.json.error, 'invalid signature');
-			assert.match(a.json.hint, /X-Signature: sha256=/);
+			assert.match(a.json.hint, /X-Signature: t=<unix seconds>,v1=/);
 		}
 		assert.equal((await store.checkConsent({ email: 'forged@example.hu' }, ['email']))[0].reason, 'no_consent', 'nothing recorded');
 		const events = (await store.exportCustomer({ email: 'forged@example.hu' })).tables.consent_events ?? [];
@@ -106,7 +106,7 @@ describe('signed webshop webhooks (real n8n, shipped workflows)', () => {
 	test('discount validate / redeem: signed are served; forged or missing get 401 and the code is not used', async () => {
 		const order = { code: code.toLowerCase(), customer_id: 'cust-signed', total: 12990, currency: 'HUF' };
 		assert.equal((await post('cart-recovery/discount/validate', order, null)).status, 401);
-		const forged = await post('cart-recovery/discount/redeem', { ...order, order_id: 'ORD-FORGED' }, sign(JSON.stringify(order), 'guess'));
+		const forged = await post('cart-recovery/discount/redeem', { ...order, order_id: 'ORD-FORGED' }, sign('cart-recovery/discount/redeem', JSON.stringify(order), 'guess'));
 		assert.equal(forged.status, 401);
 		assert.equal(forged.json.error, 'invalid signature');
 		assert.equal((await store.getDiscountCode(code))!.used_count, 0, 'a forged redeem changes nothing');

@@ -123,14 +123,14 @@ const mark = (name: string) => {
 	console.log(`[e2e] +${phase[name]} s ${name}`);
 };
 
-/** POSTs `body` signed with X-Signature (the Webshop credential's webhook secret, or `secret`). */
+/** POSTs `body` to `path` signed with X-Signature (the Webshop credential's webhook secret, or `secret`) for that path. */
 function signedRequest(path: string, body: object, secret?: string): Promise<Response> {
-	const { headers, raw } = signed('generic', { headers: { 'content-type': 'application/json' }, body: body as Record<string, unknown> }, secret);
+	const { headers, raw } = signed('generic', { headers: { 'content-type': 'application/json' }, body: body as Record<string, unknown> }, secret, path);
 	return n8n.request(path, { method: 'POST', headers, body: raw });
 }
 
 async function post(body: object): Promise<{ status: number; json: any }> {
-	const { headers, raw } = signed('generic', { headers: { 'content-type': 'application/json' }, body: body as Record<string, unknown> });
+	const { headers, raw } = signed('generic', { headers: { 'content-type': 'application/json' }, body: body as Record<string, unknown> }, undefined, TRIGGER_PATH);
 	const res = await n8n.request(TRIGGER_PATH, { method: 'POST', headers, body: raw });
 	const text = await res.text();
 	return { status: res.status, json: text ? JSON.parse(text) : null };

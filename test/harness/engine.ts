@@ -15,6 +15,7 @@ import {
 	ICredentialsHelper,
 	NodeHelpers,
 	Workflow,
+	type IBinaryKeyData,
 	type ICredentialDataDecryptedObject,
 	type IConnections,
 	type IDataObject,
@@ -142,7 +143,7 @@ export interface WorkflowJson {
 
 export interface RunOptions extends WorkflowJson {
 	/** Items a node outputs instead of running (feed the trigger this way: Manual Trigger ignores input). */
-	pinData?: Record<string, Array<{ json: IDataObject }>>;
+	pinData?: Record<string, Array<{ json: IDataObject; binary?: IBinaryKeyData }>>;
 	/** Credential data by credential type, e.g. `{ cartRecoveryStoreApi: db.credentials }`. */
 	credentials?: Record<string, object>;
 	mode?: WorkflowExecuteMode;
@@ -209,7 +210,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
 
 	const start = nodes.find((n) => nodeTypes.getByNameAndVersion(n.type, n.typeVersion).description.group.includes('trigger')) ?? nodes[0];
 	const pinData = Object.fromEntries(
-		Object.entries(options.pinData ?? {}).map(([name, items]) => [name, items.map((i) => ({ json: i.json }))]),
+		Object.entries(options.pinData ?? {}).map(([name, items]) => [name, items.map((i) => ({ json: i.json, ...(i.binary ? { binary: i.binary } : {}) }))]),
 	) as Record<string, INodeExecutionData[]>;
 	const runExecutionData: IRunExecutionData = {
 		startData: {},

@@ -1,10 +1,10 @@
 // Fixtures and signing for the Abandoned Cart Trigger tests: payloads shaped like each platform's documented
-// examples (test/fixtures/webshop), signed the way each platform signs them.
+// examples (test/fixtures/webshop), signed the way each platform signs them (generic: our X-Signature scheme).
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import type { IntakeSource } from '../../lib/intake';
+import { signWebshopRequest, type IntakeSource } from '../../lib/intake';
 
 export const WEBHOOK_SECRET = 'whsec_test_5f0c1b9e8a7d4c3b2a19';
 export const SUPABASE_HEADER = 'x-webhook-secret';
@@ -30,11 +30,17 @@ export function fixture(name: string): Fixture {
 	return { headers, body: structuredClone(body) };
 }
 
-/** The signature header(s) a platform would send for these exact bytes. */
-export function signatureHeaders(source: IntakeSource, raw: Buffer | string, secret = WEBHOOK_SECRET): Record<string, string> {
+/** The webhook path the pure intake tests sign generic deliveries for (server tests sign their webhook's path). */
+export const INTAKE_PATH = '/webhook/7d1a2b3c-4d5e-4f60-8a9b-000000000000/cart-events';
+
+/**
+ * The signature header(s) a platform would send for these exact bytes. Generic: our X-Signature
+ * (t=…,v1=… over time, path and body; `timestamp` in unix seconds, default now), Shopify / WooCommerce: theirs.
+ */
+export function signatureHeaders(source: IntakeSource, raw: Buffer | string, secret = WEBHOOK_SECRET, urlPath = INTAKE_PATH, timestamp?: number): Record<string, string> {
 	switch (source) {
 		case 'generic':
-			return { 'x-signature': `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}` };
+			return { 'x-signature': signWebshopRequest({ secret, path: urlPath, body: raw, timestamp }) };
 		case 'shopify':
 			return { 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(raw).digest('base64') };
 		case 'woocommerce':
@@ -44,10 +50,10 @@ export function signatureHeaders(source: IntakeSource, raw: Buffer | string, sec
 	}
 }
 
-/** A signed delivery: the body serialised once, the signature computed over those bytes. */
-export function signed(source: IntakeSource, f: Fixture, secret?: string): { headers: Record<string, string>; raw: Buffer } {
+/** A signed delivery: the body serialised once, the signature computed over those bytes (and `urlPath`, for generic). */
+export function signed(source: IntakeSource, f: Fixture, secret?: string, urlPath?: string): { headers: Record<string, string>; raw: Buffer } {
 	const raw = Buffer.from(JSON.stringify(f.body));
-	return { raw, headers: { ...f.headers, ...signatureHeaders(source, raw, secret), 'content-length': String(raw.length) } };
+	return { raw, headers: { ...f.headers, ...signatureHeaders(source, raw, secret, urlPath), 'content-length': String(raw.length) } };
 }
 
 /** Which fixture files belong to which source. */

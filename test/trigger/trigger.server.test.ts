@@ -9,7 +9,7 @@ import type { IntakeSource } from '../../lib/intake';
 import { closeAllStores, CartRecoveryStore, PostgresTransport } from '../../lib/store';
 import { startN8n, type N8nServer } from '../harness/server';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
-import { fixture, malformedPayloads, signed, webshopCredentials, type Fixture } from './support';
+import { fixture, malformedPayloads, signatureHeaders, signed, webshopCredentials, type Fixture } from './support';
 import { STORE_CREDENTIAL_ID, triggerWorkflow, WEBSHOP_CREDENTIAL_ID } from './workflows';
 
 const SOURCES: IntakeSource[] = ['generic', 'shopify', 'woocommerce', 'supabase'];
@@ -66,8 +66,11 @@ async function post(flow: { path: string }, headers: Record<string, string>, raw
 	return { status: res.status, body };
 }
 
+/** Signed as the platform signs; a generic signature covers the path of the flow's webhook URL. */
+const signedFor = (flow: { path: string }, source: IntakeSource, f: Fixture, secret?: string) => signed(source, f, secret, `/webhook/${flow.path}`);
+
 const deliver = (source: IntakeSource, f: Fixture, flow = flows[source]) => {
-	const { headers, raw } = signed(source, f);
+	const { headers, raw } = signedFor(flow, source, f);
 	return post(flow, headers, raw);
 };
 
@@ -208,11 +211,11 @@ describe('Abandoned Cart Trigger in a real n8n server', () => {
 			if (source === 'generic') Object.assign(f.body, { cart_id: 'forged-cart', event_id: 'forged-evt' });
 			if (source === 'shopify') Object.assign(f.body, { cart_token: 'forged-shopify' });
 			if (source === 'supabase') (f.body.record as Record<string, unknown>).session_id = 'forged-session';
-			const forged = signed(source, f, 'an-attackers-guess');
+			const forged = signedFor(flows[source], source, f, 'an-attackers-guess');
 			const a = await post(flows[source], forged.headers, forged.raw);
 			assert.equal(a.status, 401, `${source} forged: ${JSON.stringify(a.body)}`);
 			assert.equal(a.body.accepted, false);
-			const good = signed(source, f);
+			const good = signedFor(flows[source], source, f);
 			const stripped = Object.fromEntries(Object.entries(good.headers).filter(([k]) => !/signature|hmac|x-webhook-secret/.test(k)));
 			const b = await post(flows[source], stripped, good.raw);
 			assert.equal(b.status, 401, `${source} missing`);
@@ -228,6 +231,62 @@ describe('Abandoned Cart Trigger in a real n8n server', () => {
 		assert.deepEqual(execsAfter.map((e) => e.length), execsBefore.map((e) => e.length), 'no executions');
 	});
 
+	test('generic replays: signed too long ago, for the future or for another webhook → 401, nothing stored', async () => {
+		const before = await counts();
+		const f = fixture('generic/cart');
+		Object.assign(f.body, { cart_id: 'replayed-cart', event_id: 'replayed-evt', email: 'replay@example.hu', customer_id: 'cust-replay' });
+		const raw = Buffer.from(JSON.stringify(f.body));
+		const now = Math.floor(Date.now() / 1000);
+		const at = (timestamp: number, flow = flows.generic) => ({ ...f.headers, ...signatureHeaders('generic', raw, undefined, `/webhook/${flow.path}`, timestamp) });
+		const cases: Array<[Record<string, string>, RegExp]> = [
+			[at(now - 6 * 60), /s old; requests signed more than 300 s ago are refused/],
+			[at(now + 6 * 60), /in the future/],
+			[at(now, smallFlow), /does not match this request/], // signed for another trigger's URL
+		];
+		for (const [headers, message] of cases) {
+			const a = await post(flows.generic, headers, raw);
+			assert.deepEqual([a.status, a.body.field], [401, 'x-signature'], JSON.stringify(a.body));
+			assert.match(a.body.error ?? '', message);
+		}
+		assert.deepEqual(await counts(), before, '0 rows stored');
+		const fresh = await post(flows.generic, at(now - 60), raw);
+		assert.deepEqual([fresh.status, fresh.body.enrolled], [202, true], 'the same body signed a minute ago is served');
+	});
+
+	test('a NUL or an unpaired surrogate in a string → 400 naming the field, for every source; nothing stored', async () => {
+		const before = await counts();
+		type Edit = (body: Record<string, any>) => void;
+		const cases: Array<[IntakeSource, string, Edit, string]> = [
+			['generic', 'generic/cart', (b) => (Object.assign(b, { cart_id: 'nul-cart', event_id: 'nul-evt' }).items[1].name = 'Bögre\u0000'), 'items[1].name'],
+			['generic', 'generic/cart', (b) => (Object.assign(b, { cart_id: 'sur-cart', event_id: 'sur-evt' }).first_name = 'P\ud800ter'), 'first_name'],
+			['shopify', 'shopify/checkouts-create', (b) => (Object.assign(b, { cart_token: 'nul-shopify' }).line_items[0].title = 'Bögre\u0000'), 'line_items[0].title'],
+			['woocommerce', 'woocommerce/order-created', (b) => (b.billing.first_name = 'B\udc00la'), 'billing.first_name'],
+			['supabase', 'supabase/insert', (b) => ((b.record.session_id = 'nul-session'), (b.record.cart_items[0].name = 'Tea\u0000')), 'record.cart_items[0].name'],
+		];
+		for (const [source, name, edit, field] of cases) {
+			const f = fixture(name);
+			edit(f.body);
+			const { headers, raw } = signedFor(flows[source], source, f);
+			const a = await post(flows[source], headers, raw);
+			assert.deepEqual([a.status, a.body.field], [400, field], `${source}: ${JSON.stringify(a.body)}`);
+			assert.match(a.body.error ?? '', /NUL character|unpaired UTF-16 surrogate/);
+		}
+		assert.deepEqual(await counts(), before, '0 rows stored');
+	});
+
+	test('a form or multipart request → 415 naming the content type, never a 5xx; nothing stored', async () => {
+		const before = await counts();
+		const form = new FormData();
+		form.append('cart_id', 'multipart-cart');
+		form.append('data', new Blob([JSON.stringify(fixture('generic/cart').body)], { type: 'application/json' }), 'data.json');
+		const multipart = await n8n.request(`/webhook/${flows.generic.path}`, { method: 'POST', body: form });
+		const answer = (await multipart.json()) as Answer['body'];
+		assert.deepEqual([multipart.status, answer.field], [415, 'content-type'], JSON.stringify(answer));
+		const urlencoded = await post(flows.generic, { 'content-type': 'application/x-www-form-urlencoded' }, 'cart_id=form-cart');
+		assert.deepEqual([urlencoded.status, urlencoded.body.field], [415, 'content-type']);
+		assert.deepEqual(await counts(), before, '0 rows stored');
+	});
+
 	test('a few hundred generated malformed payloads → 400 naming the field, 0 rows', async () => {
 		const cases = malformedPayloads();
 		assert.ok(cases.length >= 250);
@@ -235,7 +294,7 @@ describe('Abandoned Cart Trigger in a real n8n server', () => {
 		for (let i = 0; i < cases.length; i += 10) {
 			await Promise.all(
 				cases.slice(i, i + 10).map(async (c) => {
-					const { headers, raw } = signed(c.source, { headers: c.headers, body: c.body as Record<string, unknown> });
+					const { headers, raw } = signedFor(flows[c.source], c.source, { headers: c.headers, body: c.body as Record<string, unknown> });
 					const a = await post(flows[c.source], headers, raw);
 					assert.equal(a.status, 400, `${c.label}: ${a.status} ${JSON.stringify(a.body)}`);
 					assert.match(a.body.field ?? '', c.field, `${c.label}: ${JSON.stringify(a.body)}`);
@@ -251,18 +310,21 @@ describe('Abandoned Cart Trigger in a real n8n server', () => {
 		const before = await counts();
 		const f = fixture('generic/cart');
 		Object.assign(f.body, { cart_id: 'big-cart', padding: 'x'.repeat(10 * 1024) });
-		const big = signed('generic', f);
+		const big = signedFor(smallFlow, 'generic', f);
 		const a = await post(smallFlow, big.headers, big.raw);
 		assert.equal(a.status, 413, JSON.stringify(a.body));
 		const huge = JSON.stringify({ ...f.body, padding: 'x'.repeat(600 * 1024) });
 		assert.equal((await post(flows.generic, { 'content-type': 'application/json' }, huge)).status, 413, 'default limit 512 KB');
-		// Not JSON at all, as text/plain: our 400. (With Content-Type application/json n8n's own body parser answers first.)
-		const notJson = Buffer.from('cart_id=5');
-		const { 'content-length': _length, ...otherSignature } = signed('generic', { headers: {}, body: {} }).headers;
-		const nj = await post(flows.generic, { 'content-type': 'text/plain', ...otherSignature }, notJson);
+		// JSON that is not an object: unsigned 401 (the signature is checked before parsing), else our 400.
+		const notObject = Buffer.from('["cart_id", 5]');
+		const { 'content-length': _length, ...otherSignature } = signedFor(flows.generic, 'generic', { headers: {}, body: {} }).headers;
+		const nj = await post(flows.generic, { 'content-type': 'application/json', ...otherSignature }, notObject);
 		assert.equal(nj.status, 401, 'signature is checked before parsing');
-		const open = await post(openFlow, { 'content-type': 'text/plain' }, notJson);
+		const open = await post(openFlow, { 'content-type': 'application/json' }, notObject);
 		assert.deepEqual([open.status, open.body.field], [400, 'body']);
+		// Not JSON: 415, whatever the body (n8n's own parser answers 422 for broken JSON sent as JSON, below).
+		const text = await post(openFlow, { 'content-type': 'text/plain' }, 'cart_id=5');
+		assert.deepEqual([text.status, text.body.field], [415, 'content-type']);
 		const brokenJson = await post(openFlow, { 'content-type': 'application/json' }, '{"cart_id": ');
 		assert.ok([400, 422].includes(brokenJson.status), `broken JSON: ${brokenJson.status}`);
 		assert.deepEqual(await counts(), before, '0 rows stored');
@@ -272,7 +334,7 @@ describe('Abandoned Cart Trigger in a real n8n server', () => {
 		const before = await counts();
 		const f = fixture('generic/cart');
 		Object.assign(f.body, { cart_id: 'typo-cart', event_id: 'typo-evt' });
-		const s = signed('generic', f);
+		const s = signedFor(typoFlow, 'generic', f);
 		const a = await post(typoFlow, s.headers, s.raw);
 		assert.ok(a.status >= 500, `status ${a.status}`);
 		assert.match(JSON.stringify(a.body), /Default Currency: 'Ft' is not an ISO 4217 currency code/);

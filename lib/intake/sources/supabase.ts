@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { CartEvent } from '../../store/types';
+import { findUnstorableText } from '../body';
 import { invalid } from '../errors';
 import type { Delivery, MapResult, MappingOptions } from '../types';
 import * as v from '../validate';
@@ -51,6 +52,9 @@ export function mapSupabase(body: unknown, _delivery: Delivery, options: Mapping
 			} catch {
 				throw invalid(at(c.items), 'must be a JSON array of cart lines');
 			}
+			// JSON inside a string column: its escapes (\u0000, \ud800) only now become characters.
+			const unstorable = findUnstorableText(list, at(c.items));
+			if (unstorable) throw invalid(unstorable.field, unstorable.problem);
 		}
 		event.items = v.items(list, at(c.items), (raw) => ({ ...raw, name: raw.name ?? raw.title ?? raw.product_name }) as v.ItemShape, false);
 	}

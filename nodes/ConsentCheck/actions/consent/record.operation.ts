@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { verifySignatureProperty, verifyWebshopSignature } from '../../../../lib/n8n/webshopSignature';
+import { verifySignatureProperty, verifiedWebshopBody } from '../../../../lib/n8n/webshopSignature';
 import { CHANNEL_OPTIONS, perItem, readChannel, requiredString, type OperationContext, type OperationResult } from '../common';
 
 const show = { resource: ['consent'], operation: ['record'] };
@@ -99,8 +99,8 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
 	return perItem(this, items, 1, 0, async (i) => {
-		// Before anything is read or stored: an unsigned request records nothing.
-		if (this.getNodeParameter('verifySignature', i, false)) await verifyWebshopSignature(this, items[i], i);
+		// Before anything is read or stored: an unsigned request records nothing; the fields read the verified body.
+		if (this.getNodeParameter('verifySignature', i, true)) await verifiedWebshopBody(this, items[i], i);
 		const channel = readChannel(this, 'channel', i);
 		const address = requiredString(this, 'address', 'Address', i, 'Set it to the email, phone or PSID, e.g. {{ $json.email }}');
 		const source = requiredString(this, 'source', 'Source', i, 'Say where the consent was given, e.g. checkout_checkbox');
