@@ -109,7 +109,7 @@ export class EmailSend implements INodeType {
 					type: 'string',
 					typeOptions: { rows: 3 },
 					default: '',
-					description: 'Replaces the opening paragraph, e.g. an expression with the AI Offer Writer’s email body (shown escaped)',
+					description: 'Your own words instead of the opening paragraph; empty = the shipped paragraph for the stage',
 				},
 				{
 					displayName: 'Preheader',

@@ -110,7 +110,7 @@ export class SmsSend implements INodeType {
 					type: 'string',
 					typeOptions: { rows: 2 },
 					default: '',
-					description: 'Replaces the first sentence, e.g. an expression with the AI Offer Writer’s SMS text',
+					description: 'Your own words instead of the first sentence after the greeting; empty = the shipped sentence for the stage',
 				},
 				{
 					displayName: 'Link URL',
