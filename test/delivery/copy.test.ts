@@ -172,6 +172,11 @@ describe('Shop Settings: set once in the shipped workflow, read by every send no
 		await sms.close();
 	});
 
+	test('the shipped workflow stays importable: every node id is its own (n8n refuses a file with a duplicate)', () => {
+		const ids = shipped.nodes.map((n) => n.id);
+		assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), []);
+	});
+
 	/** Start → the shipped Shop Settings (with `values`) → the shipped stage-1 Email Send and the shipped SMS Send. */
 	async function runShipped(values: Record<string, string>, cartId: string) {
 		const settings = shippedNode((n) => n.name === 'Shop Settings' && n.type === 'n8n-nodes-base.set', 'a Shop Settings node');
