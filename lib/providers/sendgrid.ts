@@ -34,6 +34,8 @@ export interface SendGridMail {
 	categories: string[];
 	/** Validate without delivering (mail_settings.sandbox_mode). */
 	sandbox?: boolean;
+	/** Replaces the credential's From Name for this email (the address stays the verified sender). */
+	fromName?: string;
 	replyTo?: string;
 }
 
@@ -64,7 +66,7 @@ export class SendGridClient {
 
 	/** The request body @sendgrid/mail sends, in SendGrid's own field names (for tests and docs). */
 	mailData(mail: SendGridMail) {
-		const from = { email: this.credentials.fromEmail.trim(), name: this.credentials.fromName?.trim() || undefined };
+		const from = { email: this.credentials.fromEmail.trim(), name: mail.fromName?.trim() || this.credentials.fromName?.trim() || undefined };
 		const replyTo = mail.replyTo?.trim() || this.credentials.replyTo?.trim();
 		return {
 			to: mail.to,

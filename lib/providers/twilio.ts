@@ -31,6 +31,9 @@ export const TWILIO_ERRORS = {
 	TOO_MANY_REQUESTS: 20429,
 } as const;
 
+/** Twilio refuses a longer Body (error 21617), whatever the encoding. */
+export const TWILIO_MAX_BODY_CHARACTERS = 1600;
+
 const PROVIDER = 'Twilio';
 
 /**

@@ -29,8 +29,13 @@ hbs.registerHelper('multiply', (a: unknown, b: unknown) => Number(a) * Number(b)
 
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 
+// {{#if (or shop.email shop.phone)}}: a block shown when any of the values is set, so copy never introduces
+// details that are not there ("Questions? Write to us:" with no address).
+hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+hbs.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
+
 const BUILT_IN_HELPERS = new Set(['if', 'unless', 'each', 'with', 'lookup', 'log', 'blockHelperMissing', 'helperMissing']);
-export const TEMPLATE_HELPERS = ['money', 'date', 'url', 'multiply', 'eq'];
+export const TEMPLATE_HELPERS = ['money', 'date', 'url', 'multiply', 'eq', 'or', 'and'];
 const KNOWN_HELPERS = new Set([...BUILT_IN_HELPERS, ...TEMPLATE_HELPERS]);
 
 export class TemplateError extends Error {

@@ -31,8 +31,9 @@ export class EmailSend implements INodeType {
 		outputNames: DELIVERY_OUTPUT_NAMES,
 		usableAsTool: undefined, // not an AI tool: it emails customers (n8n-workflow's type has no `false`)
 		credentials: [
-			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
-			{ name: 'sendGridCartRecoveryApi', required: true, testedBy: 'sendGridCartRecoveryTest' },
+			// Labelled for what each is for: without displayName n8n labels both fields just "Credential".
+			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
+			{ name: 'sendGridCartRecoveryApi', displayName: 'SendGrid Account (Sends the Email)', required: true, testedBy: 'sendGridCartRecoveryTest' },
 		],
 		properties: sendNodeProperties({
 			channel: 'email',
@@ -44,7 +45,7 @@ export class EmailSend implements INodeType {
 			customTemplate: [
 				{
 					displayName:
-						'Handlebars. Values: <code>customer.first_name</code>, <code>items</code> (each: <code>name quantity price_text line_total_text image_url url</code>), <code>total_text</code>, <code>discount.code</code>, <code>discount.text</code>, <code>restore_url</code>, <code>unsubscribe_url</code> (required), <code>shop.*</code>, <code>intro</code>. Helpers: <code>money</code>, <code>date</code>, <code>url</code>. Every value is HTML-escaped; <code>{{{…}}}</code> is refused.',
+						'Handlebars. Values: <code>customer.first_name</code>, <code>items</code> (each: <code>name quantity price_text line_total_text image_url url</code>), <code>total_text</code>, <code>discount.code</code>, <code>discount.text</code>, <code>restore_url</code>, <code>unsubscribe_url</code> (required), <code>shop.*</code>, <code>intro</code>. Helpers: <code>money</code>, <code>date</code>, <code>url</code>, <code>eq</code>, <code>or</code>, <code>and</code>. Every value is HTML-escaped; <code>{{{…}}}</code> is refused.',
 					name: 'templateNotice',
 					type: 'notice',
 					default: '',
@@ -85,7 +86,7 @@ export class EmailSend implements INodeType {
 					type: 'collection',
 					placeholder: 'Add Shop Detail',
 					default: {},
-					description: 'Shown in the contact footer',
+					description: 'Shown in the email: the contact lines appear only with an email or phone, the name and address above the unsubscribe link',
 					options: [
 						{ displayName: 'Name', name: 'name', type: 'string', default: '' },
 						{ displayName: 'Customer Service Email', name: 'email', type: 'string', placeholder: 'name@email.com', default: '' },
@@ -108,7 +109,7 @@ export class EmailSend implements INodeType {
 					type: 'string',
 					typeOptions: { rows: 3 },
 					default: '',
-					description: 'Replaces the opening paragraph, e.g. an expression with the AI Offer Writer’s email body (shown escaped)',
+					description: 'Your own words instead of the opening paragraph; empty = the shipped paragraph for the stage',
 				},
 				{
 					displayName: 'Preheader',
@@ -123,7 +124,7 @@ export class EmailSend implements INodeType {
 					type: 'string',
 					default: '',
 					placeholder: 'name@email.com',
-					description: 'Overrides the credential’s reply-to',
+					description: 'Where the customer’s reply goes, e.g. customer service; empty = the credential’s Reply-To',
 				},
 				{
 					displayName: 'Restore URL',
@@ -138,6 +139,14 @@ export class EmailSend implements INodeType {
 					type: 'boolean',
 					default: false,
 					description: 'Whether SendGrid only validates the email without delivering it (mail_settings.sandbox_mode). The message still counts as sent for this cart and stage.',
+				},
+				{
+					displayName: 'Sender Name',
+					name: 'fromName',
+					type: 'string',
+					default: '',
+					placeholder: 'Chatbuddy Webshop',
+					description: 'The name the customer sees as the sender; empty = the credential’s From Name',
 				},
 				{
 					displayName: 'Subject',
@@ -197,6 +206,8 @@ export class EmailSend implements INodeType {
 						campaign: request.campaign ?? 'abandoned-cart',
 						stage: request.stage,
 						sandbox: options.sandbox === true,
+						fromName: str(options.fromName),
+						replyTo: str(options.replyTo),
 						categories: String(options.categories ?? '')
 							.split(',')
 							.map((c) => c.trim())

@@ -7,7 +7,7 @@ import {
 } from 'n8n-workflow';
 import type { CountryCode } from 'libphonenumber-js';
 
-import { prepareSmsTemplates, smsChannel } from '../../lib/delivery/channels/sms';
+import { DEFAULT_MAX_SEGMENTS, prepareSmsTemplates, smsChannel, smsCostHints } from '../../lib/delivery/channels/sms';
 import { DELIVERY_OUTPUT_NAMES, executeSendNode, sendNodeProperties, type SendSetup } from '../../lib/delivery/node';
 import { isoRegion, regionOrFail } from '../../lib/n8n/isoCodes';
 import { optionalStr as str } from '../../lib/n8n/parameters';
@@ -30,8 +30,9 @@ export class SmsSend implements INodeType {
 		outputNames: DELIVERY_OUTPUT_NAMES,
 		usableAsTool: undefined, // not an AI tool: it texts customers (n8n-workflow's type has no `false`)
 		credentials: [
-			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
-			{ name: 'twilioCartRecoveryApi', required: true, testedBy: 'twilioCartRecoveryTest' },
+			// Labelled for what each is for: without displayName n8n labels both fields just "Credential".
+			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
+			{ name: 'twilioCartRecoveryApi', displayName: 'Twilio Account (Sends the SMS)', required: true, testedBy: 'twilioCartRecoveryTest' },
 		],
 		properties: sendNodeProperties({
 			channel: 'sms',
@@ -48,7 +49,7 @@ export class SmsSend implements INodeType {
 					typeOptions: { rows: 4 },
 					default: '',
 					required: true,
-					placeholder: 'Szia {{customer.first_name}}! {{total_text}} maradt a kosaradban: {{restore_url}}',
+					placeholder: 'Szia {{customer.first_name}}! Még megvan a kosarad ({{total_text}}): {{restore_url}}',
 					description: 'Handlebars: customer.first_name, total_text, items, discount.code, discount.text, restore_url, shop.name, intro',
 					displayOptions: { show: { template: ['custom'] } },
 				},
@@ -56,25 +57,40 @@ export class SmsSend implements INodeType {
 			discount: { codeDescription: 'Empty = no discount sentence. Usually the Discount Code node’s output.', validUntil: false },
 			properties: [
 				{
-					displayName: 'Transliterate to GSM-7',
+					displayName:
+						'Each SMS is billed per segment. With plain characters (GSM-7: letters without accents, é ö ü, digits, most punctuation) a segment holds 160 characters, or 153 each when the SMS is longer. A single á, í, ó, ú, ő, ű or emoji makes the whole SMS UCS-2: 70 characters, or 67 each — two to three times the price. The shipped text takes one or two segments for a typical cart; each sent SMS shows its encoding and segments in the output.',
+					name: 'segmentsNotice',
+					type: 'notice',
+					default: '',
+				},
+				{
+					displayName: 'Avoid Costly Characters',
 					name: 'transliterate',
 					type: 'boolean',
-					default: false,
-					description: 'Whether to rewrite á í ó ú ő ű as a i o u ö ü and drop emoji, so the SMS fits GSM-7 (160 characters per segment instead of 70) and costs fewer segments',
+					default: true,
+					description: 'Whether to write á í ó ú ő ű as a i o u ö ü and leave out emoji, so the SMS stays in the cheaper GSM-7 alphabet (160 characters per segment instead of 70). Names and product names are rewritten too.',
+				},
+				{
+					displayName: 'Max Segments per SMS',
+					name: 'maxSegments',
+					type: 'number',
+					default: DEFAULT_MAX_SEGMENTS,
+					typeOptions: { minValue: 1, maxValue: 10 },
+					description: 'A longer SMS is not sent: the item fails, or goes to the error output when On Error is set to continue with it (the shipped workflow then sends the email instead). Twilio’s own limit is 1,600 characters.',
 				},
 				{
 					displayName: 'Add Opt-Out Line',
 					name: 'optOut',
 					type: 'boolean',
 					default: true,
-					description: 'Whether to end the SMS with how to stop these messages (default “Leiratkozás: STOP” / “Reply STOP to opt out”)',
+					description: 'Whether to end the SMS with how to stop these messages (default “Leiratkozhatsz egy STOP üzenettel.” / “Reply STOP to opt out”)',
 				},
 				{
 					displayName: 'Opt-Out Text',
 					name: 'optOutText',
 					type: 'string',
 					default: '',
-					placeholder: 'Leiratkozás: STOP',
+					placeholder: 'Leiratkozhatsz egy STOP üzenettel.',
 					description: 'Empty = the language’s default line',
 					displayOptions: { show: { optOut: [true] } },
 				},
@@ -94,7 +110,7 @@ export class SmsSend implements INodeType {
 					type: 'string',
 					typeOptions: { rows: 2 },
 					default: '',
-					description: 'Replaces the first sentence, e.g. an expression with the AI Offer Writer’s SMS text',
+					description: 'Your own words instead of the first sentence after the greeting; empty = the shipped sentence for the stage',
 				},
 				{
 					displayName: 'Link URL',
@@ -103,7 +119,7 @@ export class SmsSend implements INodeType {
 					default: '',
 					description: 'The link in the SMS (e.g. a short link); empty = the cart’s restore URL',
 				},
-				{ displayName: 'Shop Name', name: 'shopName', type: 'string', default: '', description: 'Signs the SMS' },
+				{ displayName: 'Shop Name', name: 'shopName', type: 'string', default: '', description: 'Signs the SMS on its own line; empty = no signature' },
 				{
 					displayName: 'Status Callback URL',
 					name: 'statusCallback',
@@ -128,7 +144,7 @@ export class SmsSend implements INodeType {
 			if (this.continueOnFail()) return value as CountryCode;
 			return regionOrFail(this.getNode(), 'Default Country', value, i) as CountryCode;
 		});
-		return executeSendNode(this, {
+		const outputs = await executeSendNode(this, {
 			credential: 'twilioCartRecoveryApi',
 			prepare: async ({ credentials, language, customTemplate }: SendSetup<TwilioCredentials>) => ({
 				templateFor: prepareSmsTemplates(language, customTemplate ? String(this.getNodeParameter('smsTemplate', 0, '')) : undefined),
@@ -146,7 +162,8 @@ export class SmsSend implements INodeType {
 						intro,
 						restoreUrl,
 						region: regions[i],
-						transliterate: this.getNodeParameter('transliterate', i, false) as boolean,
+						transliterate: this.getNodeParameter('transliterate', i, true) as boolean,
+						maxSegments: Number(this.getNodeParameter('maxSegments', i, DEFAULT_MAX_SEGMENTS)) || DEFAULT_MAX_SEGMENTS,
 						optOutLine: optOut ? String(this.getNodeParameter('optOutText', i, '') ?? '') : null,
 						statusCallback: str(options.statusCallback),
 					},
@@ -154,5 +171,8 @@ export class SmsSend implements INodeType {
 				);
 			},
 		});
+		const hints = smsCostHints(outputs[0].map((item) => (item.json.delivery ?? {}) as Record<string, unknown>));
+		if (hints.length) this.addExecutionHints(...hints);
+		return outputs;
 	}
 }

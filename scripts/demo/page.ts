@@ -29,7 +29,7 @@ export function outboxPage(): string {
 	.badges { display:flex; gap:6px; flex-wrap:wrap; }
 	.badge { font-size:12px; border-radius:10px; padding:1px 8px; background:#eef0f3; color:#374151; }
 	.badge.warn { background:#fff3cd; color:#7a5a00; }
-	iframe.mail { display:block; width:100%; height:420px; max-height:560px; border:0; background:#fff; }
+	iframe.mail { display:block; width:100%; height:420px; border:0; background:#fff; }
 	details { border-top:1px solid var(--line); padding:8px 16px; }
 	details summary { cursor:pointer; color:var(--muted); font-size:13px; }
 	pre { white-space:pre-wrap; word-break:break-word; font:12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; margin:8px 0; }
@@ -76,8 +76,18 @@ export function outboxPage(): string {
 		// No allow-scripts: the mail cannot run code. allow-same-origin only lets this page measure its height.
 		frame.setAttribute('sandbox', 'allow-same-origin allow-popups allow-popups-to-escape-sandbox');
 		frame.srcdoc = '<base target="_blank">' + m.html;
+		// The whole mail, never clipped (the button and the unsubscribe link are at the bottom): the frame takes the
+		// height of its content, again whenever that changes (late images, a narrower window).
+		const fit = () => {
+			try {
+				const doc = frame.contentDocument;
+				const height = Math.max(doc.body ? doc.body.scrollHeight : 0, doc.documentElement.offsetHeight);
+				if (height > 0) frame.style.height = height + 'px';
+			} catch {}
+		};
 		frame.addEventListener('load', () => {
-			try { frame.style.height = Math.min(Math.max(frame.contentDocument.documentElement.scrollHeight, 200), 560) + 'px'; } catch {}
+			fit();
+			try { new ResizeObserver(fit).observe(frame.contentDocument.body); } catch {}
 		});
 		el.appendChild(frame);
 		const more = document.createElement('details');

@@ -31,7 +31,7 @@ export interface SampleShopper {
 	expected: string[];
 }
 
-export const SHOP = { name: 'Kávémanufaktúra', url: 'https://kavemanufaktura.example.hu', email: 'hello@kavemanufaktura.example.hu' };
+export const SHOP = { name: 'Kávémanufaktúra', url: 'https://kavemanufaktura.example.hu', email: 'hello@kavemanufaktura.example.hu', phone: '+36 1 234 5678' };
 
 export const SHOPPERS: SampleShopper[] = [
 	{

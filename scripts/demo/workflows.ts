@@ -4,10 +4,12 @@
 //    5–30 s, the order of the stages kept). "At specified time" waits (deferrals, loops) are left alone.
 //  - Quiet hours off in the send nodes (a demo at 3 a.m. should still show the SMS); everything else as shipped.
 //  - Every node's credentials point at the demo's own (Embedded store, the outbox's SendGrid and Twilio).
+//  - Shop Settings filled in with the sample shop (shipped empty: the marketer's own name and contacts go there).
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { shortenWaits, type WorkflowJson as E2eWorkflowJson } from '../../test/e2e/workflows';
+import { fillShopSettings, SHOP_SETTINGS, shortenWaits, type WorkflowJson as E2eWorkflowJson } from '../../test/e2e/workflows';
+import { SHOP } from './samples';
 
 export const PACKAGE = 'n8n-nodes-cart-recovery';
 export const WORKFLOWS_DIR = path.resolve(__dirname, '../../workflows');
@@ -72,6 +74,9 @@ export function prepareForDemo(workflow: WorkflowJson, credentials: DemoCredenti
 	const real = shortenWaits(json as unknown as E2eWorkflowJson, demoSeconds);
 	const shortened = Object.entries(real).map(([name, seconds]) => `${name}: ${human(seconds)} → ${demoSeconds(seconds)} s`);
 	const byType = new Map(credentials.map((c) => [c.type, c]));
+	if (json.nodes.some((n) => n.name === SHOP_SETTINGS)) {
+		fillShopSettings(json as unknown as E2eWorkflowJson, { shop_name: SHOP.name, contact_email: SHOP.email, contact_phone: SHOP.phone });
+	}
 	for (const node of json.nodes) {
 		// Every send node of the package (SMS, email, later WhatsApp / Messenger) has "Respect Quiet Hours".
 		if (node.type.startsWith(`${PACKAGE}.`) && node.type.endsWith('Send')) (node.parameters ??= {}).quietHours = false;

@@ -80,19 +80,23 @@ describe('Email Send renders and sends', () => {
 		assert.match(nbsp(html), /Összesen: 25 980 Ft/);
 		assert.match(nbsp(text), /Összesen: 25 980 Ft/);
 		assert.match(html, /Szia Anna!/);
-		assert.match(html, /KOSAR-7K3M9Q<\/strong> kódot a pénztárnál, és 10% kedvezményt kapsz!/);
-		assert.match(html, new RegExp(`href="https://shop.example.hu/cart/restore/${cartId}"[^>]*>Vásárlás befejezése`));
+		// the code on one line: a line break after "KOSAR-" reads like two codes
+		assert.match(html, /10% kedvezményt kapsz, ha a pénztárnál megadod ezt a kódot: <strong class="discount-code" style="[^"]*white-space: nowrap;[^"]*">KOSAR-7K3M9Q<\/strong>/);
+		assert.match(html, new RegExp(`href="https://shop.example.hu/cart/restore/${cartId}"[^>]*>Vissza a kosaramhoz`));
+		// the shop's contacts under a sentence that introduces them, the name above the unsubscribe link
+		assert.match(nbsp(text), /Kérdésed van\? Szívesen segítünk\.\nE-mail: hello@shop\.example\.hu\nTelefon: \+36 1 234 5678/);
+		assert.match(text, /hozzájárultál, hogy e-mailben megkeressünk,\s+és termékek maradtak a kosaradban\.\nChatbuddy Shop\n/);
 		// CSS inlined by juice
 		assert.match(html, /<a class="button" href="[^"]+" style="background: #28a745;/);
 		// visible unsubscribe link with a token that verifies to this address
-		const link = /<a href="([^"]+)"[^>]*>iratkozz le itt<\/a>/.exec(html);
+		const link = /<a href="([^"]+)"[^>]*>itt leiratkozhatsz<\/a>/.exec(html);
 		assert.ok(link, 'visible unsubscribe link');
 		// Handlebars escapes = as &#x3D; inside attributes; a browser reads the same URL.
 		const unsubscribeUrl = link[1].replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
 		assert.ok(unsubscribeUrl.startsWith(`${UNSUB}?token=`));
 		const secret = await unsubscribeSecret(env.store);
 		assert.deepEqual(verifyUnsubscribeToken(new URL(unsubscribeUrl).searchParams.get('token')!, secret), { channel: 'email', address: 'anna.kovacs@example.hu' });
-		assert.match(text, /iratkozz le itt\s*\[https:\/\/n8n\.example\.hu\/webhook\/cart-recovery\/unsubscribe\?token=/);
+		assert.match(text, /itt leiratkozhatsz\s*\[https:\/\/n8n\.example\.hu\/webhook\/cart-recovery\/unsubscribe\?token=/);
 		// RFC 2369 / RFC 8058 headers
 		assert.equal(body.headers?.['List-Unsubscribe'], `<${unsubscribeUrl}>, <mailto:leiratkozas@shop.example.hu?subject=unsubscribe%20${new URL(unsubscribeUrl).searchParams.get('token')}>`);
 		assert.equal(body.headers?.['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click');
@@ -102,7 +106,7 @@ describe('Email Send renders and sends', () => {
 		assert.deepEqual(body.mail_settings, { sandbox_mode: { enable: true } });
 		assert.deepEqual(body.from, { email: 'bolt@shop.example.hu', name: 'Chatbuddy Shop' });
 		assert.deepEqual(body.reply_to, { email: 'hello@shop.example.hu' });
-		assert.equal(body.subject, '🛒 Ne felejtsd el! Vár rád a kosaradban…');
+		assert.equal(body.subject, '🛒 Valami a kosaradban maradt');
 		// recorded with SendGrid's X-Message-Id
 		const rows = await messageRows(env, cartId);
 		assert.deepEqual(rows.map((r) => [r.channel, r.status, r.provider_id]), [['email', 'sent', mails[0].messageId]]);
@@ -138,22 +142,21 @@ describe('Email Send renders and sends', () => {
 		const second = await send('stage2.copy@example.hu', 2);
 		const final = await send('stage3.copy@example.hu', 3);
 		const finalEn = await send('stage3.copy@example.co.uk', 3, 'en-GB');
-		assert.equal(first.subject, '🛒 Ne felejtsd el! Vár rád a kosaradban…');
+		assert.equal(first.subject, '🛒 Valami a kosaradban maradt');
 		assert.notEqual(second.subject, first.subject);
 		assert.notEqual(final.subject, first.subject);
 		assert.notEqual(final.subject, second.subject);
 		// the final offer: last reminder, the code's expiry in the subject and the body, in the customer's language
 		assert.match(final.subject, /Utolsó emlékeztető/);
-		assert.match(final.subject, /2026\. december 3\./);
-		assert.match(final.subject, /20%/);
-		assert.match(final.html, /Ez az utolsó emlékeztetőnk erről a kosárról/);
-		assert.match(final.html, /A kód érvényes eddig: 2026\. december 3\./);
-		assert.match(final.html, /KOSAR-FINAL20X<\/strong> kódot a pénztárnál, és 20% kedvezményt kapsz!/);
-		assert.match(final.text, /utolsó emlékeztetőnk/);
+		assert.equal(final.subject, '🎁 Utolsó emlékeztető a kosaradról: 20% kedvezmény december 3-ig');
+		assert.match(final.html, /Ez az utolsó levelünk erről a kosárról/);
+		assert.match(final.html, /A kód 2026\. december 3-ig érvényes, újat már nem küldünk\./);
+		assert.match(final.html, /20% kedvezményt kapsz, ha a pénztárnál megadod ezt a kódot: <strong class="discount-code"[^>]*>KOSAR-FINAL20X<\/strong>/);
+		assert.match(final.text, /utolsó levelünk/);
 		assert.ok(!/Ez az utolsó/.test(first.html) && !/Ez az utolsó/.test(second.html), 'only the final offer says it is the last one');
 		assert.match(second.html, /a kosarad még megvan/);
-		assert.equal(finalEn.subject, '⏰ Last reminder: 20% off, valid until 3 December 2026'); // en-GB date
-		assert.match(finalEn.html, /This is our last reminder about this cart/);
+		assert.equal(finalEn.subject, '🎁 Last reminder about your cart: 20% off until 3 December'); // en-GB date
+		assert.match(finalEn.html, /This is our last email about this cart/);
 		// friendly, not pushy: no countdown pressure words in the final offer
 		assert.ok(!/siess|azonnal|hurry|now or never/i.test(final.html + finalEn.html));
 	});

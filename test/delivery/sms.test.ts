@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, mock, test } from 'node:test';
 
+import { generateDiscountCode } from '../../lib/shop/codes';
 import { twilioErrors, type TwilioFake } from '../fakes/twilio';
-import { makeCart, messageRows, outcomes, runSend, smsEnv, type DeliveryEnv, type SmsEnv } from './setup';
+import { makeCart, messageRows, outcomes, runSend, SEND, smsEnv, type DeliveryEnv, type SmsEnv } from './setup';
 
 let env: DeliveryEnv;
 let tw: TwilioFake;
@@ -32,33 +33,98 @@ before(async () => {
 after(() => sms.close());
 
 describe('SMS Send: numbers, encoding, segments', () => {
-	test('Hungarian text: UCS-2 in 3 segments; transliterated to GSM-7: 2 segments; "06 30 123 4567" → +36301234567', async () => {
+	const hintsOf = (r: Awaited<ReturnType<typeof runSend>>) => (r.run.data.resultData.runData[SEND]?.[0]?.hints ?? []).map((h) => h.message);
+
+	test('shipped Hungarian SMS, defaults: GSM-7 in 2 segments, natural text, no cost hint; "06 30 123 4567" → +36301234567', async () => {
 		const plain = await makeCart(env.store, { phone: '06 30 123 4567', customerId: 'seg-1' });
 		const r1 = await runSend('smsSend', params(), [item(plain)], credentials);
 		assert.equal(r1.status, 'success', r1.error?.message);
 		const s1 = delivery(outcomes(r1).sent[0]);
-		const expected = 'Szia Anna! 12 990 Ft értékben maradt valami a kosaradban. Használd a KOSAR-7K3M9Q kódot 10% kedvezményért! Befejezés: https://shop.example.hu/r/abc\nLeiratkozás: STOP';
+		const expected =
+			'Szia Anna! Még megvan a kosarad (12 990 Ft).\n10% kedvezményt kapsz ezzel a kuponnal: KOSAR-7K3M9Q\nItt folytathatod: https://shop.example.hu/r/abc\nLeiratkozhatsz egy STOP üzenettel.';
 		assert.equal(s1.to, '+36301234567');
 		assert.equal(s1.body, expected);
-		assert.deepEqual([s1.encoding, s1.characters, s1.segments, s1.non_gsm_characters], ['UCS-2', 165, 3, 'áó']);
+		assert.deepEqual([s1.encoding, s1.characters, s1.segments, s1.per_segment, s1.transliterated, s1.non_gsm_characters], ['GSM-7', 180, 2, 153, true, undefined]);
 		const sent1 = acceptedFor('+36301234567');
 		assert.equal(sent1.length, 1);
 		assert.deepEqual(sent1[0].params, { To: '+36301234567', From: '+36209990000', Body: expected });
 		assert.equal(s1.provider_id, sent1[0].sid);
-
-		const translit = await makeCart(env.store, { phone: '+36 70 765 4321', customerId: 'seg-2' });
-		const r2 = await runSend('smsSend', params({ transliterate: true }), [item(translit)], credentials);
-		const s2 = delivery(outcomes(r2).sent[0]);
-		assert.equal(s2.body, 'Szia Anna! 12 990 Ft értékben maradt valami a kosaradban. Hasznald a KOSAR-7K3M9Q kodot 10% kedvezményért! Befejezés: https://shop.example.hu/r/abc\nLeiratkozas: STOP');
-		assert.deepEqual([s2.encoding, s2.characters, s2.segments, s2.transliterated], ['GSM-7', 165, 2, true]);
-		assert.equal(acceptedFor('+36707654321')[0].params.Body, s2.body);
+		assert.deepEqual(hintsOf(r1), []);
 	});
 
-	test('stage 3 (final offer): the shipped text says it is the last reminder; stage 2 text unchanged', async () => {
+	test('an accented name with Avoid Costly Characters off: UCS-2 in 3 segments and a cost hint; on (default): "Dora", GSM-7, 2 segments', async () => {
+		const off = await makeCart(env.store, { phone: '+36 70 765 4321', customerId: 'seg-2', firstName: 'Dóra' });
+		const r1 = await runSend('smsSend', params({ transliterate: false }), [item(off)], credentials);
+		const s1 = delivery(outcomes(r1).sent[0]);
+		assert.match(String(s1.body), /^Szia Dóra! Még megvan a kosarad/);
+		assert.deepEqual([s1.encoding, s1.segments, s1.per_segment, s1.transliterated, s1.non_gsm_characters], ['UCS-2', 3, 67, false, 'ó']);
+		assert.equal(acceptedFor('+36707654321')[0].params.Body, s1.body);
+		const [hint] = hintsOf(r1);
+		assert.match(hint ?? '', /^An SMS took more than 2 segments \(up to 3\); each segment is billed as one SMS\. ó made it UCS-2 \(70 characters per segment instead of 160\): switch on Avoid Costly Characters/);
+
+		const on = await makeCart(env.store, { phone: '+36 70 765 4322', customerId: 'seg-3', firstName: 'Dóra' });
+		const r2 = await runSend('smsSend', params(), [item(on)], credentials);
+		const s2 = delivery(outcomes(r2).sent[0]);
+		assert.match(String(s2.body), /^Szia Dora! Még megvan a kosarad \(12 990 Ft\)\./);
+		assert.deepEqual([s2.encoding, s2.segments, s2.transliterated], ['GSM-7', 2, true]);
+		assert.deepEqual(hintsOf(r2), []);
+	});
+
+	test('Max Segments per SMS and Twilio’s 1,600 characters are checked on the final text before sending: not sent, claim given back, the field named', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36 30 555 0404', customerId: 'limit-1' });
+		const before = tw.requests.length;
+		const r = await runSend('smsSend', params({ maxSegments: 1 }), [item(cartId)], credentials, { onError: 'continueErrorOutput' });
+		const { errors, sent } = outcomes(r);
+		assert.equal(sent.length, 0);
+		assert.match(String(errors[0].error), /^The SMS needs 2 segments, more than Max Segments per SMS \(1\): not sent \(180 characters, GSM-7, 2 segments\)$/);
+		assert.equal(tw.requests.length, before, 'Twilio was not called');
+		assert.deepEqual((await messageRows(env, cartId)).map((m) => m.status), ['released'], 'the claim was given back: the SMS can go out once it fits');
+		// Within the limit the same cart's SMS goes out.
+		const ok = await runSend('smsSend', params({ maxSegments: 2 }), [item(cartId)], credentials);
+		assert.equal(outcomes(ok).sent.length, 1, ok.error?.message);
+
+		const long = await makeCart(env.store, { phone: '+36 30 555 0405', customerId: 'limit-2' });
+		const intro = 'Nagyon hosszú bevezető. '.repeat(70);
+		const tooLong = await runSend('smsSend', params({ maxSegments: 10, options: { restoreUrl: 'https://shop.example.hu/r/abc', intro } }), [item(long)], credentials);
+		assert.equal(tooLong.status, 'error');
+		assert.match(String(tooLong.error?.message), /^The SMS is too long for Twilio \(\d{4} characters, GSM-7, \d+ segments; at most 1600 characters\): not sent$/);
+		assert.deepEqual((await messageRows(env, long)).map((m) => m.status), ['released']);
+	});
+
+	test('a typical Hungarian cart with the node’s defaults: at most 2 segments at every stage', async () => {
+		// Accents everywhere a real shop has them: the customer's name, the products, the shop's name; a real code and
+		// the cart's own restore link (about 60 characters).
+		const code = generateDiscountCode('KOSAR-');
+		for (const stage of [1, 2, 3]) {
+			const cartId = await makeCart(env.store, {
+				phone: `+36 30 555 07${stage}0`,
+				customerId: `typical-${stage}`,
+				firstName: 'Ágnes',
+				items: [
+					{ name: 'Etióp szemes kávé, 1 kg', quantity: 1, price: 8990 },
+					{ name: 'Kotyogós kávéfőző', quantity: 1, price: 12990 },
+					{ name: 'Kerámia bögre', quantity: 2, price: 2490 },
+				],
+			});
+			// Only what a marketer sets: the cart, the stage, the code (from Discount Code) and the shop's name.
+			const r = await runSend('smsSend', { cartId: '={{ $json.cart_id }}', stage, quietHours: false, options: { shopName: 'Kávémanufaktúra' } }, [{ cart_id: cartId, discount: { code, amount_text: '10%' } }], credentials);
+			const s = delivery(outcomes(r).sent[0] ?? {});
+			assert.equal(s.outcome, 'sent', `stage ${stage}: ${r.error?.message ?? JSON.stringify(outcomes(r))}`);
+			assert.ok(String(s.body).includes(code) && String(s.body).includes('/cart/restore/'), `stage ${stage}: code and link in ${s.body}`);
+			assert.deepEqual([s.encoding, s.transliterated], ['GSM-7', true], `stage ${stage}`);
+			assert.ok(Number(s.segments) <= 2, `stage ${stage}: ${s.segments} segments for\n${s.body}`);
+		}
+	});
+
+	test('stage 3 (final offer): the shipped text says it is the last reminder, without pressure, still GSM-7', async () => {
 		const cartId = await makeCart(env.store, { phone: '+36 30 555 0303', customerId: 'final-1' });
-		const r = await runSend('smsSend', params({ stage: 3 }), [{ cart_id: cartId, discount: { code: 'KOSAR-20FINAL', amount_text: '20%' } }], credentials);
+		const r = await runSend('smsSend', params({ stage: 3, transliterate: false }), [{ cart_id: cartId, discount: { code: 'KOSAR-20FINAL', amount_text: '20%' } }], credentials);
 		const s = delivery(outcomes(r).sent[0]);
-		assert.equal(s.body, 'Szia Anna! Utolsó emlékeztető: 12 990 Ft értékben maradt valami a kosaradban, utána nem írunk róla többet. Használd a KOSAR-20FINAL kódot 20% kedvezményért! Befejezés: https://shop.example.hu/r/abc\nLeiratkozás: STOP');
+		assert.equal(
+			s.body,
+			'Szia Anna! Még egyszer emlékeztetünk a kosaradra (12 990 Ft), többet nem zavarunk vele.\n20% kedvezményt kapsz ezzel a kuponnal: KOSAR-20FINAL\nItt folytathatod: https://shop.example.hu/r/abc\nLeiratkozhatsz egy STOP üzenettel.',
+		);
+		assert.deepEqual([s.encoding, s.segments], ['GSM-7', 2]);
 		assert.equal(acceptedFor('+36305550303')[0].params.Body, s.body);
 	});
 

@@ -117,7 +117,9 @@ test('the outbox receives the sample shoppers’ messages and its page lists the
 	assert.equal(sms.kind, 'sms');
 	if (sms.kind === 'sms') {
 		assert.match(sms.body, /Anna/);
-		assert.ok(sms.segments >= 1 && ['GSM-7', 'UCS-2'].includes(sms.encoding));
+		// The demo's Hungarian SMS went out as 3 UCS-2 segments before the copy and the defaults were made to fit.
+		assert.deepEqual([sms.encoding, sms.nonGsmCharacters], ['GSM-7', []], sms.body);
+		assert.ok(sms.segments <= 2, `${sms.segments} segments: ${sms.body}`);
 	}
 	const first = messages.find((m) => emailTo(m, anna.email))!;
 	assert.ok(first.kind === 'email' && /Anna/.test(first.html) && /Ft/.test(first.html), 'the email is personal and shows HUF');
@@ -130,6 +132,20 @@ test('the outbox receives the sample shoppers’ messages and its page lists the
 	const mail = email.frameLocator('iframe.mail');
 	await mail.locator('body').waitFor();
 	assert.match(await mail.locator('body').innerText(), /Anna/);
+	// The whole mail is shown, never clipped: the frame grows to its content, so the button and the unsubscribe
+	// link at the bottom are inside the visible frame.
+	const frame = email.locator('iframe.mail');
+	const fit = await until('the email frame to fit its content', 10_000, async () => {
+		const sizes = await frame.evaluate((f: any) => ({ frame: f.getBoundingClientRect().height, content: f.contentDocument.body.scrollHeight }));
+		return sizes.content > 600 && sizes.frame >= sizes.content ? sizes : undefined;
+	});
+	const frameBox = (await frame.boundingBox())!;
+	for (const [what, link] of [['button', mail.locator('a.button')], ['unsubscribe link', mail.locator('p.footer a')]] as const) {
+		const box = await link.boundingBox();
+		assert.ok(box && box.y >= frameBox.y && box.y + box.height <= frameBox.y + frameBox.height, `the ${what} is inside the visible frame (${JSON.stringify({ fit, frameBox, box })})`);
+	}
+	// Shop Settings (filled in by the demo) reach the mail: the shop's contact line.
+	assert.match(await mail.locator('p.contact').innerText(), /Kérdésed van\? Szívesen segítünk\.\s+E-mail: hello@kavemanufaktura\.example\.hu\s+Telefon: \+36 1 234 5678/);
 	const smsCard = page.locator(`article.msg[data-kind="sms"][data-to="${anna.phone}"]`);
 	assert.match(await smsCard.locator('.sms-segments').innerText(), /^(GSM-7|UCS-2) · \d+ segments? \(\d+ per segment\)/);
 	assert.match(await smsCard.locator('.bubble').innerText(), /Anna/);

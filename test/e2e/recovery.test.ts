@@ -1,8 +1,8 @@
 // End to end: the SHIPPED workflow files (workflows/*.json) in a real n8n server with our packed tarball
 // installed as a community package, the store on a fresh Postgres database, SendGrid and Twilio played by the
 // loopback fakes (test/fakes). The test's copy of the recovery workflow only shortens the Waits
-// (30 min → 8 s, 2 h → 70 s, 24 h → 5 s) and sets quiet hours for one cart; credentials are imported under the
-// ids the shipped files reference, with test values.
+// (30 min → 8 s, 2 h → 70 s, 24 h → 5 s), sets quiet hours for one cart and fills in Shop Settings (shipped empty);
+// credentials are imported under the ids the shipped files reference, with test values.
 //
 // Eight carts run in parallel in one server, each a case of the brief:
 //   A buys before stage 1 (no message)          B buys after the first email (recovered, with value; no SMS)
@@ -23,13 +23,13 @@ import { after, before, describe, test } from 'node:test';
 
 import { createUnsubscribeToken, unsubscribeSecret } from '../../lib/consent/unsubscribe';
 import { closeAllStores, CartRecoveryStore, PostgresTransport, type Channel } from '../../lib/store';
-import { formatDate } from '../../lib/templates';
+import { analyseSms, formatDate } from '../../lib/templates';
 import { sendGridErrors, startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
 import { startTwilioFake, twilioErrors, type TwilioFake } from '../fakes/twilio';
 import { startN8n, timings, type N8nServer } from '../harness/server';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
 import { signed, webshopCredentials } from '../trigger/support';
-import { localHhmm, node, quietHoursFor, shippedWorkflow, shortenWaits, type WorkflowJson } from './workflows';
+import { fillShopSettings, localHhmm, node, quietHoursFor, shippedWorkflow, shortenWaits, type WorkflowJson } from './workflows';
 
 const W1 = 8; // "Wait 30 Minutes": in memory (< 65 s)
 const W2 = 70; // "Wait 2 Hours": persisted by n8n (≥ 65 s) — the restart happens during it
@@ -44,6 +44,8 @@ const consentIntake = shippedWorkflow('consent-intake');
 const TRIGGER = node(recovery, 'Abandoned Cart Trigger');
 const TRIGGER_PATH = `/webhook/${TRIGGER.webhookId}/cart-events`;
 const SMS_NODE = 'SMS Send (Stage 2, 10%)';
+/** What the test's copy sets once in Shop Settings: every message of the sequence must carry it. */
+const SHOP = { shop_name: 'Cipőbolt', contact_email: 'ugyfelszolgalat@cipobolt.example.hu', contact_phone: '+36 1 555 0100', sender_name: 'Cipőbolt Webshop' };
 
 /** The credentials the shipped files reference (id, name, type), each with test values. */
 function credentialRefs(...wfs: WorkflowJson[]): Map<string, { id: string; name: string; type: string }> {
@@ -207,6 +209,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		const now = Date.now();
 		quietEnd = new Date(Math.ceil((now + (W1 + W2 + 60) * 1000) / 60_000) * 60_000);
 		quietHoursFor(copy, SMS_NODE, `e2e-quiet-`, localHhmm(new Date(now)), localHhmm(quietEnd));
+		fillShopSettings(copy, SHOP);
 		await n8n.importWorkflow(copy);
 	});
 
@@ -340,7 +343,14 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 			const [ten, twenty] = await codes(c);
 			assert.deepEqual([ten.amount, twenty.amount, twenty.stage], [10, 20, 3]);
 			assert.ok(smsTo(c)[0].params.Body.includes(ten.code), `${c.key}: the SMS carries the 10% code`);
-			assert.ok(html(emailsTo(c).find((m) => emailStage(m) === 3)!).includes(twenty.code), `${c.key}: the final email carries the 20% code`);
+			const final = emailsTo(c).find((m) => emailStage(m) === 3)!;
+			assert.ok(html(final).includes(twenty.code), `${c.key}: the final email carries the 20% code`);
+			// Shop Settings, read after the waits and the restart: sender, reply-to, contact lines, SMS signature.
+			assert.deepEqual([final.body.from?.name, final.body.reply_to?.email], [SHOP.sender_name, SHOP.contact_email], c.key);
+			assert.ok(html(final).includes(`mailto:${SHOP.contact_email}`) && html(final).includes(SHOP.contact_phone), `${c.key}: the final email shows the contacts`);
+			const sms = analyseSms(smsTo(c)[0].params.Body);
+			assert.match(smsTo(c)[0].params.Body, /\nCipöbolt\nLeiratkozhatsz egy STOP üzenettel\.$/, `${c.key}: the SMS is signed with the shop name`);
+			assert.ok(sms.encoding === 'GSM-7' && sms.segments <= 2, `${c.key}: the SMS is GSM-7 in at most 2 segments (${sms.encoding}, ${sms.segments})`);
 		}
 		// D: no SMS consent → the stage-2 reminder is an email.
 		assert.deepEqual([stagesOf(D), smsTo(D).length, await sent(D)], [[1, 2, 3], 0, ['1:email:sent', '2:email:sent', '3:email:sent']]);
@@ -467,7 +477,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.ok(html(second).includes(ten.code), 'the stage-2 email shows the 10% code');
 		assert.notEqual(second.body.subject, final.body.subject);
 		const { rows } = await db.pool.query('select valid_until from cart_recovery.discount_codes where code = $1', [twenty.code]);
-		const expiry = formatDate(rows[0].valid_until, 'hu', 'Europe/Budapest');
+		const expiry = `${formatDate(rows[0].valid_until, 'hu', 'Europe/Budapest', 'MMMM d')}-ig`;
 		assert.ok(expiry, 'the 20% code has an expiry');
 		assert.match(String(final.body.subject), /Utolsó emlékeztető/);
 		assert.ok(String(final.body.subject).includes(expiry), `final subject "${final.body.subject}" shows the expiry ${expiry}`);

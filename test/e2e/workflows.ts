@@ -52,6 +52,20 @@ export function shortenWaits(wf: WorkflowJson, shorten: (realSeconds: number) =>
 	return found;
 }
 
+/** The node the shipped recovery workflow reads the shop's name, contacts and sender from (shipped empty). */
+export const SHOP_SETTINGS = 'Shop Settings';
+
+/** Fills fields of the Shop Settings node (shop_name, contact_email, …); a field it does not have fails loudly. */
+export function fillShopSettings(wf: WorkflowJson, values: Record<string, string>): void {
+	const settings = node(wf, SHOP_SETTINGS);
+	const fields: Array<{ name: string; value: unknown }> = settings.parameters.assignments?.assignments ?? [];
+	for (const [name, value] of Object.entries(values)) {
+		const field = fields.find((f) => f.name === name);
+		assert.ok(field, `"${SHOP_SETTINGS}" has a field "${name}"`);
+		field.value = value;
+	}
+}
+
 /** HH:mm in a time zone (what the quiet-hours parameters take). */
 export function localHhmm(at: Date, timeZone = 'Europe/Budapest'): string {
 	return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);

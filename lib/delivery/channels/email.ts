@@ -26,6 +26,9 @@ export interface EmailChannelOptions {
 	campaign: string;
 	stage: number;
 	sandbox?: boolean;
+	/** Overrides the credential's From Name / Reply-To (the shipped workflow sets them once, in Shop Settings). */
+	fromName?: string;
+	replyTo?: string;
 	categories?: string[];
 	timezone?: string;
 }
@@ -90,6 +93,8 @@ export function emailChannel(options: EmailChannelOptions, templatesFor: (lang: 
 					customArgs: { cr_message_id: messageId },
 					categories: [...new Set([options.campaign, `stage-${options.stage}`, ...(options.categories ?? [])].filter(Boolean))],
 					sandbox: options.sandbox,
+					...(options.fromName ? { fromName: options.fromName } : {}),
+					...(options.replyTo ? { replyTo: options.replyTo } : {}),
 				},
 			};
 		},

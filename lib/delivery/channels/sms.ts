@@ -1,6 +1,8 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
-import { TWILIO_ERRORS, TwilioSmsClient } from '../../providers/twilio';
+import type { NodeExecutionHint } from 'n8n-workflow';
+
+import { TWILIO_ERRORS, TWILIO_MAX_BODY_CHARACTERS, TwilioSmsClient } from '../../providers/twilio';
 import {
 	buildTemplateContext,
 	renderSms,
@@ -11,9 +13,16 @@ import {
 	type ShopInfo,
 } from '../../templates';
 import { templateLanguage } from '../../templates/helpers';
+import { DeliveryError } from '../pipeline';
 import type { ChannelAdapter, RecipientResult } from '../types';
 
-export const DEFAULT_OPT_OUT: Record<Language, string> = { hu: 'Leiratkozás: STOP', en: 'Reply STOP to opt out' };
+// Only GSM-7 characters (no á í ó ú ő ű), like the shipped texts: the line alone must not make an SMS UCS-2.
+export const DEFAULT_OPT_OUT: Record<Language, string> = { hu: 'Leiratkozhatsz egy STOP üzenettel.', en: 'Reply STOP to opt out' };
+
+/** Default of SMS Send's Max Segments: the shipped copy takes 1–2 segments, so 4 only stops a runaway text. */
+export const DEFAULT_MAX_SEGMENTS = 4;
+/** Above this many segments a sent SMS gets a cost hint in the node's output (the shipped copy stays within it). */
+export const SEGMENT_HINT_ABOVE = 2;
 
 /** A phone number as E.164 (+36301234567): numbers without a country code are read in `region` (HU). */
 export function phoneRecipient(phone: string | null | undefined, region: CountryCode = 'HU'): { ok: true; e164: string } | { ok: false; reason: 'no_address' | 'invalid_address'; detail: string } {
@@ -37,6 +46,8 @@ export interface SmsChannelOptions {
 	stage: number;
 	region?: CountryCode;
 	transliterate?: boolean;
+	/** An SMS needing more segments is not sent (an error before the provider call); default DEFAULT_MAX_SEGMENTS. */
+	maxSegments?: number;
 	/** null: no opt-out line; '' : the language's default line. */
 	optOutLine?: string | null;
 	statusCallback?: string;
@@ -81,7 +92,10 @@ export function smsChannel(options: SmsChannelOptions, templateFor: ReturnType<t
 				timezone: options.timezone,
 			});
 			const optOutLine = options.optOutLine === null ? undefined : options.optOutLine?.trim() || DEFAULT_OPT_OUT[lang];
-			return { to: address, ...renderSms(templateFor(lang), context, { optOutLine, transliterate: options.transliterate }) };
+			const sms = renderSms(templateFor(lang), context, { optOutLine, transliterate: options.transliterate });
+			// The limits apply to the body as it goes out (opt-out line added, characters replaced).
+			checkSmsLimits(sms, options.maxSegments ?? DEFAULT_MAX_SEGMENTS);
+			return { to: address, ...sms };
 		},
 		async send(message) {
 			const accepted = await options.client.send({ to: message.to, body: message.body, statusCallback: options.statusCallback });
@@ -93,6 +107,7 @@ export function smsChannel(options: SmsChannelOptions, templateFor: ReturnType<t
 				encoding: message.encoding,
 				segments: message.segments,
 				characters: message.characters,
+				per_segment: message.perSegment,
 				transliterated: message.transliterated,
 				...(message.nonGsmCharacters.length ? { non_gsm_characters: message.nonGsmCharacters.join('') } : {}),
 			};
@@ -107,4 +122,44 @@ export function smsChannel(options: SmsChannelOptions, templateFor: ReturnType<t
 			return undefined;
 		},
 	};
+}
+
+/** Twilio's body limit and the node's Max Segments, checked on the rendered SMS before anything is sent. */
+export function checkSmsLimits(sms: RenderedSms, maxSegments: number): void {
+	const facts = `${sms.characters} characters, ${sms.encoding}, ${sms.segments} segments`;
+	if (sms.characters > TWILIO_MAX_BODY_CHARACTERS) {
+		throw new DeliveryError(
+			`The SMS is too long for Twilio (${facts}; at most ${TWILIO_MAX_BODY_CHARACTERS} characters): not sent`,
+			'Shorten the template or the intro text; nothing was sent, and the SMS can go out once it fits',
+		);
+	}
+	if (sms.segments > maxSegments) {
+		throw new DeliveryError(
+			`The SMS needs ${sms.segments} segments, more than Max Segments per SMS (${maxSegments}): not sent (${facts}${
+				sms.nonGsmCharacters.length ? `; UCS-2 because of ${sms.nonGsmCharacters.join(' ')}` : ''
+			})`,
+			sms.nonGsmCharacters.length
+				? 'Switch on Avoid Costly Characters, shorten the text, or raise Max Segments per SMS; nothing was sent'
+				: 'Shorten the text or raise Max Segments per SMS; nothing was sent',
+		);
+	}
+}
+
+/** What a sent SMS cost, as n8n shows it above the node's output: a hint when any took more than SEGMENT_HINT_ABOVE segments. */
+export function smsCostHints(sent: Array<{ segments?: unknown; encoding?: unknown; non_gsm_characters?: unknown }>): NodeExecutionHint[] {
+	const long = sent.filter((d) => Number(d.segments) > SEGMENT_HINT_ABOVE);
+	if (long.length === 0) return [];
+	const most = Math.max(...long.map((d) => Number(d.segments)));
+	const ucs2 = [...new Set(long.flatMap((d) => (d.encoding === 'UCS-2' ? Array.from(String(d.non_gsm_characters ?? '')) : [])))];
+	const count = long.length === 1 ? 'An SMS' : `${long.length} SMS`;
+	const why = ucs2.length
+		? ` ${ucs2.join(' ')} made ${long.length === 1 ? 'it' : 'them'} UCS-2 (70 characters per segment instead of 160): switch on Avoid Costly Characters, or shorten the text.`
+		: ' Shorten the text to pay for fewer segments.';
+	return [
+		{
+			type: 'warning',
+			location: 'outputPane',
+			message: `${count} took more than ${SEGMENT_HINT_ABOVE} segments (up to ${most}); each segment is billed as one SMS.${why}`,
+		},
+	];
 }
