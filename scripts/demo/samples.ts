@@ -159,6 +159,13 @@ export function checkOutbox(messages: OutboxMessage[]): { ok: boolean; lines: st
 		const list = (l: string[]) => (l.length ? l.join(', ') : 'nothing');
 		lines.push(same ? `✓ ${s.firstName} ${s.lastName}: ${list(got)}` : `✗ ${s.firstName} ${s.lastName}: expected ${list(want)}, got ${list(got)}`);
 	}
+	// The shipped SMS copy is written to cost at most two segments for carts like these.
+	for (const m of messages) {
+		if (m.kind === 'sms' && m.segments > 2) {
+			ok = false;
+			lines.push(`✗ the SMS to ${m.to} takes ${m.segments} ${m.encoding} segments (at most 2 expected${m.nonGsmCharacters.length ? `; costly characters: ${m.nonGsmCharacters.join(' ')}` : ''})`);
+		}
+	}
 	const strays = messages.filter((m) => !SHOPPERS.some((s) => isFor(s)(m)));
 	if (strays.length) {
 		ok = false;
