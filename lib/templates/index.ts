@@ -24,7 +24,7 @@ export interface ShopInfo {
 
 export interface DiscountInfo {
 	code: string;
-	/** e.g. "10% kedvezmény" */
+	/** What the code gives, e.g. "10%" or "2 000 Ft": the copy adds the word "kedvezmény" / "off" itself. */
 	text?: string;
 	/** ISO date-time */
 	valid_until?: string;

@@ -49,7 +49,7 @@ export class SmsSend implements INodeType {
 					typeOptions: { rows: 4 },
 					default: '',
 					required: true,
-					placeholder: 'Szia {{customer.first_name}}! Még megvan a kosarad ({{total_text}}): {{restore_url}}',
+					placeholder: 'Szia, {{customer.first_name}}! Még megvan a kosarad ({{total_text}}): {{restore_url}}',
 					description: 'Handlebars: customer.first_name, total_text, items, discount.code, discount.text, restore_url, shop.name, intro',
 					displayOptions: { show: { template: ['custom'] } },
 				},

@@ -92,8 +92,8 @@ export const SHOPPERS: SampleShopper[] = [
 ];
 
 export const CONSENT_WORDING: Record<'email' | 'sms', string> = {
-	email: 'Kérem, hogy a kosaramról emailben emlékeztessenek, kedvezményes ajánlattal.',
-	sms: 'Kérem, hogy a kosaramról SMS-ben emlékeztessenek, kedvezményes ajánlattal.',
+	email: 'Kérem, hogy e-mailben emlékeztessenek a kosaramra, kedvezményes ajánlattal.',
+	sms: 'Kérem, hogy SMS-ben emlékeztessenek a kosaramra, kedvezményes ajánlattal.',
 };
 
 const run = randomBytes(3).toString('hex');

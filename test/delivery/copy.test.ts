@@ -6,13 +6,14 @@
 //    own parameters): shop name, contacts, sender name and reply-to in the email, the signature in the SMS;
 //  - the send nodes label each credential field for what it is for, and SMS Send explains segments and their cost.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import type { IDataObject, INode, INodeTypeDescription } from 'n8n-workflow';
 
 import { DEFAULT_OPT_OUT } from '../../lib/delivery/channels/sms';
+import { amountText, REFUSAL_MESSAGES } from '../../nodes/DiscountCode/actions/common';
 import type { Cart } from '../../lib/store';
 import { analyseSms, buildTemplateContext, emailTemplates, renderEmail, renderSms, smsTemplate, type Language, type ShopInfo } from '../../lib/templates';
 import { startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
@@ -60,13 +61,55 @@ const LABELS: Record<Language, { questions: RegExp; email: string; phone: string
 };
 /** What the old copy said and a native speaker flagged: a form's article, translated phrases, a call with no number. */
 const FLAGGED = [/a\(z\)/i, /Ne hagyd, hogy elmenjenek/, /nagyszerű termékek/, /Befejezés:/, /hívd ügyfélszolgálatunkat/, /Vár rád a kosaradban…/];
+/**
+ * The second native review: an indefinite subject put first ("Valami a kosaradban maradt"), a greeting without the
+ * comma before the name, "email" with a Hungarian suffix (the spelling is e-mail), a hyphen in a two-part compound,
+ * calques ("kupon minimuma", "csendes órák", "leiratkozó link", "kézzel leiratkoztatunk"), "emlékeztet vmiről"
+ * (it is "vmire"), a suffix glued to a node name, an English word order ("email helyette"), a percentage without -os.
+ */
+const FLAGGED_HU = [
+	/Valami a kosaradban maradt/,
+	/Szia [A-ZÁÉÍÓÖŐÚÜŰ{]/,
+	/\bemail(?:ben|t|je|ek|-)/,
+	/kosár-(?:emlékeztető|esemény)/,
+	/Kosárelhagyás – visszaszerzés/,
+	/kupon minimumát/,
+	/csendes órák/,
+	/leiratkozó link/,
+	/kézzel leiratkoztatunk/,
+	/kosaramról \S+ emlékeztessenek/,
+	/\)\*-(?:ben|ban|re|ra)\b/,
+	/email helyette/,
+	/\d+% kóddal|végső ajánlat \d+% \//,
+];
 
 describe('shipped copy reads naturally with and without the shop’s details', () => {
 	test('no template source says "a(z)" or any flagged phrase', () => {
 		const sources = ['email/hu.hbs', 'email/en.hbs', 'email/copy.json', 'sms/hu.hbs', 'sms/en.hbs'].map((f) => readFileSync(path.join(TEMPLATES, f), 'utf8'));
 		for (const source of [...sources, DEFAULT_OPT_OUT.hu, DEFAULT_OPT_OUT.en]) {
-			for (const flagged of FLAGGED) assert.doesNotMatch(source, flagged);
+			for (const flagged of [...FLAGGED, ...FLAGGED_HU]) assert.doesNotMatch(source, flagged);
 		}
+	});
+
+	test('the Hungarian text around the templates reads natively too: workflow notes, unsubscribe pages, checkout messages, the consent example', () => {
+		const workflows = readdirSync(path.join(ROOT, 'workflows')).filter((f) => f.endsWith('.json'));
+		const texts: Array<[string, string]> = [
+			...workflows.map((f): [string, string] => [f, readFileSync(path.join(ROOT, 'workflows', f), 'utf8')]),
+			...Object.entries(REFUSAL_MESSAGES).map(([reason, m]): [string, string] => [`refusal ${reason}`, m.hu]),
+			['Consent Check: Wording', readFileSync(path.join(ROOT, 'nodes/ConsentCheck/actions/consent/record.operation.ts'), 'utf8')],
+			['SMS Send: SMS Template', readFileSync(path.join(ROOT, 'nodes/SmsSend/SmsSend.node.ts'), 'utf8')],
+		];
+		for (const [where, text] of texts) {
+			for (const flagged of [...FLAGGED, ...FLAGGED_HU]) assert.doesNotMatch(text, flagged, where);
+		}
+	});
+
+	test('a fixed discount reads like the prices beside it: "2 000 Ft kedvezményt kapsz", not "2000 Ft"', () => {
+		const context = buildTemplateContext({ cart: cart('hu-HU'), stage: 2, language: 'hu', discount: { code: 'KOSAR-7K3M9Q', text: amountText({ kind: 'fixed', amount: 2000, currency: 'HUF' }) } });
+		const email = renderEmail(emailTemplates('hu'), context);
+		const sms = renderSms(smsTemplate('hu'), context);
+		for (const text of [email.text, email.subject, sms.body]) assert.match(text.replace(/[\u00a0\u202f]/g, ' '), /2 000 Ft kedvezm/, text);
+		assert.match(email.text.replace(/[\u00a0\u202f]/g, ' '), /Ár: 4 990 Ft/);
 	});
 
 	for (const lang of ['hu', 'en'] as const) {
@@ -80,7 +123,8 @@ describe('shipped copy reads naturally with and without the shop’s details', (
 						const email = renderEmail(emailTemplates(lang), context);
 						const sms = renderSms(smsTemplate(lang), context, { optOutLine: DEFAULT_OPT_OUT[lang] });
 						const all = [email.subject, email.preheader, email.text, email.html, sms.body].join('\n');
-						for (const flagged of FLAGGED) assert.doesNotMatch(all, flagged, where);
+						for (const flagged of [...FLAGGED, ...FLAGGED_HU]) assert.doesNotMatch(all, flagged, where);
+						if (lang === 'hu') assert.ok(email.text.includes('Szia, Anna!') && sms.body.startsWith('Szia, Anna! '), `${where}: the greeting`);
 						assert.doesNotMatch(all, /\bundefined\b|\bnull\b|\{\{|\}\}|\[object/, where);
 						// A line never ends in a label or an introduction without what it introduces ("E-mail:", "kódot:").
 						for (const line of [...email.text.split('\n'), ...sms.body.split('\n'), email.subject, email.preheader]) {

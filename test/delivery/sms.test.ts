@@ -41,10 +41,10 @@ describe('SMS Send: numbers, encoding, segments', () => {
 		assert.equal(r1.status, 'success', r1.error?.message);
 		const s1 = delivery(outcomes(r1).sent[0]);
 		const expected =
-			'Szia Anna! Még megvan a kosarad (12 990 Ft).\n10% kedvezményt kapsz ezzel a kuponnal: KOSAR-7K3M9Q\nItt folytathatod: https://shop.example.hu/r/abc\nLeiratkozhatsz egy STOP üzenettel.';
+			'Szia, Anna! Még megvan a kosarad (12 990 Ft).\n10% kedvezményt kapsz ezzel a kuponnal: KOSAR-7K3M9Q\nItt folytathatod: https://shop.example.hu/r/abc\nLeiratkozhatsz egy STOP üzenettel.';
 		assert.equal(s1.to, '+36301234567');
 		assert.equal(s1.body, expected);
-		assert.deepEqual([s1.encoding, s1.characters, s1.segments, s1.per_segment, s1.transliterated, s1.non_gsm_characters], ['GSM-7', 180, 2, 153, true, undefined]);
+		assert.deepEqual([s1.encoding, s1.characters, s1.segments, s1.per_segment, s1.transliterated, s1.non_gsm_characters], ['GSM-7', 181, 2, 153, true, undefined]);
 		const sent1 = acceptedFor('+36301234567');
 		assert.equal(sent1.length, 1);
 		assert.deepEqual(sent1[0].params, { To: '+36301234567', From: '+36209990000', Body: expected });
@@ -56,7 +56,7 @@ describe('SMS Send: numbers, encoding, segments', () => {
 		const off = await makeCart(env.store, { phone: '+36 70 765 4321', customerId: 'seg-2', firstName: 'Dóra' });
 		const r1 = await runSend('smsSend', params({ transliterate: false }), [item(off)], credentials);
 		const s1 = delivery(outcomes(r1).sent[0]);
-		assert.match(String(s1.body), /^Szia Dóra! Még megvan a kosarad/);
+		assert.match(String(s1.body), /^Szia, Dóra! Még megvan a kosarad/);
 		assert.deepEqual([s1.encoding, s1.segments, s1.per_segment, s1.transliterated, s1.non_gsm_characters], ['UCS-2', 3, 67, false, 'ó']);
 		assert.equal(acceptedFor('+36707654321')[0].params.Body, s1.body);
 		const [hint] = hintsOf(r1);
@@ -65,7 +65,7 @@ describe('SMS Send: numbers, encoding, segments', () => {
 		const on = await makeCart(env.store, { phone: '+36 70 765 4322', customerId: 'seg-3', firstName: 'Dóra' });
 		const r2 = await runSend('smsSend', params(), [item(on)], credentials);
 		const s2 = delivery(outcomes(r2).sent[0]);
-		assert.match(String(s2.body), /^Szia Dora! Még megvan a kosarad \(12 990 Ft\)\./);
+		assert.match(String(s2.body), /^Szia, Dora! Még megvan a kosarad \(12 990 Ft\)\./);
 		assert.deepEqual([s2.encoding, s2.segments, s2.transliterated], ['GSM-7', 2, true]);
 		assert.deepEqual(hintsOf(r2), []);
 	});
@@ -76,7 +76,7 @@ describe('SMS Send: numbers, encoding, segments', () => {
 		const r = await runSend('smsSend', params({ maxSegments: 1 }), [item(cartId)], credentials, { onError: 'continueErrorOutput' });
 		const { errors, sent } = outcomes(r);
 		assert.equal(sent.length, 0);
-		assert.match(String(errors[0].error), /^The SMS needs 2 segments, more than Max Segments per SMS \(1\): not sent \(180 characters, GSM-7, 2 segments\)$/);
+		assert.match(String(errors[0].error), /^The SMS needs 2 segments, more than Max Segments per SMS \(1\): not sent \(181 characters, GSM-7, 2 segments\)$/);
 		assert.equal(tw.requests.length, before, 'Twilio was not called');
 		assert.deepEqual((await messageRows(env, cartId)).map((m) => m.status), ['released'], 'the claim was given back: the SMS can go out once it fits');
 		// Within the limit the same cart's SMS goes out.
@@ -122,7 +122,7 @@ describe('SMS Send: numbers, encoding, segments', () => {
 		const s = delivery(outcomes(r).sent[0]);
 		assert.equal(
 			s.body,
-			'Szia Anna! Még egyszer emlékeztetünk a kosaradra (12 990 Ft), többet nem zavarunk vele.\n20% kedvezményt kapsz ezzel a kuponnal: KOSAR-20FINAL\nItt folytathatod: https://shop.example.hu/r/abc\nLeiratkozhatsz egy STOP üzenettel.',
+			'Szia, Anna! Még egyszer emlékeztetünk a kosaradra (12 990 Ft), többet nem zavarunk vele.\n20% kedvezményt kapsz ezzel a kuponnal: KOSAR-20FINAL\nItt folytathatod: https://shop.example.hu/r/abc\nLeiratkozhatsz egy STOP üzenettel.',
 		);
 		assert.deepEqual([s.encoding, s.segments], ['GSM-7', 2]);
 		assert.equal(acceptedFor('+36305550303')[0].params.Body, s.body);

@@ -89,6 +89,9 @@ describe('create', () => {
 		const d = fixed.output('Discount Code')[0].discount as Params;
 		assert.equal(String(d.amount_text).replace(/\s/g, ' '), '12 990 Ft');
 		assert.deepEqual([d.currency, d.minimum_order], ['HUF', 50000]);
+		// Hungarian CLDR leaves 4-digit amounts ungrouped ("2000 Ft"); the message prints its prices "4 990 Ft".
+		const small = await run(create({ discountType: 'fixed', amount: 2000, currency: 'HUF' }), [cart('fixed-small')]);
+		assert.equal(String((small.output('Discount Code')[0].discount as Params).amount_text).replace(/\s/g, ' '), '2 000 Ft');
 
 		const cases: Array<[Params, Params, RegExp]> = [
 			[create({ amount: 150 }), cart('bad1'), /"Amount"/],

@@ -1,6 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
 import type { DiscountCode, DiscountRefusal } from '../../../lib/store';
+import { formatMoney } from '../../../lib/templates/helpers';
 
 // The glue every store node shares lives in lib/n8n; re-exported so operations import from one place.
 export { requiredString, str } from '../../../lib/n8n/parameters';
@@ -20,12 +21,8 @@ export function optionalNumber(ctx: IExecuteFunctions, name: string, label: stri
 /** "10%" or "2 000 Ft" — the amount as customers read it (Hungarian formatting by default). */
 export function amountText(code: Pick<DiscountCode, 'kind' | 'amount' | 'currency'>, locale = 'hu-HU'): string {
 	if (code.kind === 'percent') return `${code.amount}%`;
-	const currency = code.currency ?? 'HUF';
-	return new Intl.NumberFormat(locale, {
-		style: 'currency',
-		currency,
-		maximumFractionDigits: currency === 'HUF' ? 0 : 2,
-	}).format(code.amount);
+	// The same formatter as the prices in the message, so "2 000 Ft kedvezmény" sits beside "12 990 Ft".
+	return formatMoney(code.amount, code.currency ?? 'HUF', locale);
 }
 
 export function dateText(iso: string, timeZone = 'Europe/Budapest', locale = 'hu-HU'): string {
@@ -40,7 +37,7 @@ export const REFUSAL_MESSAGES: Record<DiscountRefusal, { hu: string; en: string 
 	used_up: { hu: 'Ezt a kuponkódot már felhasználták.', en: 'This discount code has already been used.' },
 	wrong_customer: { hu: 'Ez a kuponkód egy másik vásárlóhoz tartozik.', en: 'This discount code belongs to another customer.' },
 	wrong_currency: { hu: 'Ez a kuponkód más pénznemre szól.', en: 'This discount code is for another currency.' },
-	below_minimum: { hu: 'A rendelés értéke nem éri el a kupon minimumát.', en: 'The order total is below the code’s minimum order value.' },
+	below_minimum: { hu: 'A rendelés értéke nem éri el a kuponkódhoz szükséges minimumot.', en: 'The order total is below the code’s minimum order value.' },
 };
 
 export function discountJson(code: DiscountCode): IDataObject {

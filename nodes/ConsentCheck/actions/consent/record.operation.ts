@@ -58,7 +58,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		typeOptions: { rows: 3 },
 		default: '',
-		placeholder: 'Kérem, hogy a kosaramról emailben emlékeztessenek, kedvezményes ajánlattal.',
+		placeholder: 'Kérem, hogy e-mailben emlékeztessenek a kosaramra, kedvezményes ajánlattal.',
 		description: 'The consent text exactly as the customer saw it',
 		displayOptions: { show },
 	},
