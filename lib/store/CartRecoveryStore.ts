@@ -24,6 +24,7 @@ import type {
 	RecordCartEventResult,
 	RecordConsentInput,
 	RecordConsentResult,
+	RedeemDiscountInput,
 	RedeemDiscountResult,
 	SchemaVersion,
 	ValidateDiscountResult,
@@ -149,7 +150,10 @@ export class CartRecoveryStore {
 		});
 	}
 
-	/** Records a prior, express consent with its proof; appends a consent event. Refused ('suppressed') for an erased customer. */
+	/**
+	 * Records a prior, express consent with its proof; appends a consent event. Refused, recording nothing, for an
+	 * erased customer ('suppressed') and for a grant dated at or before the address's last withdrawal ('withdrawn_later').
+	 */
 	async recordConsent(input: RecordConsentInput): Promise<RecordConsentResult> {
 		return this.call<RecordConsentResult>('cart_recovery_record_consent', {
 			p_channel: input.channel,
@@ -202,7 +206,7 @@ export class CartRecoveryStore {
 		return this.call<EraseCustomerResult>('cart_recovery_erase_customer', { p_subject: subjectToSql(subject), p_reason: reason });
 	}
 
-	/** Deletes carts (with their messages) and discount codes older than the retention period. */
+	/** Deletes carts (with their messages), discount codes and inbound delivery ids older than the retention period. */
 	async purge(retentionDays = 60): Promise<PurgeResult> {
 		return this.call<PurgeResult>('cart_recovery_purge', { p_retention_days: retentionDays });
 	}
@@ -239,11 +243,11 @@ export class CartRecoveryStore {
 		return { ...result, code: normaliseDiscount(result.code) };
 	}
 
-	/** Atomic: of concurrent redemptions of a single-use code exactly one wins. Idempotent per order id. */
-	async redeemDiscountCode(input: DiscountUseInput & { orderId?: string | null }): Promise<RedeemDiscountResult> {
+	/** Atomic: of concurrent redemptions of a single-use code exactly one wins. Idempotent per (code, order id). */
+	async redeemDiscountCode(input: RedeemDiscountInput): Promise<RedeemDiscountResult> {
 		const result = await this.call<RedeemDiscountResult>('cart_recovery_redeem_discount_code', {
 			p_code: input.code,
-			p_order_id: input.orderId ?? null,
+			p_order_id: input.orderId,
 			p_customer_id: input.customerId ?? null,
 			p_email: input.email ?? null,
 			p_order_total: input.orderTotal ?? null,

@@ -42,6 +42,11 @@ export interface CartEvent {
 	restore_url?: string | null;
 	order_id?: string | null;
 	order_value?: number | null;
+	/**
+	 * Further ids of the same delivery besides event_id (for Shopify: its webhook id and the signed body's hash,
+	 * since X-Shopify-Event-Id is not signed). The delivery is a duplicate when any of its ids was seen before.
+	 */
+	dedup_keys?: string[];
 }
 
 export type CartEventOutcome =
@@ -207,10 +212,16 @@ export interface RecordConsentResult {
 	/** False when the address was already granted (a new event is appended all the same). */
 	changed: boolean;
 	consent_id: string | null;
-	status: 'granted' | null;
-	/** 'suppressed' when refused because the customer was erased. */
-	reason: 'granted' | 'suppressed';
+	/** The address's state after the call: 'withdrawn' (or an earlier 'granted') when a stale grant was refused. */
+	status: 'granted' | 'withdrawn' | null;
+	/**
+	 * Refusals record nothing: 'suppressed' the customer was erased; 'withdrawn_later' the grant is dated at or
+	 * before the address's last withdrawal (an old grant replayed, or a shop's delayed retry).
+	 */
+	reason: 'granted' | 'suppressed' | 'withdrawn_later';
 	granted_at?: string;
+	/** With 'withdrawn_later': the withdrawal that outranks the grant. */
+	withdrawn_at?: string;
 }
 
 export interface WithdrawConsentInput {
@@ -258,6 +269,8 @@ export interface PurgeResult {
 	carts: number;
 	messages: number;
 	discount_codes: number;
+	/** Ids of inbound deliveries (the dedup register) received before the cutoff. */
+	inbound_events: number;
 	cutoff: string;
 }
 
@@ -335,12 +348,19 @@ export interface ValidateDiscountResult {
 	code: DiscountCode | null;
 }
 
+export interface RedeemDiscountInput extends DiscountUseInput {
+	/** Required: redemption is idempotent per (code, order). */
+	orderId: string;
+}
+
 export interface RedeemDiscountResult {
 	redeemed: boolean;
-	/** The same order redeemed it before: no second use was counted. */
+	/** The same order redeemed it before: this is that first redemption, no second use was counted. */
 	duplicate: boolean;
 	reason: DiscountRefusal | null;
 	code: DiscountCode | null;
+	/** When the order redeemed the code (the first time); null when refused. */
+	redeemed_at: string | null;
 }
 
 export interface DeactivateDiscountResult {

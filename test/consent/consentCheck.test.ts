@@ -76,6 +76,26 @@ describe('check and record', () => {
 		assert.match(empty.error!.message, /Customer ID, Email, Phone and Messenger PSID are all empty/);
 	});
 
+	test('Record Consent: a grant dated at or before the last withdrawal is not recorded, and the item says why', async () => {
+		const givenAt = new Date(Date.now() - 86_400_000).toISOString();
+		const grant = record('email', 'late.retry@example.hu', { options: { occurredAt: givenAt } });
+		assert.equal(((await run(grant, [{}])).output('Consent Check')[0].consent as Params).recorded, true);
+		await store.withdrawConsent({ channel: 'email', address: 'late.retry@example.hu', source: 'keyword' });
+
+		const retried = await run(grant, [{}]);
+		assert.equal(retried.status, 'success', retried.error?.message);
+		const consent = retried.output('Consent Check')[0].consent as Params;
+		assert.deepEqual(
+			[consent.channel, consent.recorded, consent.changed, consent.status, consent.reason],
+			['email', false, false, 'withdrawn', 'withdrawn_later'],
+		);
+		assert.ok(new Date(String(consent.withdrawn_at)).getTime() > new Date(givenAt).getTime(), 'names the withdrawal that outranks the grant');
+		assert.equal((await store.checkConsent({ email: 'late.retry@example.hu' }, ['email']))[0].reason, 'withdrawn');
+
+		const future = await run(record('email', 'from.the.future@example.hu', { options: { occurredAt: new Date(Date.now() + 86_400_000).toISOString() } }), [{}]);
+		assert.match(future.error!.message, /consent given at .* is in the future/);
+	});
+
 	test('Record Consent with Verify Webshop Signature: a missing X-Signature records nothing', async () => {
 		const body = { channel: 'email', address: 'unsigned@example.hu' };
 		const result = await runWorkflow({
@@ -353,18 +373,23 @@ describe('GDPR', () => {
 		assert.ok(hashes.every((h) => /^[0-9a-f]{64}$/.test(h.hash)));
 	});
 
-	test('Purge: carts past 60 days go with their messages', async () => {
+	test('Purge: carts past 60 days go with their messages, delivery ids received that long ago too', async () => {
 		await store.recordCartEvent({
 			source: 'generic', event_id: 'old-e', type: 'cart', cart_id: 'cart-old', email: 'old@example.hu', currency: 'HUF', value: 9000,
 			occurred_at: new Date(Date.now() - 70 * 86_400_000).toISOString(), items: [{ name: 'x', quantity: 1, price: 9000 }],
 		});
 		await store.claimMessage({ cartId: 'cart-old', stage: 1, channel: 'email' });
 		await db.pool.query(`update cart_recovery.carts set updated_at = now() - interval '70 days' where cart_id = 'cart-old'`);
+		await db.pool.query(`update cart_recovery.inbound_events set received_at = now() - interval '70 days' where event_id = 'old-e'`);
+		const { rows: kept } = await db.pool.query(`select count(*)::int as n from cart_recovery.inbound_events where event_id <> 'old-e'`);
 		const result = await run({ resource: 'customerData', operation: 'purge' }, [{}, {}]);
 		assert.equal(result.status, 'success', result.error?.message);
 		const items = result.output('Consent Check');
 		assert.equal(items.length, 1, 'runs once, not per item');
 		assert.deepEqual([(items[0].purge as Params).carts, (items[0].purge as Params).messages, (items[0].purge as Params).retention_days], [1, 1, 60]);
+		assert.equal((items[0].purge as Params).inbound_events, 1, 'the dedup register goes after the same retention');
+		const { rows: left } = await db.pool.query(`select count(*)::int as n, count(*) filter (where event_id = 'old-e')::int as old from cart_recovery.inbound_events`);
+		assert.deepEqual([left[0].n, left[0].old], [kept[0].n, 0], 'younger delivery ids stay');
 		assert.equal(await store.getCart('cart-old'), null);
 		assert.ok(await store.getCart('cart-other'));
 	});

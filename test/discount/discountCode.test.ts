@@ -117,7 +117,7 @@ describe('validate and redeem', () => {
 	// The store's rules, without a webshop in front (Verify Webshop Signature, on by default, has its own tests below).
 	const use = (operation: string, body: Params) => run({ operation, verifySignature: false }, [{ body }]);
 
-	test('validate checks without using the code up; rejections carry a clear reason', async () => {
+	test('validate checks without using the code up; the item keeps the precise reason, the shop message is one for all', async () => {
 		const ok = await use('validate', { code: code.toLowerCase(), customer_id: 'cust-redeem', total: '12 990', currency: 'HUF' });
 		assert.equal(ok.output('Discount Code', 0).length, 1);
 		assert.equal((ok.output('Discount Code', 0)[0].validation as Params).valid, true);
@@ -137,7 +137,8 @@ describe('validate and redeem', () => {
 			const [invalid] = result.output('Discount Code', 1);
 			const v = invalid.validation as Params;
 			assert.deepEqual([v.valid, v.reason], [false, expected], JSON.stringify(body));
-			assert.ok(v.message_hu && v.message_en);
+			// What the shop shows cannot tell an unknown code from one that exists for someone else.
+			assert.deepEqual([v.message_hu, v.message_en], ['Ez a kuponkód ehhez a rendeléshez nem használható.', 'This discount code cannot be used for this order.']);
 		}
 		const { rows } = await db.pool.query('select used_count from cart_recovery.discount_codes where code = $1', [code]);
 		assert.equal(rows[0].used_count, 0);
@@ -177,10 +178,11 @@ describe('validate and redeem', () => {
 		await db.pool.query(`update cart_recovery.discount_codes set valid_until = now() - interval '1 minute' where code = $1`, [exp]);
 		const deactivated = await run({ operation: 'deactivate', code: deact, reason: 'test' }, [{}]);
 		assert.equal((deactivated.output('Discount Code')[0].discount as Params).status, 'deactivated');
-		const r1 = await use('redeem', { code: exp, customer_id: 'cust-exp', total: 9000 });
-		const r2 = await use('redeem', { code: deact, customer_id: 'cust-deact', total: 9000 });
+		const r1 = await use('redeem', { code: exp, customer_id: 'cust-exp', total: 9000, order_id: 'order-exp' });
+		const r2 = await use('redeem', { code: deact, customer_id: 'cust-deact', total: 9000, order_id: 'order-deact' });
 		assert.equal((r1.output('Discount Code', 1)[0].redemption as Params).reason, 'expired');
 		assert.equal((r2.output('Discount Code', 1)[0].redemption as Params).reason, 'deactivated');
+		assert.equal((r2.output('Discount Code', 1)[0].redemption as Params).message_en, 'This discount code cannot be used for this order.');
 		const unknown = await run({ operation: 'deactivate', code: 'KOSAR-DOESNOTEXIST' }, [{}]);
 		assert.match(unknown.error!.message, /"Code": discount code "KOSAR-DOESNOTEXIST" does not exist/);
 	});
@@ -483,6 +485,27 @@ describe('deactivate removes a synced code from the shop', () => {
 		assert.equal((plain.output('Discount Code')[0].discount as Params).shop, null);
 		const off = await run({ operation: 'deactivate', code, removeFromShop: false }, [{}], { extra: storeOnly });
 		assert.equal(off.status, 'success', off.error?.message);
+	});
+});
+
+describe('redeem needs the order', () => {
+	test('an empty Order ID fails the item naming the field, before the store counts a use; the same order again returns its first redemption', async () => {
+		const created = await run(create({ options: { usageLimit: 3, bindToCustomer: false } }), [cart('order-needed')]);
+		const code = (created.output('Discount Code')[0].discount as { code: string }).code;
+		for (const order_id of [undefined, '', '  ']) {
+			const result = await run({ operation: 'redeem' }, [{ body: { code, total: 9000, order_id } }]);
+			assert.equal(result.status, 'error');
+			assert.match(result.error!.message, /^"Order ID" is empty/);
+		}
+		const failed = await run({ operation: 'redeem' }, [{ body: { code, total: 9000 } }], { extra: { onError: 'continueErrorOutput' } });
+		assert.match(String(failed.output('Discount Code', 2)[0].error), /"Order ID" is empty/);
+		const { rows } = await db.pool.query('select used_count from cart_recovery.discount_codes where code = $1', [code]);
+		assert.equal(rows[0].used_count, 0);
+
+		const first = (await run({ operation: 'redeem' }, [{ body: { code, total: 9000, order_id: 'order-1' } }])).output('Discount Code', 0)[0].redemption as Params;
+		const again = (await run({ operation: 'redeem' }, [{ body: { code, total: 9000, order_id: 'order-1' } }])).output('Discount Code', 0)[0].redemption as Params;
+		assert.deepEqual([first.duplicate, again.duplicate, again.redeemed_at], [false, true, first.redeemed_at]);
+		assert.equal((again.discount as Params).used_count, 1);
 	});
 });
 

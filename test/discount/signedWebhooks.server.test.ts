@@ -124,3 +124,67 @@ describe('signed webshop webhooks (real n8n, shipped workflows)', () => {
 		assert.match(missing.json.error, /Code/);
 	});
 });
+
+// Replays of validly signed requests (issue 10): the store refuses what a replay would change.
+describe('replayed signed requests (real n8n, shipped workflows)', () => {
+	test('consent: a grant replayed after the customer withdrew is not recorded (recorded: false, withdrawn_later); consent stays withdrawn', async () => {
+		const address = 'replayed.grant@example.hu';
+		const grant = { channel: 'email', address, customer_id: 'cust-replay', wording: 'Kérek emlékeztetőt a kosaramról.', given_at: new Date(Date.now() - 3600_000).toISOString() };
+		const first = await post('cart-recovery/consent', grant);
+		assert.deepEqual([first.status, first.json.recorded], [200, true], JSON.stringify(first.json));
+		await store.withdrawConsent({ channel: 'email', address, source: 'one_click' });
+
+		// The same signed bytes again: an attacker's replay, or the shop's delayed retry.
+		const replay = await post('cart-recovery/consent', grant);
+		assert.equal(replay.status, 200, JSON.stringify(replay.json));
+		assert.deepEqual(replay.json, { recorded: false, changed: false, channel: 'email', status: 'withdrawn', reason: 'withdrawn_later' });
+		assert.equal((await store.checkConsent({ email: address }, ['email']))[0].reason, 'withdrawn');
+		const events = (await store.exportCustomer({ email: address })).tables.consent_events ?? [];
+		assert.deepEqual(events.map((e) => e.action), ['granted', 'withdrawn'], 'nothing appended by the replay');
+
+		// A grant the customer gives after withdrawing is recorded as before.
+		const fresh = await post('cart-recovery/consent', { ...grant, given_at: new Date().toISOString() });
+		assert.deepEqual([fresh.status, fresh.json.recorded, fresh.json.status], [200, true, 'granted']);
+	});
+
+	test('redeem: without order_id (or a validate body sent to /redeem) → 400 naming Order ID, nothing used; one order three times → one use', async () => {
+		const issued = await store.issueDiscountCode({ code: 'KOSAR-THREEUSE2', kind: 'percent', amount: 10, usageLimit: 3, validUntil: new Date(Date.now() + 86_400_000) });
+		const three = issued.code!.code;
+		const order = { code: three, total: 12990, currency: 'HUF' };
+		for (let i = 0; i < 3; i++) {
+			const noOrder = await post('cart-recovery/discount/redeem', order);
+			assert.equal(noOrder.status, 400, JSON.stringify(noOrder.json));
+			assert.match(noOrder.json.error, /"Order ID" is empty/);
+		}
+		const validated = await post('cart-recovery/discount/validate', order);
+		assert.deepEqual([validated.status, validated.json.valid], [200, true]);
+		assert.equal((await post('cart-recovery/discount/redeem', order)).status, 400, 'the validate body replayed to /redeem');
+		assert.equal((await store.getDiscountCode(three))!.used_count, 0);
+
+		const answers = [];
+		for (let i = 0; i < 3; i++) answers.push(await post('cart-recovery/discount/redeem', { ...order, order_id: 'ORD-REPLAY-1' }));
+		assert.deepEqual(answers.map((a) => [a.status, a.json.redeemed, a.json.duplicate]), [[200, true, false], [200, true, true], [200, true, true]]);
+		const code = (await store.getDiscountCode(three))!;
+		assert.deepEqual([code.used_count, code.remaining_uses], [1, 2]);
+	});
+
+	test('validate and redeem give the shop one answer for every refusal: unknown, another customer, expired, used up', async () => {
+		const until = new Date(Date.now() + 86_400_000);
+		await store.issueDiscountCode({ code: 'KOSAR-BOUNDTO234', kind: 'percent', amount: 10, validUntil: until, customerRef: 'cust-owner' });
+		await store.issueDiscountCode({ code: 'KOSAR-EXPIRED234', kind: 'percent', amount: 10, validUntil: until });
+		await db.pool.query(`update cart_recovery.discount_codes set valid_until = now() - interval '1 minute' where code = 'KOSAR-EXPIRED234'`);
+		await store.issueDiscountCode({ code: 'KOSAR-USEDUP2345', kind: 'percent', amount: 10, validUntil: until });
+		await store.redeemDiscountCode({ code: 'KOSAR-USEDUP2345', orderId: 'ORD-EARLIER' });
+		const refusals = [
+			{ code: 'KOSAR-NOSUCH2345', customer_id: 'cust-prober' },
+			{ code: 'KOSAR-BOUNDTO234', customer_id: 'cust-prober' },
+			{ code: 'KOSAR-EXPIRED234', customer_id: 'cust-prober' },
+			{ code: 'KOSAR-USEDUP2345', customer_id: 'cust-prober' },
+		];
+		const validate = await Promise.all(refusals.map((body) => post('cart-recovery/discount/validate', body)));
+		const redeem = await Promise.all(refusals.map((body) => post('cart-recovery/discount/redeem', { ...body, order_id: 'ORD-PROBE' })));
+		const generic = { message_hu: 'Ez a kuponkód ehhez a rendeléshez nem használható.', message_en: 'This discount code cannot be used for this order.' };
+		for (const answer of validate) assert.deepEqual([answer.status, answer.json], [200, { valid: false, ...generic }]);
+		for (const answer of redeem) assert.deepEqual([answer.status, answer.json], [200, { redeemed: false, ...generic }]);
+	});
+});

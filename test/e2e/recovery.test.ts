@@ -402,7 +402,8 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.equal(redeemed.status, 200);
 		assert.deepEqual((({ redeemed, duplicate, code }) => ({ redeemed, duplicate, code }))((await redeemed.json()) as any), { redeemed: true, duplicate: false, code: ten.code });
 		const twice = await call('redeem', { ...order, order_id: `ORD-C2-${run}` });
-		assert.deepEqual(await twice.json(), { redeemed: false, reason: 'used_up', message_hu: 'Ezt a kuponkódot már felhasználták.', message_en: 'This discount code has already been used.' });
+		// One answer for every refusal (used up, unknown, someone else's…), so the shop's checkout cannot probe codes.
+		assert.deepEqual(await twice.json(), { redeemed: false, message_hu: 'Ez a kuponkód ehhez a rendeléshez nem használható.', message_en: 'This discount code cannot be used for this order.' });
 		const missing = await call('validate', { total: 100 });
 		assert.equal(missing.status, 400);
 		assert.match(((await missing.json()) as any).error, /Code/);

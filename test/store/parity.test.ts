@@ -321,6 +321,45 @@ for (const [name, setup] of transports) {
 			await rejectsWith(s.store.withdrawConsent({ channel: 'pigeon' as 'email', address: 'x', source: 'manual' }), '22023', /unknown channel "pigeon"/);
 		});
 
+		test('recordConsent after a withdrawal: a grant dated at or before it is refused and writes nothing; a newer grant is recorded; a future date → 22023', async () => {
+			const address = `replay-${s.kind}@example.hu`;
+			const givenAt = new Date(Date.now() - 2 * HOUR).toISOString();
+			const grant = { channel: 'email' as const, address, source: 'checkout_checkbox', wording: 'Kérek emlékeztetőt.', occurredAt: givenAt };
+			const first = await s.store.recordConsent(grant);
+			assert.equal(first.recorded, true);
+			await s.store.withdrawConsent({ channel: 'email', address, source: 'one_click' });
+			const [withdrawal] = await s.sql<{ occurred_at: Date | string }>(
+				`select occurred_at from cart_recovery.consent_events where consent_id = $1 and action = 'withdrawn'`,
+				[first.consent_id],
+			);
+			const countEvents = async () =>
+				(await s.sql<{ n: number }>('select count(*)::int as n from cart_recovery.consent_events where consent_id = $1', [first.consent_id]))[0].n;
+
+			// The same grant replayed (or the shop's delayed retry), and one dated exactly at the withdrawal.
+			const replayed = keep(s.kind, 'recordConsent:withdrawn_later', await s.store.recordConsent(grant));
+			assert.deepEqual(
+				[replayed.recorded, replayed.changed, replayed.consent_id, replayed.status, replayed.reason],
+				[false, false, first.consent_id, 'withdrawn', 'withdrawn_later'],
+			);
+			assertInstant(replayed.withdrawn_at, new Date(withdrawal.occurred_at), 0, 'withdrawn_at');
+			const atWithdrawal = await s.store.recordConsent({ ...grant, occurredAt: new Date(withdrawal.occurred_at).toISOString() });
+			assert.deepEqual([atWithdrawal.recorded, atWithdrawal.reason], [false, 'withdrawn_later'], 'at the withdrawal is not after it');
+			assert.equal((await s.store.checkConsent({ email: address }, ['email']))[0].reason, 'withdrawn');
+			assert.equal(await countEvents(), 2, 'a refused grant appends no event');
+
+			// A grant given after the withdrawal (a fresh opt-in) is recorded; the old one stays refused after it too.
+			const fresh = await s.store.recordConsent({ ...grant, source: 'double_opt_in', occurredAt: null });
+			assert.deepEqual([fresh.recorded, fresh.changed, fresh.status], [true, true, 'granted']);
+			const again = await s.store.recordConsent(grant);
+			assert.deepEqual([again.recorded, again.status, again.reason], [false, 'granted', 'withdrawn_later'], 'the register keeps the withdrawal a later grant cleared');
+			assert.equal(await countEvents(), 3);
+
+			const future = new Date(Date.now() + 24 * HOUR).toISOString();
+			await rejectsWith(s.store.recordConsent({ ...grant, address: `future-${s.kind}@example.hu`, occurredAt: future }), '22023', /consent given at .* is in the future/);
+			const soon = await s.store.recordConsent({ ...grant, address: `skew-${s.kind}@example.hu`, occurredAt: new Date(Date.now() + 60_000).toISOString() });
+			assert.equal(soon.recorded, true, 'a shop clock a minute ahead is fine');
+		});
+
 		test('withdrawCustomerConsent: by channel, then every channel; an unknown customer withdraws nothing', async () => {
 			await s.store.recordConsent({ channel: 'email', address: 'cili@example.hu', source: 'checkout', customerId: 'wc-1', wording: 'w' });
 			await s.store.recordConsent({ channel: 'whatsapp', address: '+36209998877', source: 'checkout', customerId: 'wc-1', wording: 'w' });
@@ -352,6 +391,34 @@ for (const [name, setup] of transports) {
 			assert.deepEqual([twice.withdrawn, twice.changed, twice.consents.length], [true, false, 2]);
 
 			assert.deepEqual(await s.store.withdrawCustomerConsent({ customerId: 'nobody-here', source: 'manual' }), { withdrawn: false, changed: false, consents: [] });
+		});
+
+		test('recordCartEvent with dedup_keys: a duplicate when any id was seen, and then none of its new ids is recorded', async () => {
+			const first = cartEvent({ source: 'shopify', email: 'dedup@example.hu', dedup_keys: [`webhook:w-${s.kind}`, `body:sha256:b-${s.kind}`] });
+			assert.equal((await s.store.recordCartEvent(first)).outcome, 'enrolled');
+			const ids = async () =>
+				(
+					await s.sql<{ event_id: string }>(`select event_id from cart_recovery.inbound_events where source = 'shopify' and (event_id like $1 or event_id = $2)`, [
+						`%-${s.kind}`,
+						first.event_id,
+					])
+				)
+					.map((r) => r.event_id)
+					.sort();
+			assert.deepEqual(await ids(), [`body:sha256:b-${s.kind}`, first.event_id, `webhook:w-${s.kind}`].sort());
+
+			// A replay with a new event id but the same webhook id, or with both new but the same body: duplicates.
+			const sameWebhook = keep(s.kind, 'recordCartEvent:duplicate', await s.store.recordCartEvent({ ...first, event_id: `replay-1-${s.kind}`, dedup_keys: [`webhook:w-${s.kind}`, `body:sha256:x-${s.kind}`] }));
+			assert.deepEqual(sameWebhook, { duplicate: true, enrolled: false, outcome: 'duplicate', cart_status: 'recovering' });
+			const sameBody = await s.store.recordCartEvent({ ...first, event_id: `replay-2-${s.kind}`, dedup_keys: [`webhook:w2-${s.kind}`, `body:sha256:b-${s.kind}`] });
+			assert.equal(sameBody.duplicate, true);
+			assert.deepEqual(await ids(), [`body:sha256:b-${s.kind}`, first.event_id, `webhook:w-${s.kind}`].sort(), 'a replay marks none of its new ids as seen');
+
+			// A genuinely new delivery records all of its ids; keys repeated or empty are harmless.
+			const next = cartEvent({ source: 'shopify', cart_id: first.cart_id, dedup_keys: [`webhook:w3-${s.kind}`, `webhook:w3-${s.kind}`, ''] });
+			assert.deepEqual([(await s.store.recordCartEvent(next)).duplicate], [false]);
+			assert.equal((await s.store.recordCartEvent({ ...next, event_id: `replay-3-${s.kind}` })).duplicate, true);
+			await rejectsWith(s.store.recordCartEvent({ ...cartEvent(), dedup_keys: 'not-a-list' as unknown as string[] }), '22023', /dedup_keys must be an array/);
 		});
 
 		// ── GDPR: export, erase, purge ───────────────────────────────────────────────────────────────────────
@@ -436,6 +503,7 @@ for (const [name, setup] of transports) {
 				await s.store.recordCartEvent(e);
 				assert.ok((await s.store.claimMessage({ cartId: e.cart_id, stage: 1, channel: 'email' })).claimed);
 			}
+			await s.sql('update cart_recovery.inbound_events set received_at = $1 where event_id = $2', [old, stale.event_id]);
 			const expired = await s.store.issueDiscountCode({ code: 'PURGE-OLD-01', kind: 'percent', amount: 5, validUntil: new Date(Date.now() + HOUR) });
 			const live = await s.store.issueDiscountCode({ code: 'PURGE-NEW-01', kind: 'percent', amount: 5, validUntil: new Date(Date.now() + HOUR) });
 			assert.ok(expired.created && live.created);
@@ -444,7 +512,9 @@ for (const [name, setup] of transports) {
 			await s.sql('update cart_recovery.discount_codes set valid_until = $1 where code = $2', [old, 'PURGE-OLD-01']);
 
 			const purged = keep(s.kind, 'purge', await s.store.purge(60));
-			assert.deepEqual([purged.carts, purged.messages, purged.discount_codes], [1, 1, 1]);
+			assert.deepEqual([purged.carts, purged.messages, purged.discount_codes, purged.inbound_events], [1, 1, 1, 1]);
+			const events = await s.sql<{ event_id: string }>('select event_id from cart_recovery.inbound_events where event_id in ($1, $2)', [stale.event_id, fresh.event_id]);
+			assert.deepEqual(events.map((r) => r.event_id), [fresh.event_id], 'the dedup register goes after the same retention');
 			assertInstant(purged.cutoff, new Date(Date.now() - 60 * 86400_000), 60_000, 'cutoff');
 			assert.equal(await s.store.getCart(stale.cart_id), null);
 			assert.equal((await s.store.getCart(fresh.cart_id))?.messages.length, 1);
@@ -454,7 +524,7 @@ for (const [name, setup] of transports) {
 			assert.equal(left.n, 0);
 
 			const nothing = await s.store.purge();
-			assert.deepEqual([nothing.carts, nothing.messages, nothing.discount_codes], [0, 0, 0], 'a second purge finds nothing (default retention 60 days)');
+			assert.deepEqual([nothing.carts, nothing.messages, nothing.discount_codes, nothing.inbound_events], [0, 0, 0, 0], 'a second purge finds nothing (default retention 60 days)');
 			await rejectsWith(s.store.purge(0), '22023', /retention must be at least 1 day/);
 		});
 
@@ -542,7 +612,7 @@ for (const [name, setup] of transports) {
 		test('redeemDiscountCode: unknown code; counts uses up to the limit; idempotent per order id; refusals use nothing', async () => {
 			const until = new Date(Date.now() + HOUR);
 			const unknown = keep(s.kind, 'redeemDiscountCode:unknown', await s.store.redeemDiscountCode({ code: 'NEVER-ISSUED-1', orderId: 'o-0' }));
-			assert.deepEqual(unknown, { redeemed: false, duplicate: false, reason: 'unknown', code: null });
+			assert.deepEqual(unknown, { redeemed: false, duplicate: false, reason: 'unknown', code: null, redeemed_at: null });
 
 			await s.store.issueDiscountCode({ code: 'RED-TWICE-01', kind: 'fixed', amount: 1000, currency: 'HUF', usageLimit: 2, minimumOrder: 5000, validUntil: until, customerRef: 'rd-1' });
 			const below = await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: 'o-small', customerId: 'rd-1', orderTotal: 4999, currency: 'HUF' });
@@ -552,8 +622,10 @@ for (const [name, setup] of transports) {
 
 			const first = keep(s.kind, 'redeemDiscountCode', await s.store.redeemDiscountCode({ code: 'red-twice-01', orderId: 'o-1', customerId: 'rd-1', orderTotal: 9000, currency: 'HUF' }));
 			assert.deepEqual([first.redeemed, first.duplicate, first.reason, first.code?.used_count, first.code?.remaining_uses], [true, false, null, 1, 1]);
-			const repeat = await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: 'o-1', customerId: 'rd-1', orderTotal: 9000 });
+			assertInstant(first.redeemed_at, new Date(), 60_000, 'redeemed_at');
+			const repeat = await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: ' o-1 ', customerId: 'rd-1', orderTotal: 9000 });
 			assert.deepEqual([repeat.redeemed, repeat.duplicate, repeat.code?.used_count], [true, true, 1], 'the same order again counts no second use');
+			assert.equal(repeat.redeemed_at, first.redeemed_at, 'the repeat returns the first redemption');
 			const second = await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: 'o-2', customerId: 'rd-1', orderTotal: 5000 });
 			assert.deepEqual([second.redeemed, second.duplicate, second.code?.used_count, second.code?.remaining_uses], [true, false, 2, 0]);
 			const third = await s.store.redeemDiscountCode({ code: 'RED-TWICE-01', orderId: 'o-3', customerId: 'rd-1', orderTotal: 5000 });
@@ -563,6 +635,16 @@ for (const [name, setup] of transports) {
 			const rows = await s.sql<{ order_id: string; customer_ref: string; order_total: string | number }>(
 				`select order_id, customer_ref, order_total from cart_recovery.discount_redemptions where code = 'RED-TWICE-01' order by order_id`,
 			);
+			// Without an order id a replayed request (or a validate body sent to redeem) would count another use.
+			await s.store.issueDiscountCode({ code: 'RED-THRICE-1', kind: 'percent', amount: 10, usageLimit: 3, validUntil: until });
+			for (const orderId of [undefined, null, '', '   ']) {
+				await rejectsWith(s.store.redeemDiscountCode({ code: 'RED-THRICE-1', orderId: orderId as string }), '22023', /redeeming a code needs the order id/);
+			}
+			const once = await Promise.all([0, 1, 2].map(() => s.store.redeemDiscountCode({ code: 'RED-THRICE-1', orderId: 'o-same', orderTotal: 9000 })));
+			assert.deepEqual(once.map((r) => r.redeemed), [true, true, true]);
+			assert.deepEqual(once.map((r) => r.duplicate).sort(), [false, true, true], 'three identical calls: one redemption, two repeats');
+			assert.equal(new Set(once.map((r) => r.redeemed_at)).size, 1);
+			assert.deepEqual([(await s.store.getDiscountCode('RED-THRICE-1'))?.used_count, (await s.store.getDiscountCode('RED-THRICE-1'))?.remaining_uses], [1, 2]);
 			assert.deepEqual(rows.map((r) => [r.order_id, r.customer_ref, Number(r.order_total)]), [
 				['o-1', 'rd-1', 9000],
 				['o-2', 'rd-1', 5000],

@@ -2,7 +2,7 @@
 // are checked per platform; a few hundred malformed payloads are refused with 400 naming the field. The same
 // deliveries go through real n8n in trigger.server.test.ts; this file pins the mapping itself.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';
 
 import { DEFAULT_MAPPING, IntakeError, receiveDelivery, safeEqual, verifyHmac, type IntakeConfig, type IntakeSource } from '../../lib/intake';
@@ -75,6 +75,9 @@ test('Shopify checkouts map to the cart (cart_token), orders find it and convert
 	assert.equal(created.type, 'cart');
 	assert.equal(created.cart_id, 'eeafa272cebfd4b22385bc4b645e762c');
 	assert.equal(created.event_id, '98880550-7158-44d4-b7cd-2c97c8a091b5', 'X-Shopify-Event-Id is the dedup key');
+	// X-Shopify-Event-Id is not covered by the HMAC: the delivery is also known by its webhook id and signed body.
+	const raw = signed('shopify', fixture('shopify/checkouts-create')).raw;
+	assert.deepEqual(created.dedup_keys, ['webhook:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043', `body:sha256:${createHash('sha256').update(raw).digest('hex')}`]);
 	assert.equal(created.email, 'kiss.anna@example.hu');
 	assert.equal(created.phone, '+36301234567');
 	assert.equal(created.first_name, 'Anna');
@@ -96,6 +99,21 @@ test('Shopify checkouts map to the cart (cart_token), orders find it and convert
 	assert.equal(order.cart_id, created.cart_id);
 	assert.equal(order.order_id, '820982911946154508');
 	assert.equal(order.order_value, 19485);
+});
+
+test('Shopify: a replay with new X-Shopify-Event-Id and X-Shopify-Webhook-Id keeps the signed body’s id', () => {
+	const f = fixture('shopify/checkouts-create');
+	const original = signed('shopify', f);
+	const replay = { ...original.headers, 'x-shopify-event-id': 'forged-event', 'x-shopify-webhook-id': 'forged-webhook' };
+	const a = receiveDelivery({ headers: original.headers, rawBody: original.raw, path: INTAKE_PATH }, config('shopify'));
+	const b = receiveDelivery({ headers: replay, rawBody: original.raw, path: INTAKE_PATH }, config('shopify'));
+	assert.ok(a.kind === 'event' && b.kind === 'event');
+	assert.equal(b.event.event_id, 'forged-event');
+	assert.equal(a.event.dedup_keys?.at(-1), b.event.dedup_keys?.at(-1), 'the same signed bytes, the same body id');
+	const { 'x-shopify-webhook-id': _w, 'x-shopify-event-id': _e, ...noIds } = original.headers;
+	const bare = receiveDelivery({ headers: noIds, rawBody: original.raw, path: INTAKE_PATH }, config('shopify'));
+	assert.ok(bare.kind === 'event');
+	assert.deepEqual(bare.event.dedup_keys, [a.event.dedup_keys?.at(-1)], 'without a webhook id: the body id alone');
 });
 
 test('Shopify: a completed checkout is a purchase, other topics and POS orders are ignored', () => {

@@ -176,6 +176,26 @@ describe('Abandoned Cart Trigger in a real n8n server', () => {
 		assert.equal(rows[0].n, 2);
 	});
 
+	test('a captured Shopify delivery replayed with a new X-Shopify-Event-Id (unsigned) → duplicate, no second execution', async () => {
+		const s = fixture('shopify/checkouts-create');
+		Object.assign(s.body, { cart_token: 'shopify-replayed-cart', email: 'replayed@example.hu' });
+		delete (s.body.customer as Record<string, unknown>).admin_graphql_api_id;
+		(s.body.customer as Record<string, unknown>).id = 77002;
+		Object.assign(s.headers, { 'x-shopify-event-id': 'replay-original-event', 'x-shopify-webhook-id': 'replay-original-webhook' });
+		const original = signed('shopify', s);
+		assert.deepEqual((await post(flows.shopify, original.headers, original.raw)).body.outcome, 'enrolled');
+
+		// Shopify's HMAC covers the body only: the replayer keeps it and its signature and changes the ids.
+		const newEvent = await post(flows.shopify, { ...original.headers, 'x-shopify-event-id': 'replay-forged-event-1' }, original.raw);
+		const bothNew = await post(flows.shopify, { ...original.headers, 'x-shopify-event-id': 'replay-forged-event-2', 'x-shopify-webhook-id': 'replay-forged-webhook' }, original.raw);
+		for (const a of [newEvent, bothNew]) assert.deepEqual([a.status, a.body.duplicate, a.body.enrolled], [202, true, false], JSON.stringify(a.body));
+
+		const runs = (await settledExecutions(flows.shopify.id, 1)).filter((e) => triggerOutput(e)[0].cart_id === 'shopify-replayed-cart');
+		assert.equal(runs.length, 1, 'one execution: the replays started nothing');
+		const { rows } = await db.pool.query("select event_id from cart_recovery.inbound_events where source = 'shopify' and event_id like 'replay-%' order by 1");
+		assert.deepEqual(rows.map((r) => r.event_id), ['replay-original-event'], 'the replays marked none of their ids as seen');
+	});
+
 	test('50 concurrent events for one new cart → exactly 1 enrollment and 1 execution', async () => {
 		const before = (await n8n.executions(flows.generic.id)).length;
 		const answers = await Promise.all(

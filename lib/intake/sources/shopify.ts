@@ -1,6 +1,6 @@
 import type { CartEvent } from '../../store/types';
 import { IntakeError, invalid } from '../errors';
-import { headerValue } from '../signature';
+import { bodyFingerprint, headerValue } from '../signature';
 import type { Delivery, MapResult, MappingOptions } from '../types';
 import * as v from '../validate';
 
@@ -12,6 +12,9 @@ const ORDER_TOPICS = new Set(['orders/create', 'orders/paid']);
  * `cart_token` (or its own `token` when Shopify sends no cart token) is the cart id; an order carries the same
  * `cart_token` / `checkout_token`, which is how the purchase finds the cart. The event id is Shopify's
  * `X-Shopify-Event-Id` header, the same on every retry (Shopify's guidance for ignoring duplicates).
+ * Shopify's HMAC covers the body only, not that header, so a captured delivery replayed with a new event id
+ * would pass as new: the delivery is also known by its `X-Shopify-Webhook-Id` and by the hash of the signed
+ * body (a retry carries the original payload), and it is a duplicate when any of these was seen.
  */
 export function mapShopify(body: unknown, delivery: Delivery, options: MappingOptions): MapResult {
 	const topic = headerValue(delivery.headers['x-shopify-topic'])?.trim();
@@ -39,9 +42,10 @@ export function mapShopify(body: unknown, delivery: Delivery, options: MappingOp
 	}
 
 	const updatedAt = v.timestamp(body.updated_at ?? body.created_at, body.updated_at ? 'updated_at' : 'created_at');
+	const webhookId = v.optionalId(headerValue(delivery.headers['x-shopify-webhook-id']), 'X-Shopify-Webhook-Id');
 	const eventId =
 		v.optionalId(headerValue(delivery.headers['x-shopify-event-id']), 'X-Shopify-Event-Id') ??
-		v.optionalId(headerValue(delivery.headers['x-shopify-webhook-id']), 'X-Shopify-Webhook-Id') ??
+		webhookId ??
 		`${topic}:${resourceId ?? cartId}:${updatedAt ?? ''}`;
 
 	const event: CartEvent = {
@@ -57,6 +61,7 @@ export function mapShopify(body: unknown, delivery: Delivery, options: MappingOp
 		locale: v.locale(body.customer_locale, 'customer_locale', false),
 		currency: v.currency(body.presentment_currency ?? body.currency, body.presentment_currency ? 'presentment_currency' : 'currency'),
 		restore_url: v.url(body.abandoned_checkout_url, 'abandoned_checkout_url', false),
+		dedup_keys: [...(webhookId ? [`webhook:${webhookId}`] : []), `body:sha256:${bodyFingerprint(delivery.rawBody)}`],
 	};
 	if (updatedAt) event.occurred_at = updatedAt;
 	event.items = v.items(body.line_items, 'line_items', pickLine, false);

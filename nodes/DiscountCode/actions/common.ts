@@ -1,6 +1,6 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
-import type { DiscountCode, DiscountRefusal } from '../../../lib/store';
+import type { DiscountCode } from '../../../lib/store';
 import { formatMoney } from '../../../lib/templates/helpers';
 
 // The glue every store node shares lives in lib/n8n; re-exported so operations import from one place.
@@ -29,16 +29,14 @@ export function dateText(iso: string, timeZone = 'Europe/Budapest', locale = 'hu
 	return new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso));
 }
 
-export const REFUSAL_MESSAGES: Record<DiscountRefusal, { hu: string; en: string }> = {
-	unknown: { hu: 'Ismeretlen kuponkód.', en: 'This discount code does not exist.' },
-	deactivated: { hu: 'Ez a kuponkód már nem érvényes.', en: 'This discount code has been deactivated.' },
-	not_yet_valid: { hu: 'Ez a kuponkód még nem érvényes.', en: 'This discount code is not valid yet.' },
-	expired: { hu: 'Ez a kuponkód lejárt.', en: 'This discount code has expired.' },
-	used_up: { hu: 'Ezt a kuponkódot már felhasználták.', en: 'This discount code has already been used.' },
-	wrong_customer: { hu: 'Ez a kuponkód egy másik vásárlóhoz tartozik.', en: 'This discount code belongs to another customer.' },
-	wrong_currency: { hu: 'Ez a kuponkód más pénznemre szól.', en: 'This discount code is for another currency.' },
-	below_minimum: { hu: 'A rendelés értéke nem éri el a kuponkódhoz szükséges minimumot.', en: 'The order total is below the code’s minimum order value.' },
-};
+/**
+ * What the customer is told for every refusal, whatever the reason: a message per reason would let anyone at the
+ * checkout probe codes ("belongs to another customer" says the code exists). The reason stays in the item.
+ */
+export const REFUSAL_MESSAGE = {
+	hu: 'Ez a kuponkód ehhez a rendeléshez nem használható.',
+	en: 'This discount code cannot be used for this order.',
+} as const;
 
 export function discountJson(code: DiscountCode): IDataObject {
 	return {

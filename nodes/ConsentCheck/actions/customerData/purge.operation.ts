@@ -11,12 +11,12 @@ export const description: INodeProperties[] = [
 		default: 60,
 		typeOptions: { minValue: 1 },
 		description:
-			'Carts whose last activity is older than this are deleted with their messages, and discount codes expired this long ago. Run it daily from a Schedule Trigger.',
+			'Carts whose last activity is older than this are deleted with their messages, as are discount codes expired this long ago and the log of webshop deliveries received this long ago. Run it daily from a Schedule Trigger.',
 		displayOptions: { show: { resource: ['customerData'], operation: ['purge'] } },
 	},
 ];
 
-/** Runs once per execution (not per item): one item with purge: { carts, messages, discount_codes, cutoff }. */
+/** Runs once per execution (not per item): one item with purge: { carts, messages, discount_codes, inbound_events, cutoff }. */
 export async function execute(this: IExecuteFunctions, { store }: OperationContext): Promise<OperationResult> {
 	const days = Number(this.getNodeParameter('retentionDays', 0, 60));
 	if (!Number.isInteger(days) || days < 1) {

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { verifiedWebshopBody } from '../../../../lib/n8n/webshopSignature';
-import { discountJson, perItem, str, type OperationContext, type OperationResult } from '../common';
+import { discountJson, perItem, requiredString, type OperationContext, type OperationResult } from '../common';
 import { orderFields, readOrder, refusalFields } from './use';
 
 export const description: INodeProperties[] = [
@@ -12,20 +12,25 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.body.order_id }}',
 		description: 'Makes redemption idempotent: the same order redeeming again is accepted without a second use',
+		required: true,
 		displayOptions: { show: { resource: ['discountCode'], operation: ['redeem'] } },
 	},
 ];
 
 /**
  * Redeemed / Rejected. Atomic in the store: of two concurrent redemptions of a single-use code exactly one is
- * Redeemed. The item carries redemption: { redeemed, duplicate, reason, message_hu, message_en, discount }.
+ * Redeemed; the same order again gets its first redemption back (duplicate). The item carries redemption:
+ * { redeemed, duplicate, redeemed_at, reason, message_hu, message_en, discount }.
  */
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
 	// With continue-on-fail a failed item goes to the error output (the node's third), never Valid / Redeemed.
 	return perItem(this, items, 2, 1, async (i) => {
 		// Before anything is read or changed: an unsigned request changes nothing; the fields read the verified body.
 		if (this.getNodeParameter('verifySignature', i, true)) await verifiedWebshopBody(this, items[i], i);
-		const result = await store.redeemDiscountCode({ ...readOrder(this, i), orderId: str(this.getNodeParameter('orderId', i, '')) });
+		const order = readOrder(this, i);
+		// Required: without it a replayed request would count another use (a validate body sent to redeem, too).
+		const orderId = requiredString(this, 'orderId', 'Order ID', i, 'Set Order ID to the order number the shop sends with the code.');
+		const result = await store.redeemDiscountCode({ ...order, orderId });
 		return {
 			output: result.redeemed ? 0 : 1,
 			json: {
@@ -33,6 +38,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 				redemption: {
 					redeemed: result.redeemed,
 					duplicate: result.duplicate,
+					redeemed_at: result.redeemed_at,
 					...refusalFields(result.reason),
 					discount: result.code && result.redeemed ? discountJson(result.code) : null,
 				},

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { verifySignatureProperty } from '../../../../lib/n8n/webshopSignature';
 import type { DiscountRefusal, DiscountUseInput } from '../../../../lib/store';
-import { optionalNumber, REFUSAL_MESSAGES, requiredString, str } from '../common';
+import { optionalNumber, REFUSAL_MESSAGE, requiredString, str } from '../common';
 
 /** The order fields Validate and Redeem share (the webshop's redeem/validate call). */
 export function orderFields(operation: string): INodeProperties[] {
@@ -65,8 +65,10 @@ export function readOrder(ctx: IExecuteFunctions, i: number): DiscountUseInput {
 	};
 }
 
-/** Why a code was refused, with the message in Hungarian and English for the shop to show (all null when accepted). */
+/**
+ * Why a code was refused (for you, in the execution) and the one message in Hungarian and English the shop shows
+ * for any refusal (all null when accepted).
+ */
 export function refusalFields(reason: DiscountRefusal | null): IDataObject {
-	const message = reason ? REFUSAL_MESSAGES[reason] : null;
-	return { reason, message_hu: message?.hu ?? null, message_en: message?.en ?? null };
+	return { reason, message_hu: reason ? REFUSAL_MESSAGE.hu : null, message_en: reason ? REFUSAL_MESSAGE.en : null };
 }
