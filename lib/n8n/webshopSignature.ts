@@ -65,7 +65,11 @@ function refuse(ctx: IExecuteFunctions, itemIndex: number, why: string): never {
  * The verified body also replaces the item's `json.body`: the node's fields are expressions on `$json.body`
  * (their defaults, the shipped workflows), so every field the operation reads comes from the signed bytes.
  */
-export async function verifiedWebshopBody(ctx: IExecuteFunctions, item: INodeExecutionData, itemIndex: number): Promise<IDataObject> {
+export async function verifiedWebshopBody(
+	ctx: IExecuteFunctions,
+	item: INodeExecutionData,
+	itemIndex: number,
+): Promise<{ body: IDataObject; signedAt: Date }> {
 	const headers = (item.json.headers ?? {}) as Headers;
 	const notJson = jsonContentTypeProblem(headers['content-type']);
 	if (notJson) refuse(ctx, itemIndex, notJson);
@@ -123,5 +127,5 @@ export async function verifiedWebshopBody(ctx: IExecuteFunctions, item: INodeExe
 	const unstorable = findUnstorableText(body);
 	if (unstorable) refuse(ctx, itemIndex, `${unstorable.field}: ${unstorable.problem}`);
 	item.json.body = body as IDataObject;
-	return body as IDataObject;
+	return { body: body as IDataObject, signedAt: new Date(check.timestamp * 1000) };
 }

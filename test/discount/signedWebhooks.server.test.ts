@@ -147,6 +147,21 @@ describe('replayed signed requests (real n8n, shipped workflows)', () => {
 		assert.deepEqual([fresh.status, fresh.json.recorded, fresh.json.status], [200, true, 'granted']);
 	});
 
+	test('consent: a grant without given_at counts as given when the shop signed it, so its replay inside the time window after a withdrawal is refused', async () => {
+		const address = 'replayed.unstamped@example.hu';
+		const grant = { channel: 'email', address, customer_id: 'cust-replay-2', wording: 'Kérek emlékeztetőt a kosaramról.' };
+		const p = 'cart-recovery/consent';
+		const signature = sign(p, Buffer.from(JSON.stringify(grant)));
+		const first = await post(p, grant, signature);
+		assert.deepEqual([first.status, first.json.recorded], [200, true], JSON.stringify(first.json));
+		await store.withdrawConsent({ channel: 'email', address, source: 'one_click' });
+		// The very same bytes and X-Signature seconds later: well inside the signature's window.
+		const replay = await post(p, grant, signature);
+		assert.equal(replay.status, 200, JSON.stringify(replay.json));
+		assert.deepEqual([replay.json.recorded, replay.json.reason], [false, 'withdrawn_later']);
+		assert.equal((await store.checkConsent({ email: address }, ['email']))[0].reason, 'withdrawn');
+	});
+
 	test('redeem: without order_id (or a validate body sent to /redeem) → 400 naming Order ID, nothing used; one order three times → one use', async () => {
 		const issued = await store.issueDiscountCode({ code: 'KOSAR-THREEUSE2', kind: 'percent', amount: 10, usageLimit: 3, validUntil: new Date(Date.now() + 86_400_000) });
 		const three = issued.code!.code;

@@ -100,7 +100,7 @@ export const description: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
 	return perItem(this, items, 1, 0, async (i) => {
 		// Before anything is read or stored: an unsigned request records nothing; the fields read the verified body.
-		if (this.getNodeParameter('verifySignature', i, true)) await verifiedWebshopBody(this, items[i], i);
+		const signed = this.getNodeParameter('verifySignature', i, true) ? await verifiedWebshopBody(this, items[i], i) : undefined;
 		const channel = readChannel(this, 'channel', i);
 		const address = requiredString(this, 'address', 'Address', i, 'Set it to the email, phone or PSID, e.g. {{ $json.email }}');
 		const source = requiredString(this, 'source', 'Source', i, 'Say where the consent was given, e.g. checkout_checkbox');
@@ -126,7 +126,9 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 			wordingVersion,
 			customerId: options.customerId ? String(options.customerId) : null,
 			ip: options.ip || null,
-			occurredAt: options.occurredAt ? new Date(options.occurredAt).toISOString() : null,
+			// Without a stated time, a signed grant was given when the shop signed it: a replay of it inside the
+			// signature's time window is then still older than a withdrawal made in between, and is refused.
+			occurredAt: options.occurredAt ? new Date(options.occurredAt).toISOString() : (signed?.signedAt.toISOString() ?? null),
 			liftSuppression: options.liftSuppression === true,
 		});
 		return { output: 0, json: { ...items[i].json, consent: { channel, ...result } } };
