@@ -42,8 +42,9 @@ export class CartRecoveryStoreApi implements ICredentialType {
 			name: 'dataDirectory',
 			type: 'string',
 			default: '',
-			placeholder: '~/.n8n/cart-recovery-store',
-			description: 'Folder for the embedded database. Leave empty to keep it beside n8n’s own data in the n8n user folder.',
+			placeholder: 'Leave empty: this credential gets a folder of its own',
+			description:
+				'Leave empty: the data stays in a private folder of this credential inside n8n’s own folder. Another folder must be inside ~/.n8n/cart-recovery-store and allowed by your n8n admin.',
 			displayOptions: { show: { transport: ['embedded'] } },
 		},
 		{

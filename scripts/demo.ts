@@ -294,7 +294,7 @@ async function main(): Promise<void> {
 			'',
 			`  n8n log      ${path.join(demo.n8n.userFolder, 'n8n.log')} (removed on exit)`,
 			'',
-			`  Shortened for the demo: ${demo.shortened.join('; ') || 'no waits found'}; quiet hours off. workflows/ keeps the real durations.`,
+			`  Shortened for the demo: ${demo.shortened.join('; ') || 'no waits found'}; quiet hours off; successful runs kept. workflows/ keeps the real durations.`,
 			'',
 			'Sample shoppers (Kávémanufaktúra, HUF):',
 			...SHOPPERS.map((s) => `  ${s.firstName} ${s.lastName}: ${s.story}`),

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 import type { CartRecoveryStore } from '../store/CartRecoveryStore';
 import type { Channel } from '../store/types';
@@ -69,6 +70,37 @@ export function verifyUnsubscribeToken(token: string, secret: string): { channel
 	const expected = tagFor(k.mac, raw[1], plain);
 	if (!timingSafeEqual(expected, tag)) return null;
 	return { channel, address: plain.toString('utf8') };
+}
+
+/**
+ * The address as the unsubscribe page shows it: enough for the customer to recognise, too little to read someone
+ * else's address off the page (anyone holding the link — a forwarded email, a scanner, a log — can open it):
+ * email `a***@example.hu`, phone `+36 30 *** **67`, a Messenger ID `***4321`.
+ */
+export function maskAddress(channel: Channel, address: string): string {
+	const value = (address ?? '').trim();
+	if (!value) return '';
+	if (channel === 'email') {
+		const at = value.lastIndexOf('@');
+		if (at > 0) return `${value[0]}***${value.slice(at)}`;
+	}
+	if (channel === 'sms' || channel === 'whatsapp') {
+		const phone = parsePhoneNumberFromString(value);
+		if (phone) {
+			// "+36 30 123 4567": the country and area codes stay, then every digit but the last two becomes *.
+			const [country, area, ...rest] = phone.formatInternational().split(' ');
+			let keep = 2;
+			const masked = rest
+				.join(' ')
+				.split('')
+				.reverse()
+				.map((c) => (/\d/.test(c) ? (keep-- > 0 ? c : '*') : c))
+				.reverse()
+				.join('');
+			return [country, area, masked].filter(Boolean).join(' ');
+		}
+	}
+	return value.length > 6 ? `***${value.slice(-4)}` : '***';
 }
 
 /**

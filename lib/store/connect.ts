@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { CartRecoveryStore, type StoreTransport } from './CartRecoveryStore';
 import { StoreError } from './errors';
 import { describeMissingMigrations, latestSchemaVersion, loadMigrations } from './migrations';
-import { defaultEmbeddedDataDir, EmbeddedTransport } from './transports/EmbeddedTransport';
+import { embeddedStoreRoot, resolveEmbeddedDataDir } from './embeddedFolder';
+import { EmbeddedTransport } from './transports/EmbeddedTransport';
 import { PostgresTransport } from './transports/PostgresTransport';
 import { SupabaseTransport } from './transports/SupabaseTransport';
 
@@ -23,7 +24,11 @@ export interface StoreCredentials {
 	serviceRoleKey?: string;
 }
 
-export function createTransport(credentials: StoreCredentials): StoreTransport {
+/**
+ * The transport a credential describes. `credentialId` is the n8n ID of the credential: an Embedded credential
+ * that leaves Data Directory empty keeps its data in a folder named after it (lib/store/embeddedFolder.ts).
+ */
+export function createTransport(credentials: StoreCredentials, credentialId?: string): StoreTransport {
 	switch (credentials.transport) {
 		case 'postgres':
 			return new PostgresTransport({
@@ -43,7 +48,7 @@ export function createTransport(credentials: StoreCredentials): StoreTransport {
 			return new SupabaseTransport({ url: credentials.supabaseUrl, serviceRoleKey: credentials.serviceRoleKey });
 		case 'embedded':
 		case undefined:
-			return new EmbeddedTransport(credentials.dataDirectory || defaultEmbeddedDataDir());
+			return new EmbeddedTransport(resolveEmbeddedDataDir(credentials.dataDirectory, credentialId));
 		default:
 			throw new StoreError(`Unknown store transport "${String(credentials.transport)}"`);
 	}
@@ -53,18 +58,20 @@ export function createTransport(credentials: StoreCredentials): StoreTransport {
 // execution: opening a pool or a database per execution would cost more than the work itself.
 const stores = new Map<string, CartRecoveryStore>();
 
-function cacheKey(credentials: StoreCredentials): string {
-	const embeddedDir = credentials.transport === 'embedded' ? credentials.dataDirectory || defaultEmbeddedDataDir() : '';
-	// Embedded stores are keyed by directory alone: two credentials naming one directory must share one PGlite.
-	const identity = embeddedDir ? { embeddedDir } : credentials;
+const isEmbedded = (credentials: StoreCredentials) => credentials.transport === 'embedded' || credentials.transport === undefined;
+
+function cacheKey(credentials: StoreCredentials, credentialId?: string): string {
+	// Embedded stores are keyed by directory alone: one directory must never have two PGlite instances.
+	const identity = isEmbedded(credentials) ? { embeddedDir: resolveEmbeddedDataDir(credentials.dataDirectory, credentialId) } : credentials;
 	return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }
 
-export function getStore(credentials: StoreCredentials): CartRecoveryStore {
-	const key = cacheKey(credentials);
+/** The process-wide store of a credential; `credentialId` is its n8n ID (see createTransport). */
+export function getStore(credentials: StoreCredentials, credentialId?: string): CartRecoveryStore {
+	const key = cacheKey(credentials, credentialId);
 	let store = stores.get(key);
 	if (!store) {
-		store = new CartRecoveryStore(createTransport(credentials));
+		store = new CartRecoveryStore(createTransport(credentials, credentialId));
 		stores.set(key, store);
 	}
 	return store;
@@ -87,12 +94,16 @@ export interface StoreTestResult {
  * What the credential's Test button reports: the schema version, or exactly what is wrong (cannot connect,
  * wrong password, schema missing or behind, with the migrations to run).
  */
-export async function testStoreConnection(credentials: StoreCredentials): Promise<StoreTestResult> {
+export async function testStoreConnection(credentials: StoreCredentials, credentialId?: string): Promise<StoreTestResult> {
 	let transport: StoreTransport | undefined;
-	const reuse = credentials.transport === 'embedded' || credentials.transport === undefined;
+	const reuse = isEmbedded(credentials);
+	if (reuse && !credentials.dataDirectory?.trim() && !credentialId) {
+		// An instance owner may test a credential before it is saved: it has no ID, hence no folder yet.
+		return { ok: true, message: `Embedded store: once saved, this credential keeps its data in a folder of its own in ${embeddedStoreRoot()}.` };
+	}
 	try {
 		// Embedded shares the process-wide instance (a second PGlite on one directory is not allowed).
-		const store = reuse ? getStore(credentials) : new CartRecoveryStore((transport = createTransport(credentials)));
+		const store = reuse ? getStore(credentials, credentialId) : new CartRecoveryStore((transport = createTransport(credentials)));
 		const latest = latestSchemaVersion();
 		if (store.transport.kind === 'supabase') {
 			const version = await store.transport.currentVersion();
@@ -111,13 +122,14 @@ export async function testStoreConnection(credentials: StoreCredentials): Promis
 		// Read-only: the Test never changes the database; pending migrations run on the first real use.
 		const version = await store.transport.currentVersion();
 		const pending = latestSchemaVersion() - version;
+		const kind = store.transport instanceof EmbeddedTransport ? `embedded, data in ${store.transport.dataDir}` : store.transport.kind;
 		return {
 			ok: true,
 			version,
 			message:
 				pending > 0
-					? `Connected (${store.transport.kind}). Cart Recovery schema version ${version}; ${pending === latest ? 'the schema will be created' : `${describePending(version)} will be applied`} on first use.`
-					: `Connected (${store.transport.kind}). Cart Recovery schema version ${version}.`,
+					? `Connected (${kind}). Cart Recovery schema version ${version}; ${pending === latest ? 'the schema will be created' : `${describePending(version)} will be applied`} on first use.`
+					: `Connected (${kind}). Cart Recovery schema version ${version}.`,
 		};
 	} catch (error) {
 		return { ok: false, message: explainConnectionError(error, credentials) };

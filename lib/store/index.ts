@@ -4,5 +4,6 @@ export { CartRecoveryStore, type RecordCartEventOptions, type StoreTransport } f
 export { getStore, closeAllStores, createTransport, testStoreConnection, type StoreCredentials } from './connect';
 export { latestSchemaVersion, loadMigrations } from './migrations';
 export { PostgresTransport } from './transports/PostgresTransport';
-export { EmbeddedTransport, defaultEmbeddedDataDir } from './transports/EmbeddedTransport';
+export { EmbeddedTransport } from './transports/EmbeddedTransport';
+export { allowedFileFolders, credentialStoreFolder, embeddedStoreRoot, resolveEmbeddedDataDir } from './embeddedFolder';
 export { SupabaseTransport } from './transports/SupabaseTransport';

@@ -23,7 +23,7 @@ import {
 	type SenderSecrets,
 	type SupabaseColumns,
 } from '../../lib/intake';
-import { cartRecoveryStoreTest, STORE_CREDENTIAL } from '../../lib/n8n/store';
+import { cartRecoveryStoreTest, STORE_CREDENTIAL, storeCredentialId } from '../../lib/n8n/store';
 import { webshopApiTest } from '../../lib/n8n/webshop';
 import { currencyOrFail, regionOrFail } from '../../lib/n8n/isoCodes';
 import { getStore, type CartRecoveryStore, type StoreCredentials } from '../../lib/store';
@@ -264,7 +264,7 @@ export class AbandonedCartTrigger implements INodeType {
 
 		// Credentials come from a short per-process cache: reading one from n8n inside a webhook costs an expression
 		// isolate (see CREDENTIAL_TTL_MS). The store is only used once the delivery is valid.
-		const storePromise: Promise<CartRecoveryStore> = cachedCredentials(this, STORE_CREDENTIAL).then((c) => getStore(c as unknown as StoreCredentials));
+		const storePromise: Promise<CartRecoveryStore> = cachedCredentials(this, STORE_CREDENTIAL).then((c) => getStore(c as unknown as StoreCredentials, storeCredentialId(this)));
 		storePromise.catch(() => undefined); // awaited below; a failure must not become an unhandled rejection
 		let secrets: SenderSecrets = {};
 		let signatureToleranceSeconds: number | undefined;

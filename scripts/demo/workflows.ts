@@ -2,7 +2,9 @@
 // transforms a copy so a visitor sees the whole sequence in about a minute.
 //  - Wait nodes with a time interval: 30 min → 10 s, 2 h → 20 s, 24 h → 30 s (any other duration: scaled into
 //    5–30 s, the order of the stages kept). "At specified time" waits (deferrals, loops) are left alone.
-//  - Quiet hours off in the send nodes (a demo at 3 a.m. should still show the SMS); everything else as shipped.
+//  - Quiet hours off in the send nodes (a demo at 3 a.m. should still show the SMS).
+//  - Successful executions kept (the shipped files keep none, README "Security"): the demo's data are samples, and
+//    a visitor opens the finished runs in the editor to see what each node did. Everything else as shipped.
 //  - Every node's credentials point at the demo's own (Embedded store, the outbox's SendGrid and Twilio).
 //  - Shop Settings filled in with the sample shop (shipped empty: the marketer's own name and contacts go there).
 import { readdirSync, readFileSync } from 'node:fs';
@@ -73,6 +75,7 @@ export function prepareForDemo(workflow: WorkflowJson, credentials: DemoCredenti
 	// The end-to-end test's transform (test/e2e/workflows.ts), with the demo's durations.
 	const real = shortenWaits(json as unknown as E2eWorkflowJson, demoSeconds);
 	const shortened = Object.entries(real).map(([name, seconds]) => `${name}: ${human(seconds)} → ${demoSeconds(seconds)} s`);
+	json.settings = { ...(json.settings as object), saveDataSuccessExecution: 'all' };
 	const byType = new Map(credentials.map((c) => [c.type, c]));
 	if (json.nodes.some((n) => n.name === SHOP_SETTINGS)) {
 		fillShopSettings(json as unknown as E2eWorkflowJson, { shop_name: SHOP.name, contact_email: SHOP.email, contact_phone: SHOP.phone });

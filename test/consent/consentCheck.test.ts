@@ -174,6 +174,7 @@ describe('withdraw', () => {
 		assert.equal(good.status, 'success', good.error?.message);
 		const w = good.output('Consent Check')[0].withdrawal as Params;
 		assert.deepEqual([w.channel, w.address, w.withdrawn, w.changed], ['email', 'bela@example.hu', true, true]);
+		assert.equal(w.masked_address, 'b***@example.hu', 'what an unsubscribe page may show');
 		assert.equal(await emailState('bela@example.hu'), 'withdrawn');
 	});
 

@@ -7,6 +7,7 @@ import {
 	buildUnsubscribeUrl,
 	createUnsubscribeToken,
 	isOneClickUnsubscribeBody,
+	maskAddress,
 	matchOptOutKeyword,
 	tokenFromUrl,
 	verifyUnsubscribeToken,
@@ -67,6 +68,25 @@ describe('unsubscribe tokens', () => {
 		assert.throws(() => buildUnsubscribeUrl({ baseUrl: 'not a url', secret: SECRET, channel: 'email', address: 'a@b.hu' }), /not a valid URL/);
 		assert.throws(() => createUnsubscribeToken({ secret: SECRET, channel: 'email', address: '  ' }), /needs the email address/);
 		assert.throws(() => createUnsubscribeToken({ secret: '', channel: 'email', address: 'a@b.hu' }), /secret/);
+	});
+
+	test('the unsubscribe page shows the address masked: the first letter and the domain; country, area code and the last two digits', () => {
+		const token = createUnsubscribeToken({ secret: SECRET, channel: 'email', address: 'Anna.Kovacs@Example.HU' });
+		const { channel, address } = verifyUnsubscribeToken(token, SECRET)!;
+		assert.equal(maskAddress(channel, address), 'a***@example.hu');
+		for (const [ch, input, shown] of [
+			['email', 'b@cipobolt.hu', 'b***@cipobolt.hu'],
+			['sms', '+36301234567', '+36 30 *** **67'],
+			['sms', '+3612345678', '+36 1 *** **78'],
+			['whatsapp', '+36201112233', '+36 20 *** **33'],
+			['sms', '+12125550123', '+1 212 *** **23'],
+			['messenger', '6543210987654321', '***4321'],
+			['email', 'not-an-email', '***mail'],
+			['sms', '1234', '***'],
+			['email', '', ''],
+		] as const) {
+			assert.equal(maskAddress(ch, input), shown, `${ch} ${input}`);
+		}
 	});
 });
 

@@ -1,6 +1,7 @@
 // The shipped workflow files (workflows/*.json) as the end-to-end test imports them: read AS THEY ARE, then
 // only the test's copy is changed — Wait durations shortened, quiet hours of the SMS node set for one test
-// cart. Credentials are not touched: the test imports credentials with the ids the shipped files reference.
+// cart, successful executions kept for the assertions. Credentials are not touched: the test imports credentials
+// with the ids the shipped files reference.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -30,6 +31,15 @@ export const node = (wf: WorkflowJson, name: string) => {
 	assert.ok(found, `workflow "${wf.name}" has a node "${name}"`);
 	return found;
 };
+
+/**
+ * The shipped files keep no data of a successful execution (the customers' data must not stay in n8n's history,
+ * README "Security"); a test or the demo that reads finished executions asserts that and opts its copy back in.
+ */
+export function keepSuccessfulExecutions(wf: WorkflowJson): void {
+	assert.equal(wf.settings?.saveDataSuccessExecution, 'none', `the shipped "${wf.name}" keeps no successful executions`);
+	wf.settings = { ...wf.settings, saveDataSuccessExecution: 'all' };
+}
 
 const UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 

@@ -1,17 +1,59 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import * as os from 'node:os';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 
+import { DATA_DIRECTORY_ERROR } from '../embeddedFolder';
 import { StoreError } from '../errors';
 import { loadMigrations, readSchemaVersion } from '../migrations';
 import { toStoreError } from './PostgresTransport';
 import { buildCallSql, type Transport } from './Transport';
 
-/** Default data directory: beside n8n's own data, so it travels with the n8n user folder. */
-export function defaultEmbeddedDataDir(): string {
-	const userFolder = process.env.N8N_USER_FOLDER || os.homedir();
-	return path.join(userFolder, '.n8n', 'cart-recovery-store');
+const LOCK_FILE = 'cart-recovery.lock';
+
+/**
+ * Creates the data directory, or checks an existing one, and makes it private (0700). Called at every open: a
+ * folder loosened since (a restore, a chmod) is corrected. Refuses a non-empty folder that is not a store, so a
+ * mistyped Data Directory never turns someone's files into a database.
+ */
+function prepareDataDir(dataDir: string): void {
+	const fail = (error: unknown): never => {
+		const e = error as NodeJS.ErrnoException;
+		throw new StoreError(`Data Directory ${dataDir} cannot be made private to n8n (${e.code ?? e.message}): does it belong to another user?`, DATA_DIRECTORY_ERROR);
+	};
+	try {
+		mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+	} catch (error) {
+		fail(error);
+	}
+	if (!statSync(dataDir).isDirectory()) throw new StoreError(`Data Directory ${dataDir} is a file, not a folder.`, DATA_DIRECTORY_ERROR);
+	const foreign = readdirSync(dataDir).filter((name) => name !== LOCK_FILE);
+	if (foreign.length && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
+		throw new StoreError(
+			`Data Directory ${dataDir} is not empty and holds no Cart Recovery store (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}). ` +
+				'Choose an empty or new folder, or leave Data Directory empty to use this credential’s own folder.',
+			DATA_DIRECTORY_ERROR,
+		);
+	}
+	try {
+		chmodSync(dataDir, 0o700);
+	} catch (error) {
+		fail(error);
+	}
+}
+
+/**
+ * Takes group and world access away from everything in the data directory. PGlite (Emscripten's file system)
+ * creates its files 0666 whatever the umask; the directory's 0700 already keeps other users out, this keeps the
+ * files private too when the folder is copied, backed up or loosened.
+ */
+function keepPrivate(dir: string): void {
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		const p = path.join(dir, entry.name);
+		if (entry.isSymbolicLink()) continue;
+		const mode = lstatSync(p).mode & 0o777;
+		if (mode & 0o077) chmodSync(p, mode & 0o700);
+		if (entry.isDirectory()) keepPrivate(p);
+	}
 }
 
 function processAlive(pid: number): boolean {
@@ -36,16 +78,16 @@ export class EmbeddedTransport implements Transport {
 	// PGlite runs one query at a time; a queue keeps a migration from interleaving with calls.
 	private tail: Promise<unknown> = Promise.resolve();
 
-	constructor(readonly dataDir: string = defaultEmbeddedDataDir()) {
-		this.lockFile = path.join(this.dataDir, 'cart-recovery.lock');
+	/** `dataDir` as given (tests, tools); credentials reach it through resolveEmbeddedDataDir (../embeddedFolder). */
+	constructor(readonly dataDir: string) {
+		this.lockFile = path.join(this.dataDir, LOCK_FILE);
 	}
 
 	/** Creates the lock file atomically; a lock left by a process that is gone is taken over. */
 	private takeLock(): void {
-		mkdirSync(this.dataDir, { recursive: true });
 		for (let attempt = 0; attempt < 3; attempt++) {
 			try {
-				const fd = openSync(this.lockFile, 'wx');
+				const fd = openSync(this.lockFile, 'wx', 0o600);
 				writeSync(fd, String(process.pid));
 				closeSync(fd);
 				return;
@@ -69,9 +111,11 @@ export class EmbeddedTransport implements Transport {
 	private async open(): Promise<PGlite> {
 		if (this.db) return this.db;
 		this.opening ??= (async () => {
+			prepareDataDir(this.dataDir);
 			this.takeLock();
 			const { PGlite } = await import('@electric-sql/pglite');
 			const db = await PGlite.create(this.dataDir);
+			keepPrivate(this.dataDir);
 			this.db = db;
 			return db;
 		})();
@@ -118,6 +162,7 @@ export class EmbeddedTransport implements Transport {
 				}
 				current = migration.version;
 			}
+			keepPrivate(this.dataDir); // the tables a migration created
 			return current;
 		});
 	}
@@ -129,6 +174,11 @@ export class EmbeddedTransport implements Transport {
 		if (db) {
 			await this.tail;
 			await db.close();
+			try {
+				keepPrivate(this.dataDir);
+			} catch {
+				// the next open corrects it
+			}
 		}
 		try {
 			if (Number(readFileSync(this.lockFile, 'utf8')) === process.pid) rmSync(this.lockFile);

@@ -3,6 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import {
 	isOneClickUnsubscribeBody,
+	maskAddress,
 	matchOptOutKeyword,
 	parseKeywordList,
 	tokenFromUrl,
@@ -144,7 +145,10 @@ const DEFAULT_SOURCE: Record<string, string> = {
 	keyword: 'keyword',
 };
 
-/** One output; the item carries withdrawal: { method, withdrawn, changed, channel, address, keyword, matched }. */
+/**
+ * One output; the item carries withdrawal: { method, withdrawn, changed, channel, address, keyword, matched }, and for
+ * a link token masked_address, what an unsubscribe page may show.
+ */
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
 	return perItem(this, items, 1, 0, async (i) => {
 		const method = this.getNodeParameter('method', i) as string;
@@ -181,7 +185,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 				});
 			}
 			const result = await store.withdrawConsent({ ...verified, source, detail });
-			return done({ channel: verified.channel, address: verified.address, ...result });
+			return done({ channel: verified.channel, address: verified.address, masked_address: maskAddress(verified.channel, verified.address), ...result });
 		}
 		if (method === 'keyword') {
 			const channel = readChannel(this, 'channel', i);
