@@ -1,6 +1,7 @@
 import {
 	NodeConnectionTypes,
 	NodeOperationError,
+	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -10,6 +11,7 @@ import {
 import { toNodeError } from '../../lib/n8n/errors';
 import { currencyOrFail } from '../../lib/n8n/isoCodes';
 import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
+import type { CartRecoveryStore } from '../../lib/store';
 import { classifyCart, minimumValues, type CartCheckOutcome } from './classifyCart';
 
 const OUTPUT_INDEX: Record<CartCheckOutcome, number> = {
@@ -135,6 +137,15 @@ export class CartCheck implements INodeType {
 					});
 				}
 				const cart = await store.getCart(cartId);
+				if (!cart && (await customerErased(store, items[i].json))) {
+					// The customer asked for erasure while this run waited: the sequence ends here, quietly and as a
+					// success, so n8n keeps no failed execution holding their data. Only the cart id goes on.
+					outputs[OUTPUT_INDEX.notEligible].push({
+						json: { cart_id: cartId, cart_check: { outcome: 'notEligible', reason: 'The customer’s data was erased: the sequence stops', checked_at: now.toISOString() } },
+						pairedItem: { item: i },
+					});
+					continue;
+				}
 				if (!cart) {
 					throw new NodeOperationError(this.getNode(), `Cart "${cartId}" is not in the store`, {
 						itemIndex: i,
@@ -157,4 +168,13 @@ export class CartCheck implements INodeType {
 		}
 		return outputs;
 	}
+}
+
+/** Whether the customer the trigger named for this item has been erased (the store keeps only salted hashes of them). */
+async function customerErased(store: CartRecoveryStore, json: IDataObject): Promise<boolean> {
+	const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : null);
+	const subject = { customerId: text(json.customer_id), email: text(json.email), phone: text(json.phone) };
+	if (!subject.customerId && !subject.email && !subject.phone) return false;
+	const decisions = await store.checkConsent(subject, ['email', 'sms']);
+	return decisions.some((d) => d.reason === 'suppressed');
 }

@@ -143,6 +143,26 @@ test('an unknown cart fails the node; with Continue On Fail it goes to Not Eligi
 	assert.match(String(notEligible[0].error), /not in the store/);
 });
 
+test('a cart whose customer was erased while the run waited ends quietly on Not Eligible, carrying no personal data', async () => {
+	await cart('erased', 45, 12990, { phone: '+36309998877' }); // the other carts here share a phone, which erasure would take too
+	const triggerItem = { cart_id: 'erased', email: 'erased@example.hu', phone: '+36309998877', customer_id: 'erased', first_name: 'Erika' };
+	const erasure = await store.eraseCustomer({ customerId: 'erased', email: 'erased@example.hu' });
+	assert.ok(erasure, 'erased');
+	assert.equal(await store.getCart('erased'), null, 'the erasure removed the cart');
+	const run = await runWorkflow({
+		nodes: [manualTrigger(), cartCheck()],
+		connections: connect(['Start', 'Cart Check']),
+		pinData: { Start: [{ json: triggerItem }] },
+		credentials: { cartRecoveryStoreApi: db.credentials },
+	});
+	assert.equal(run.status, 'success', run.error?.message);
+	const [stillAbandoned, , , notEligible] = run.outputs('Cart Check');
+	assert.equal(stillAbandoned.length, 0);
+	assert.equal(notEligible.length, 1);
+	assert.deepEqual(Object.keys(notEligible[0]).sort(), ['cart_check', 'cart_id'], 'no email, phone or name goes on');
+	assert.match(String((notEligible[0].cart_check as { reason: string }).reason), /erased/);
+});
+
 test('currencies are ISO 4217 codes: "Ft" fails the node naming the field before any cart is read; lower case is accepted', async () => {
 	const run = (parameters: Record<string, unknown>, extra: Record<string, unknown> = {}, credentials: object = db.credentials) =>
 		runWorkflow({
