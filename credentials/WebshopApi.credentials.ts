@@ -108,10 +108,10 @@ export class WebshopApi implements ICredentialType {
 			displayName: 'Signature Time Window (Seconds)',
 			name: 'signatureToleranceSeconds',
 			type: 'number',
-			typeOptions: { minValue: 1 },
+			typeOptions: { minValue: 1, maxValue: 3600 },
 			default: 300,
 			description:
-				'Requests your shop signs itself (generic cart events, consent, discount codes) carry the time they were signed. One signed longer ago than this, or this far ahead, is refused, so a copied request cannot be sent again later. Keep the shop’s clock right.',
+				'Requests your shop signs itself (generic cart events, consent, discount codes) carry the time they were signed. One signed longer ago than this, or this far ahead, is refused, so a copied request cannot be sent again later. Keep the shop’s clock right. At most one hour: a longer window would let a copied request work for longer.',
 		},
 		{
 			displayName: 'Supabase Secret Header Name',

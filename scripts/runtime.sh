@@ -63,7 +63,8 @@ progress_ticker() {
 run_logged() {
   local logfile="$1" what="$2" expected="$3" dir="$4"; shift 4
   local started; started=$(date +%s)
-  progress_ticker "$what" "$expected" "$dir" "$started" "$logfile" 9>&- &
+  # stdout to /dev/null: a sleeping ticker must not hold the caller's stdout pipe open after we are done.
+  progress_ticker "$what" "$expected" "$dir" "$started" "$logfile" 9>&- >/dev/null &
   local ticker=$!
   local status=0
   "$@" >>"$logfile" 2>&1 9>&- || status=$?
@@ -101,7 +102,10 @@ ensure_node() {
 # Native modules n8n loads at startup or in its task runner; checked after every install.
 N8N_NATIVE_MODULES=(sqlite3 isolated-vm)
 
-n8n_ok() { [ -f "$N8N_DIR/.complete" ] && [ -f "$N8N_DIR/node_modules/n8n/bin/n8n" ]; }
+# The marker holds what was verified: a folder from before the checks existed (whose native rebuild may have been a
+# silent no-op) is checked once more before it counts.
+N8N_VERIFIED="verified: n8n $N8N_VERSION, native modules load under Node $NODE_VERSION"
+n8n_ok() { [ -f "$N8N_DIR/node_modules/n8n/bin/n8n" ] && [ "$(cat "$N8N_DIR/.complete" 2>/dev/null)" = "$N8N_VERIFIED" ]; }
 
 check_n8n() {
   local dir="$1" logfile="$2" module
@@ -118,6 +122,11 @@ check_n8n() {
 install_n8n() {
   n8n_ok && return
   local logfile="$CACHE/n8n-$N8N_VERSION-install.log"
+  if [ -f "$N8N_DIR/.complete" ] && [ -f "$N8N_DIR/node_modules/n8n/bin/n8n" ]; then
+    log "checking the n8n $N8N_VERSION installed earlier in $N8N_DIR"
+    if (check_n8n "$N8N_DIR" "$logfile"); then echo "$N8N_VERIFIED" >"$N8N_DIR/.complete"; return; fi
+    log "  it does not pass the checks: installing it again"
+  fi
   log "installing n8n $N8N_VERSION into $N8N_DIR — first time only: about 3–6 minutes and 2.8 GB of disk."
   log "  progress below; npm's own output (hundreds of peer-dependency warnings are normal) goes to $logfile"
   rm -rf "$N8N_DIR" && mkdir -p "$N8N_DIR" && : >"$logfile"
@@ -133,7 +142,7 @@ install_n8n() {
       npm rebuild --ignore-scripts=false sqlite3 isolated-vm @parcel/watcher msgpackr-extract ssh2 cpu-features
   )
   check_n8n "$N8N_DIR" "$logfile"
-  touch "$N8N_DIR/.complete"
+  echo "$N8N_VERIFIED" >"$N8N_DIR/.complete"
   log "n8n $N8N_VERSION is ready ($(du -sh "$N8N_DIR" 2>/dev/null | cut -f1) in $N8N_DIR)"
 }
 

@@ -91,10 +91,12 @@ export function signWebshopRequest(request: { secret: string; path: string; body
 }
 
 /** The tolerance from the Webshop credential's field, or the default when it is empty or not a positive number. */
+/** The credential's time window, at most an hour whatever was stored (the UI caps it; an imported credential may not). */
 export function signatureTolerance(value: unknown): number {
 	const n = Number(value);
-	return Number.isFinite(n) && n > 0 ? n : DEFAULT_SIGNATURE_TOLERANCE_SECONDS;
+	return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_SIGNATURE_TOLERANCE_SECONDS) : DEFAULT_SIGNATURE_TOLERANCE_SECONDS;
 }
+export const MAX_SIGNATURE_TOLERANCE_SECONDS = 3600;
 
 export interface WebshopSignatureCheck {
 	/** The X-Signature header as received (may be missing). */

@@ -20,12 +20,12 @@ function prepareDataDir(dataDir: string): void {
 		const e = error as NodeJS.ErrnoException;
 		throw new StoreError(`Data Directory ${dataDir} cannot be made private to n8n (${e.code ?? e.message}): does it belong to another user?`, DATA_DIRECTORY_ERROR);
 	};
+	if (existsSync(dataDir) && !statSync(dataDir).isDirectory()) throw new StoreError(`Data Directory ${dataDir} is a file, not a folder.`, DATA_DIRECTORY_ERROR);
 	try {
 		mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 	} catch (error) {
 		fail(error);
 	}
-	if (!statSync(dataDir).isDirectory()) throw new StoreError(`Data Directory ${dataDir} is a file, not a folder.`, DATA_DIRECTORY_ERROR);
 	const foreign = readdirSync(dataDir).filter((name) => name !== LOCK_FILE);
 	if (foreign.length && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
 		throw new StoreError(
