@@ -249,7 +249,8 @@ async function postEvent(n8n: N8nServer, triggerPath: string, event: Record<stri
 
 function describe(m: OutboxMessage): string {
 	if (m.kind === 'email') return `✉️  email → ${m.to}  “${m.subject}”${m.categories.length ? `  [${m.categories.join(', ')}]` : ''}`;
-	return `💬 SMS → ${m.to}  ${m.encoding}, ${m.segments} segment${m.segments === 1 ? '' : 's'}: “${m.body.length > 70 ? `${m.body.slice(0, 70)}…` : m.body}”`;
+	const body = m.body.replace(/\s*\n\s*/g, ' ⏎ ');
+	return `💬 SMS → ${m.to}  ${m.encoding}, ${m.segments} segment${m.segments === 1 ? '' : 's'}: “${body.length > 70 ? `${body.slice(0, 70)}…` : body}”`;
 }
 
 async function main(): Promise<void> {

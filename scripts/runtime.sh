@@ -127,7 +127,7 @@ install_n8n() {
     if (check_n8n "$N8N_DIR" "$logfile"); then echo "$N8N_VERIFIED" >"$N8N_DIR/.complete"; return; fi
     log "  it does not pass the checks: installing it again"
   fi
-  log "installing n8n $N8N_VERSION into $N8N_DIR — first time only: about 3–6 minutes and 2.8 GB of disk."
+  log "installing n8n $N8N_VERSION into $N8N_DIR — first time only: about 6–8 minutes and 2.9 GB of disk."
   log "  progress below; npm's own output (hundreds of peer-dependency warnings are normal) goes to $logfile"
   rm -rf "$N8N_DIR" && mkdir -p "$N8N_DIR" && : >"$logfile"
   echo '{"name":"n8n-runtime","private":true}' >"$N8N_DIR/package.json"
@@ -136,9 +136,9 @@ install_n8n() {
     export PATH="$(dirname "$NODE_BIN"):$PATH" npm_config_nodedir="$NODE_PKG_DIR"
     # The Kafka node's native build downloads sources from the internet: skip install scripts, then rebuild
     # only the native modules n8n itself needs (with scripts, or the rebuild does nothing).
-    run_logged "$logfile" "n8n $N8N_VERSION: downloading and unpacking ~2,230 packages" "2–5 min" "$N8N_DIR" \
+    run_logged "$logfile" "n8n $N8N_VERSION: downloading and unpacking ~2,230 packages" "3–6 min" "$N8N_DIR" \
       npm install --no-save --ignore-scripts --loglevel=http "n8n@$N8N_VERSION"
-    run_logged "$logfile" "n8n $N8N_VERSION: building its native modules" "about 1 min" "$N8N_DIR" \
+    run_logged "$logfile" "n8n $N8N_VERSION: building its native modules" "1–2 min" "$N8N_DIR" \
       npm rebuild --ignore-scripts=false sqlite3 isolated-vm @parcel/watcher msgpackr-extract ssh2 cpu-features
   )
   check_n8n "$N8N_DIR" "$logfile"
