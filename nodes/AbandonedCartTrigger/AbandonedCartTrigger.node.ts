@@ -80,8 +80,8 @@ export class AbandonedCartTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'webshopApi', required: true, testedBy: 'webshopApiTest', displayOptions: { show: { verification: ['signature'] } } },
-			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
+			{ name: 'webshopApi', displayName: 'Webshop (Checks Who Sent the Event)', required: true, testedBy: 'webshopApiTest', displayOptions: { show: { verification: ['signature'] } } },
+			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
 		],
 		webhooks: [
 			{

@@ -26,9 +26,9 @@ export class ConsentCheck implements INodeType {
 		// Check routes to Allowed / Blocked; every other operation has one output.
 		outputs: `={{ $parameter["resource"] === "consent" && $parameter["operation"] === "check" ? [{ "type": "main", "displayName": "Allowed" }, { "type": "main", "displayName": "Blocked" }] : [{ "type": "main", "displayName": "" }] }}`,
 		credentials: [
-			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
+			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
 			// Optional: "Verify Webshop Signature" of Record Consent, and Erase removing the customer's synced codes from the shop.
-			{ name: 'webshopApi', required: false, testedBy: 'webshopApiTest' },
+			{ name: 'webshopApi', displayName: 'Webshop (Signed Requests, Removing Codes)', required: false, testedBy: 'webshopApiTest' },
 		],
 		properties,
 	};

@@ -26,10 +26,10 @@ export class DiscountCode implements INodeType {
 		// Validate: Valid / Invalid; Redeem: Redeemed / Rejected; Create and Deactivate: one output.
 		outputs: `={{ $parameter["operation"] === "validate" ? [{ "type": "main", "displayName": "Valid" }, { "type": "main", "displayName": "Invalid" }] : $parameter["operation"] === "redeem" ? [{ "type": "main", "displayName": "Redeemed" }, { "type": "main", "displayName": "Rejected" }] : [{ "type": "main", "displayName": "" }] }}`,
 		credentials: [
-			{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' },
+			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
 			// Optional: Create's "Sync to Shop", Deactivate of a synced code, and "Verify Webshop Signature" of
 			// Validate / Redeem use it; each says clearly when it is missing.
-			{ name: 'webshopApi', required: false, testedBy: 'webshopApiTest' },
+			{ name: 'webshopApi', displayName: 'Webshop (Signed Requests, Shop Sync)', required: false, testedBy: 'webshopApiTest' },
 		],
 		properties,
 	};

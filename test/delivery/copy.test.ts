@@ -169,10 +169,11 @@ describe('the send nodes: credential labels and what an SMS costs', () => {
 		descriptions = new Map(Object.entries(loader.nodeTypes).map(([name, data]) => [name, (data.type as { description: INodeTypeDescription }).description]));
 	});
 
-	test('every credential field of Email Send and SMS Send has its own label (n8n shows "Credential" for each otherwise)', () => {
-		for (const name of ['emailSend', 'smsSend']) {
+	test('every node with two credential fields labels each for what it is for (n8n shows "Credential" for each otherwise)', () => {
+		const withTwo = [...descriptions].filter(([, d]) => (d.credentials ?? []).length > 1).map(([name]) => name);
+		assert.deepEqual(withTwo.sort(), ['abandonedCartTrigger', 'consentCheck', 'discountCode', 'emailSend', 'smsSend']);
+		for (const name of withTwo) {
 			const labels = (descriptions.get(name)?.credentials ?? []).map((c) => c.displayName);
-			assert.equal(labels.length, 2, name);
 			assert.ok(labels.every((l) => l && l !== 'Credential'), `${name}: ${labels.join(', ')}`);
 			assert.equal(new Set(labels).size, labels.length, `${name}: ${labels.join(', ')}`);
 		}
