@@ -81,7 +81,7 @@ export function outboxPage(): string {
 		const fit = () => {
 			try {
 				const doc = frame.contentDocument;
-				const height = Math.max(doc.body ? doc.body.scrollHeight : 0, doc.documentElement.offsetHeight);
+				const height = Math.max(doc.body ? doc.body.scrollHeight : 0, doc.documentElement.scrollHeight, doc.documentElement.offsetHeight);
 				if (height > 0) frame.style.height = height + 'px';
 			} catch {}
 		};
