@@ -13,6 +13,8 @@ export PATH="$(dirname "$NODE24"):$PATH"
 
 # A type error fails the run, but the tests still run on what compiled, so every failure shows at once.
 build_status=0
+# From scratch, as npm run build: a migration or node removed from the sources must not live on in dist/.
+rm -rf dist
 npx tsc -p tsconfig.json || build_status=$?
 npx gulp build --silent || exit 1
 bash scripts/pack.sh >/dev/null || exit 1
