@@ -7,12 +7,14 @@ import {
 } from 'n8n-workflow';
 
 import { toNodeError } from '../n8n/errors';
+import { carryForward, lastSent, reportToExecution, withResult } from '../n8n/outcome';
 import { optionalStr } from '../n8n/parameters';
 import { storeFor } from '../n8n/store';
 import type { Channel } from '../store';
 import { TemplateError, type DiscountInfo, type Language } from '../templates';
 import { deliver, DeliveryError } from './pipeline';
 import { DEFAULT_QUIET_HOURS, validateQuietHours } from './quietHours';
+import { deliverySentence } from './sentence';
 import type { ChannelAdapter, DeliveryPolicy, DeliveryRequest, DeliveryResult } from './types';
 
 /**
@@ -380,7 +382,9 @@ async function executeDelivery<TShared, TMessage>(
 			const request = readRequest(ctx, i);
 			const policy = readPolicy(ctx, i);
 			const result: DeliveryResult = await deliver(store, adapterFor(shared, i, request), request, policy);
-			const json = { ...items[i].json, delivery: result as unknown as IDataObject };
+			const sentence = deliverySentence(result, policy.quietHours?.timezone);
+			const json = withResult(sentence, { ...carryForward(items[i].json), delivery: result as unknown as IDataObject });
+			reportToExecution(ctx, json, sentence, result.outcome === 'sent' ? result.stage : lastSent(json)?.stage);
 			if (result.outcome === 'failed') {
 				const error = new NodeOperationError(ctx.getNode(), `${result.detail}`, {
 					itemIndex: i,

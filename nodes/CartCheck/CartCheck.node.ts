@@ -9,10 +9,12 @@ import {
 } from 'n8n-workflow';
 
 import { toNodeError } from '../../lib/n8n/errors';
+import { carryForward, channelName, lastSent, reportToExecution, withResult } from '../../lib/n8n/outcome';
+import { formatMoney } from '../../lib/templates/helpers';
 import { currencyOrFail } from '../../lib/n8n/isoCodes';
 import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
-import type { CartRecoveryStore } from '../../lib/store';
-import { classifyCart, minimumValues, type CartCheckOutcome } from './classifyCart';
+import type { Cart, CartRecoveryStore } from '../../lib/store';
+import { classifyCart, minimumValues, type CartCheckOutcome, type CartCheckResult } from './classifyCart';
 
 const OUTPUT_INDEX: Record<CartCheckOutcome, number> = {
 	stillAbandoned: 0,
@@ -140,10 +142,13 @@ export class CartCheck implements INodeType {
 				if (!cart && (await customerErased(store, items[i].json))) {
 					// The customer asked for erasure while this run waited: the sequence ends here, quietly and as a
 					// success, so n8n keeps no failed execution holding their data. Only the cart id goes on.
-					outputs[OUTPUT_INDEX.notEligible].push({
-						json: { cart_id: cartId, cart_check: { outcome: 'notEligible', reason: 'The customer’s data was erased: the sequence stops', checked_at: now.toISOString() } },
-						pairedItem: { item: i },
+					const result = 'Stopped: the customer’s data was erased';
+					const json = withResult(result, {
+						cart_id: cartId,
+						cart_check: { outcome: 'notEligible', reason: 'The customer’s data was erased: the sequence stops', checked_at: now.toISOString() },
 					});
+					reportToExecution(this, json, result);
+					outputs[OUTPUT_INDEX.notEligible].push({ json, pairedItem: { item: i } });
 					continue;
 				}
 				if (!cart) {
@@ -153,10 +158,12 @@ export class CartCheck implements INodeType {
 					});
 				}
 				const check = classifyCart(cart, { now, inactivityMinutes: setting.inactivityMinutes, minimumValues: setting.minimums });
-				outputs[OUTPUT_INDEX[check.outcome]].push({
-					json: { ...items[i].json, ...cart, cart_check: check },
-					pairedItem: { item: i },
-				});
+				const earlier = carryForward(items[i].json);
+				const result = cartCheckSentence(check, cart, earlier);
+				const json = withResult(result, { ...earlier, ...cart, cart_check: check as unknown as IDataObject });
+				// Every check reports: a run waiting for its next stage shows where it stands too.
+				reportToExecution(this, json, result, lastSent(json)?.stage);
+				outputs[OUTPUT_INDEX[check.outcome]].push({ json, pairedItem: { item: i } });
 			} catch (error) {
 				if (this.continueOnFail()) {
 					// Never on Still Abandoned: that output sends follow-ups. A cart that cannot be checked is not chased.
@@ -177,4 +184,23 @@ async function customerErased(store: CartRecoveryStore, json: IDataObject): Prom
 	if (!subject.customerId && !subject.email && !subject.phone) return false;
 	const decisions = await store.checkConsent(subject, ['email', 'sms']);
 	return decisions.some((d) => d.reason === 'suppressed');
+}
+
+/** The check in one sentence: "Stopped: bought after stage 1 (email)", "Stopped: the cart (3 990 Ft) is below the 5 000 Ft minimum". */
+function cartCheckSentence(check: CartCheckResult, cart: Cart, json: IDataObject): string {
+	const money = (value: number) => formatMoney(value, cart.currency, cart.locale ?? 'hu-HU');
+	switch (check.outcome) {
+		case 'purchased': {
+			const last = lastSent(json);
+			return last ? `Stopped: bought after stage ${last.stage} (${channelName(last.channel)})` : 'Stopped: bought before any reminder was sent';
+		}
+		case 'notEligible':
+			if (cart.status === 'closed') return 'Stopped: recovery was closed for this cart';
+			if (cart.items.length === 0) return 'Stopped: the cart is empty';
+			return `Stopped: the cart (${money(cart.value)}) is below the ${money(check.minimum_value ?? 0)} minimum`;
+		case 'activeAgain':
+			return `Waiting: the customer is shopping again (active ${check.inactive_minutes} min ago)`;
+		case 'stillAbandoned':
+			return `Still abandoned: no activity for ${check.inactive_minutes} min`;
+	}
 }

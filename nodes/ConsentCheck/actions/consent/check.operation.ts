@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { Channel } from '../../../../lib/store';
+import { carryForward, channelName, lastSent, reportToExecution, withResult } from '../../../../lib/n8n/outcome';
+import type { Channel, ConsentDecision } from '../../../../lib/store';
 import { CHANNEL_OPTIONS, perItem, readSubject, requireSubject, subjectFields, type OperationContext, type OperationResult } from '../common';
 
 const show = { resource: ['consent'], operation: ['check'] };
@@ -52,6 +53,27 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 			blocked_channels: decisions.filter((d) => !d.allowed).map((d) => d.channel),
 			channels: Object.fromEntries(decisions.map((d) => [d.channel, { ...d }])),
 		};
-		return { output: allowed ? 0 : 1, json: { ...items[i].json, consent } };
+		const json = withResult(consentSentence(allowed, decisions), { ...carryForward(items[i].json), consent });
+		if (!allowed) reportToExecution(this, json, String(json.result), lastSent(json)?.stage);
+		return { output: allowed ? 0 : 1, json };
 	});
+}
+
+const NOT_ALLOWED: Record<string, (channel: string) => string> = {
+	no_consent: (ch) => `no ${ch} consent`,
+	withdrawn: (ch) => `unsubscribed from ${ch}`,
+	suppressed: () => 'the customer’s data was erased',
+	no_address: (ch) => `no ${ch} address`,
+};
+
+/** "Consent given: email" / "Not sent: no email or SMS consent" / "Not sent: no email consent, unsubscribed from SMS". */
+function consentSentence(allowed: boolean, decisions: ConsentDecision[]): string {
+	const names = (list: ConsentDecision[]) => list.map((d) => channelName(d.channel)).join(' or ');
+	if (allowed) return `Consent given: ${decisions.filter((d) => d.allowed).map((d) => channelName(d.channel)).join(', ')}`;
+	const blocked = decisions.filter((d) => !d.allowed);
+	const reasons = [...new Set(blocked.map((d) => d.reason))].map((reason) => {
+		const channels = names(blocked.filter((d) => d.reason === reason));
+		return (NOT_ALLOWED[reason] ?? ((ch: string) => `${ch}: ${reason}`))(channels);
+	});
+	return `Not sent: ${reasons.join(', ')}`;
 }

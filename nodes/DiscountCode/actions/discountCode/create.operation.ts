@@ -1,5 +1,6 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
+import { carryForward, withResult } from '../../../../lib/n8n/outcome';
 import { hasWebshopCredential, shopClientFor } from '../../../../lib/n8n/shop';
 import {
 	cleanPrefix,
@@ -294,6 +295,8 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 				});
 			}
 		}
-		return { output: 0, json: { ...items[i].json, discount: { ...discountJson(code), created: issued.created } } };
+		const discount = discountJson(code);
+		const result = `Code ${code.code} ready for stage ${code.stage}: ${String(discount.amount_text)} off${discount.valid_until_text ? ` until ${String(discount.valid_until_text)}` : ''}`;
+		return { output: 0, json: withResult(result, { ...carryForward(items[i].json), discount: { ...discount, created: issued.created } }) };
 	});
 }

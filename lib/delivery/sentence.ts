@@ -1,0 +1,43 @@
+import { DateTime } from 'luxon';
+
+import { channelName } from '../n8n/outcome';
+import type { DeliveryResult, SkipReason } from './types';
+
+const SKIPPED: Record<SkipReason, (channel: string) => string> = {
+	cart_not_found: () => 'the cart is no longer on file',
+	purchased: () => 'the customer already bought',
+	cart_closed: () => 'recovery was closed for this cart',
+	no_address: (ch) => (ch === 'SMS' ? 'no phone number' : ch === 'email' ? 'no email address' : `no ${ch} address`),
+	invalid_address: (ch) => (ch === 'SMS' ? 'the phone number is not valid' : ch === 'email' ? 'the email address is not valid' : `the ${ch} address is not valid`),
+	no_consent: (ch) => `no ${ch} consent`,
+	withdrawn: (ch) => `the customer unsubscribed from ${ch}`,
+	suppressed: () => 'the customer’s data was erased',
+	already_sent: () => 'this message was already sent',
+	in_progress: () => 'another run is sending this message right now',
+	previously_failed: () => 'this message failed earlier and is not sent again',
+	frequency_cap: (ch) => `the customer already got the most ${ch} messages allowed in the period`,
+	opted_out: (ch) => `the customer opted out of ${ch}`,
+};
+
+const DEFERRED = { quiet_hours: 'quiet hours', frequency_cap: 'frequency cap', provider_unavailable: 'the provider is busy' } as const;
+
+/** One sentence a marketer reads in the executions list: "Sent email stage 1", "Not sent: no SMS consent (SMS stage 2)". */
+export function deliverySentence(result: DeliveryResult, timezone = 'Europe/Budapest'): string {
+	const ch = channelName(result.channel);
+	const what = `${ch} stage ${result.stage}`;
+	switch (result.outcome) {
+		case 'sent':
+			return `Sent ${what}`;
+		case 'skipped':
+			return `Not sent: ${(SKIPPED[result.reason] ?? (() => result.reason))(ch)} (${what})`;
+		case 'deferred': {
+			const at = DateTime.fromISO(result.sendAt).setZone(timezone);
+			const when = at.isValid ? at.setLocale('en-GB').toFormat('d LLL HH:mm') : result.sendAt;
+			return `Waiting until ${when} (${DEFERRED[result.reason] ?? result.reason}) to send ${what}`;
+		}
+		case 'failed':
+			return result.reason === 'outcome_unknown'
+				? `Failed: ${what} — the provider may or may not have taken it, so it is not sent again`
+				: `Failed: ${what} — the provider refused it`;
+	}
+}
