@@ -33,47 +33,64 @@ export const node = (wf: WorkflowJson, name: string) => {
 };
 
 /**
- * The shipped files keep no data of a successful execution (the customers' data must not stay in n8n's history,
- * README "Security"); a test or the demo that reads finished executions asserts that and opts its copy back in.
+ * Successful executions: the shipped recovery workflow keeps them (the executions list is where a marketer reads what
+ * happened to each customer; n8n prunes them after EXECUTIONS_DATA_MAX_AGE, README "Security"); the other shipped
+ * workflows keep none. A test or the demo that reads finished executions opts its copy in.
  */
 export function keepSuccessfulExecutions(wf: WorkflowJson): void {
-	assert.equal(wf.settings?.saveDataSuccessExecution, 'none', `the shipped "${wf.name}" keeps no successful executions`);
 	wf.settings = { ...wf.settings, saveDataSuccessExecution: 'all' };
 }
 
 const UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 
+/** The node the shipped recovery workflow reads every setting from (shop, waits, discounts, minimum, language). */
+export const SETTINGS = 'Settings';
+
+type Assignment = { name: string; value: unknown; type: string };
+const settingsFields = (wf: WorkflowJson): Assignment[] => node(wf, SETTINGS).parameters.assignments?.assignments ?? [];
+
+/** The value typed into a Settings field. */
+export function setting(wf: WorkflowJson, name: string): unknown {
+	const field = settingsFields(wf).find((f) => f.name === name);
+	assert.ok(field, `"${SETTINGS}" has a field "${name}"`);
+	return field.value;
+}
+
+/** Sets fields of the Settings node (shop_name, second_reminder_discount_percent, …); a field it does not have fails loudly. */
+export function fillSettings(wf: WorkflowJson, values: Record<string, unknown>): void {
+	const fields = settingsFields(wf);
+	for (const [name, value] of Object.entries(values)) {
+		const field = fields.find((f) => f.name === name);
+		assert.ok(field, `"${SETTINGS}" has a field "${name}"`);
+		field.value = value;
+	}
+}
+
+/** What a Wait's duration expression reads: `{{ $('Settings').first().json.<field> }}` → the field's value. */
+function settingsReference(wf: WorkflowJson, amount: unknown): number {
+	const m = /\$\('Settings'\)\.first\(\)\.json\.(\w+)/.exec(String(amount));
+	return Number(m ? setting(wf, m[1]) : amount);
+}
+
 /**
- * Every "Wait for a time interval" node gets `shorten(realSeconds)` seconds instead (the shipped durations are
- * asserted on the way, so a changed file fails loudly here rather than timing out later). Returns the real
- * durations found, in seconds, by node name.
+ * Every "Wait for a time interval" node runs in seconds instead: its duration (read from Settings, so a marketer's
+ * edit still counts) becomes `scale(s)` seconds, where `scale` is an expression over `s`, the real duration in
+ * seconds (e.g. "s === 1800 ? 8 : 5"). Returns the real durations the Settings hold, in seconds, by node name.
  */
-export function shortenWaits(wf: WorkflowJson, shorten: (realSeconds: number) => number): Record<string, number> {
+export function shortenWaits(wf: WorkflowJson, scale: string): Record<string, number> {
 	const found: Record<string, number> = {};
 	for (const n of wf.nodes) {
 		if (n.type !== 'n8n-nodes-base.wait') continue;
 		const resume = n.parameters.resume ?? 'timeInterval';
 		if (resume !== 'timeInterval') continue;
-		const real = Number(n.parameters.amount ?? 1) * UNIT_SECONDS[n.parameters.unit ?? 'hours'];
-		found[n.name] = real;
-		n.parameters.amount = shorten(real);
+		const unit = UNIT_SECONDS[n.parameters.unit ?? 'hours'];
+		found[n.name] = settingsReference(wf, n.parameters.amount) * unit;
+		const amount = String(n.parameters.amount ?? 1);
+		const real = amount.startsWith('={{') ? amount.slice(3, -2).trim() : amount;
+		n.parameters.amount = `={{ ((s) => Math.max(1, Math.round(${scale})))(Number(${real}) * ${unit}) }}`;
 		n.parameters.unit = 'seconds';
 	}
 	return found;
-}
-
-/** The node the shipped recovery workflow reads the shop's name, contacts and sender from (shipped empty). */
-export const SHOP_SETTINGS = 'Shop Settings';
-
-/** Fills fields of the Shop Settings node (shop_name, contact_email, …); a field it does not have fails loudly. */
-export function fillShopSettings(wf: WorkflowJson, values: Record<string, string>): void {
-	const settings = node(wf, SHOP_SETTINGS);
-	const fields: Array<{ name: string; value: unknown }> = settings.parameters.assignments?.assignments ?? [];
-	for (const [name, value] of Object.entries(values)) {
-		const field = fields.find((f) => f.name === name);
-		assert.ok(field, `"${SHOP_SETTINGS}" has a field "${name}"`);
-		field.value = value;
-	}
 }
 
 /** HH:mm in a time zone (what the quiet-hours parameters take). */
