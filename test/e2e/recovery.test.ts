@@ -1,13 +1,14 @@
 // End to end: the SHIPPED workflow files (workflows/*.json) in a real n8n server with our packed tarball
 // installed as a community package, the store on a fresh Postgres database, SendGrid and Twilio played by the
 // loopback fakes (test/fakes). The test's copy of the recovery workflow only shortens the Waits
-// (30 min → 8 s, 2 h → 70 s, 24 h → 5 s), sets quiet hours for one cart, fills in Shop Settings (shipped empty) and
-// keeps successful executions (the shipped file does not); credentials are imported under the ids the shipped files
-// reference, with test values.
+// (30 min → 8 s, 2 h → 70 s, 24 h → 5 s), sets quiet hours for one cart and changes values in Settings the way a
+// marketer would: the shop's name and contacts (shipped empty), the second reminder's discount 10 → 15 %, the final
+// offer's 20 → 25 %, and a code in the first reminder (5 %) for cart H only. Every message must follow them.
+// Credentials are imported under the ids the shipped files reference, with test values.
 //
 // Eight carts run in parallel in one server, each a case of the brief:
 //   A buys before stage 1 (no message)          B buys after the first email (recovered, with value; no SMS)
-//   C never buys (email → SMS 10% → email 20%)   D no SMS consent (three emails)
+//   C never buys (email → SMS 15% → email 25%)   D no SMS consent (three emails)
 //   E unsubscribes by one-click after stage 1    F its cart event is delivered three times at once, then again
 //   G quiet hours at stage 2 (deferred, sent)    H comes back to the cart during the first wait (Active Again loop)
 // n8n is restarted while every execution sits in the 70 s Wait (n8n persists Waits ≥ 65 s): all resume and
@@ -16,8 +17,9 @@
 // Then the error paths of the shipped sequence, with one more cart alone in the server (so the eight carts'
 // counts stay as they are): I's first email is refused by SendGrid (400) and its SMS by Twilio (21211 invalid
 // number) — the sequence goes on, I gets the stage-2 email instead of the SMS, then the final offer, whose
-// subject says it is the last reminder and shows the 20% code's expiry date. And the unsubscribed page shows
-// the address from the signed link masked and HTML-escaped.
+// subject says it is the last reminder and shows the 25% code's expiry date. And the unsubscribed page shows
+// the address from the signed link masked and HTML-escaped. Every run's custom data (what n8n's executions list
+// shows) names the customer masked, the cart, its value, the stage reached and what happened, in a sentence.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -30,11 +32,11 @@ import { startTwilioFake, twilioErrors, type TwilioFake } from '../fakes/twilio'
 import { startN8n, timings, type N8nServer } from '../harness/server';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
 import { signed, webshopCredentials } from '../trigger/support';
-import { fillShopSettings, keepSuccessfulExecutions, localHhmm, node, quietHoursFor, shippedWorkflow, shortenWaits, type WorkflowJson } from './workflows';
+import { fillSettings, keepSuccessfulExecutions, localHhmm, node, quietHoursFor, setting, shippedWorkflow, shortenWaits, type WorkflowJson } from './workflows';
 
-const W1 = 8; // "Wait 30 Minutes": in memory (< 65 s)
-const W2 = 70; // "Wait 2 Hours": persisted by n8n (≥ 65 s) — the restart happens during it
-const W3 = 5; // "Wait 24 Hours"
+const W1 = 8; // "Wait Before First Reminder" (30 min): in memory (< 65 s)
+const W2 = 70; // "Wait Before Second Reminder" (2 h): persisted by n8n (≥ 65 s) — the restart happens during it
+const W3 = 5; // "Wait Before Final Offer" (24 h)
 /** The webshop's webhooks (consent intake, discount validate / redeem) take requests signed like its cart events. */
 const WRONG_SECRET = `not-the-webhook-secret-${randomBytes(6).toString('hex')}`;
 
@@ -44,8 +46,8 @@ const discount = shippedWorkflow('discount-redeem');
 const consentIntake = shippedWorkflow('consent-intake');
 const TRIGGER = node(recovery, 'Abandoned Cart Trigger');
 const TRIGGER_PATH = `/webhook/${TRIGGER.webhookId}/cart-events`;
-const SMS_NODE = 'SMS Send (Stage 2, 10%)';
-/** What the test's copy sets once in Shop Settings: every message of the sequence must carry it. */
+const SMS_NODE = 'SMS Send (Second Reminder)';
+/** What the test's copy sets once in Settings: every message of the sequence must carry it. */
 const SHOP = { shop_name: 'Cipőbolt', contact_email: 'ugyfelszolgalat@cipobolt.example.hu', contact_phone: '+36 1 555 0100', sender_name: 'Cipőbolt Webshop' };
 
 /** The credentials the shipped files reference (id, name, type), each with test values. */
@@ -205,12 +207,20 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 
 		// The recovery flow is imported once the server runs, so the quiet window can start "now".
 		const copy = structuredClone(recovery);
-		const real = shortenWaits(copy, (s) => (s === 1800 ? W1 : s === 7200 ? W2 : s === 86400 ? W3 : assert.fail(`unexpected Wait of ${s} s`)));
-		assert.deepEqual(Object.values(real).sort((a, b) => a - b), [1800, 7200, 86400], 'the shipped file waits 30 min, 2 h and 24 h');
+		const real = shortenWaits(copy, `s === 1800 ? ${W1} : s === 7200 ? ${W2} : s === 86400 ? ${W3} : 1`);
+		assert.deepEqual(Object.values(real).sort((a, b) => a - b), [1800, 7200, 86400], 'the shipped Settings wait 30 min, 2 h and 24 h');
+		// The shipped discounts, then the marketer's changes: one value in Settings each.
+		assert.deepEqual(
+			['code_in_first_reminder', 'second_reminder_discount_percent', 'final_offer_discount_percent'].map((f) => setting(copy, f)),
+			[false, 10, 20],
+			'shipped: no code in the first reminder, 10 % in the second, 20 % in the final offer',
+		);
+		fillSettings(copy, { second_reminder_discount_percent: 15, final_offer_discount_percent: 25, first_reminder_discount_percent: 5 });
+		fillSettings(copy, { code_in_first_reminder: `={{ $json.cart_id.startsWith('e2e-comes-back-') }}` }); // H only
 		const now = Date.now();
 		quietEnd = new Date(Math.ceil((now + (W1 + W2 + 60) * 1000) / 60_000) * 60_000);
 		quietHoursFor(copy, SMS_NODE, `e2e-quiet-`, localHhmm(new Date(now)), localHhmm(quietEnd));
-		fillShopSettings(copy, SHOP);
+		fillSettings(copy, SHOP);
 		keepSuccessfulExecutions(copy); // the assertions read each cart's finished execution
 		await n8n.importWorkflow(copy);
 	});
@@ -248,10 +258,16 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		mark('stage 1 emails sent');
 		for (const c of expected) {
 			const [mail] = emailsTo(c);
-			const [code] = await codes(c);
-			assert.deepEqual([code.stage, code.kind, code.amount], [1, 'percent', 10]);
+			const issued = await codes(c);
 			assert.equal(emailStage(mail), 1);
-			assert.ok(html(mail).includes(code.code), `${c.key}: the first email shows the 10% code ${code.code}`);
+			if (c === H) {
+				// The switch in Settings adds a code to the first reminder, with the first reminder's discount.
+				assert.deepEqual(issued.map((x) => [x.stage, x.kind, x.amount]), [[1, 'percent', 5]]);
+				assert.ok(html(mail).includes(issued[0].code) && html(mail).includes('5%'), `H: the first email shows the 5% code ${issued[0].code}`);
+			} else {
+				assert.deepEqual(issued, [], `${c.key}: the first reminder comes without a code (shipped default)`);
+				assert.ok(!html(mail).includes('KOSAR-'), `${c.key}: no code in the first email`);
+			}
 			assert.match(String(mail.body.headers?.['List-Unsubscribe'] ?? ''), /^<http:\/\/127\.0\.0\.1:\d+\/webhook\/cart-recovery\/unsubscribe\?token=[\w-]+>$/);
 			assert.equal(mail.body.headers?.['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click');
 		}
@@ -294,7 +310,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 
 	test('n8n restarts while every flow waits (persisted Wait): all resume, nothing is sent twice', async () => {
 		const waiting = await until(
-			'7 executions waiting in "Wait 2 Hours"',
+			'7 executions waiting in "Wait Before Second Reminder"',
 			async () => {
 				const list = await n8n.executions(recovery.id);
 				return list.filter((e) => e.status === 'waiting').length === 7 && list;
@@ -335,19 +351,21 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.equal((await cartRow(A)).status, 'converted');
 		// B: bought after the email → recovered with its value; no SMS, no further email.
 		assert.deepEqual([stagesOf(B), smsTo(B).length, await sent(B)], [[1], 0, ['1:email:sent']]);
-		// C, F, H: email → SMS with the 10% code → final email with a new 20% code, in this order, once each.
+		// C, F, G, H: email → SMS with the 15% code → final email with a new 25% code, in this order, once each.
 		for (const c of [C, F, H, G]) {
 			assert.deepEqual([stagesOf(c), smsTo(c).length], [[1, 3], 1], `${c.key}: two emails and one SMS`);
 			assert.deepEqual(await sent(c), ['1:email:sent', '2:sms:sent', '3:email:sent'], c.key);
 			const rows = await messages(c);
 			assert.ok(rows[0].sent_at! < rows[1].sent_at! && rows[1].sent_at! < rows[2].sent_at!, `${c.key}: stages in order`);
 			assert.ok(rows.every((m) => m.attempts === 1), `${c.key}: each message claimed once`);
-			const [ten, twenty] = await codes(c);
-			assert.deepEqual([ten.amount, twenty.amount, twenty.stage], [10, 20, 3]);
-			assert.ok(smsTo(c)[0].params.Body.includes(ten.code), `${c.key}: the SMS carries the 10% code`);
+			const issued = await codes(c);
+			const second = issued.find((x) => x.stage === 2)!;
+			const last = issued.find((x) => x.stage === 3)!;
+			assert.deepEqual([second.amount, last.amount], [15, 25], `${c.key}: the discounts set in Settings`);
+			assert.ok(smsTo(c)[0].params.Body.includes(second.code) && smsTo(c)[0].params.Body.includes('15%'), `${c.key}: the SMS carries the 15% code`);
 			const final = emailsTo(c).find((m) => emailStage(m) === 3)!;
-			assert.ok(html(final).includes(twenty.code), `${c.key}: the final email carries the 20% code`);
-			// Shop Settings, read after the waits and the restart: sender, reply-to, contact lines, SMS signature.
+			assert.ok(html(final).includes(last.code) && html(final).includes('25%'), `${c.key}: the final email carries the 25% code`);
+			// Settings, read after the waits and the restart: sender, reply-to, contact lines, SMS signature.
 			assert.deepEqual([final.body.from?.name, final.body.reply_to?.email], [SHOP.sender_name, SHOP.contact_email], c.key);
 			assert.ok(html(final).includes(`mailto:${SHOP.contact_email}`) && html(final).includes(SHOP.contact_phone), `${c.key}: the final email shows the contacts`);
 			const sms = analyseSms(smsTo(c)[0].params.Body);
@@ -356,9 +374,11 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		}
 		// D: no SMS consent → the stage-2 reminder is an email.
 		assert.deepEqual([stagesOf(D), smsTo(D).length, await sent(D)], [[1, 2, 3], 0, ['1:email:sent', '2:email:sent', '3:email:sent']]);
-		// E: unsubscribed after stage 1 → nothing more, and no 20% code issued for a customer we may not contact.
+		const dSecond = emailsTo(D).find((m) => emailStage(m) === 2)!;
+		assert.ok(html(dSecond).includes((await codes(D)).find((x) => x.stage === 2)!.code) && html(dSecond).includes('15%'), 'D: the second reminder email carries the 15% code');
+		// E: unsubscribed after stage 1 → nothing more, and no code issued for a customer we may not contact.
 		assert.deepEqual([stagesOf(E), smsTo(E).length, await sent(E)], [[1], 0, ['1:email:sent']]);
-		assert.deepEqual((await codes(E)).map((x) => x.stage), [1]);
+		assert.deepEqual(await codes(E), []);
 
 		const executions = await n8n.executions(recovery.id);
 		const ofCart = (c: Case) => executions.find((e) => cartOf(e) === c.cartId)!.data.resultData.runData;
@@ -371,7 +391,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		const gRow = (await messages(G)).find((m) => m.channel === 'sms')!;
 		assert.ok(gRow.sent_at!.getTime() >= quietEnd.getTime(), `G's SMS went out after the quiet hours (${gRow.sent_at!.toISOString()} ≥ ${quietEnd.toISOString()})`);
 		// H: Active Again at the first check, the Wait-until loop, then Still Abandoned.
-		const hCheck = ofCart(H)['Cart Check (After 30 Min)'];
+		const hCheck = ofCart(H)['Cart Check (First Reminder)'];
 		assert.equal(hCheck.length, 2);
 		assert.equal(hCheck[0].data.main[1].length, 1, 'first check: Active Again');
 		assert.equal(hCheck[1].data.main[0].length, 1, 'second check: Still Abandoned');
@@ -383,9 +403,53 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		mark('assertions on providers and store done');
 	});
 
+	test('every run says what happened to whom: execution custom data, a result sentence on top of each End node, no stale delivery block', async () => {
+		const { A, B, C, D, E, F, G, H } = CASES;
+		const list = await n8n.executions(recovery.id);
+		const runOf = (c: Case) => list.find((e) => cartOf(e) === c.cartId)!;
+		const customData = async (c: Case) => ((await n8n.api('GET', `/executions/${runOf(c).id}?includeData=false`)) as { customData?: Record<string, string> }).customData ?? {};
+		const masked = (c: Case) => `${c.firstName} · ${c.email[0]}***@example.hu`;
+		const expected: Array<[Case, string, string | undefined]> = [
+			[A, 'Stopped: bought before any reminder was sent', undefined],
+			[B, 'Stopped: bought after stage 1 (email)', '1'],
+			[C, 'Sent email stage 3', '3'],
+			[D, 'Sent email stage 3', '3'],
+			[E, 'Not sent: unsubscribed from email, no SMS consent', '1'],
+			[F, 'Sent email stage 3', '3'],
+			[G, 'Sent email stage 3', '3'],
+			[H, 'Sent email stage 3', '3'],
+		];
+		for (const [c, result, stage] of expected) {
+			const data = await customData(c);
+			assert.deepEqual(data, { Customer: masked(c), Result: result, Cart: c.cartId, Value: '24\u00a0980\u00a0Ft', ...(stage ? { Stage: stage } : {}) }, c.key);
+			assert.ok(!JSON.stringify(data).includes(c.email) && !JSON.stringify(data).includes(c.phone), `${c.key}: no full address in the list`);
+		}
+		// The list n8n's editor shows (internal API): each run carries its custom data.
+		const editorList = await n8n.rest<{ results: Array<{ id: string; customData?: Record<string, string> }> }>('GET', `/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: recovery.id }))}&limit=50`);
+		const inList = editorList.results.find((e) => String(e.id) === String(runOf(B).id));
+		console.log('[e2e] executions list item keys:', Object.keys(inList ?? {}).join(', '));
+
+		// Each End node opens with the result, and a node never passes on an earlier message's delivery as its own.
+		const runData = (c: Case) => runOf(c).data.resultData.runData;
+		const first = (c: Case, nodeName: string, output = 0) => runData(c)[nodeName][0].data.main[output][0].json;
+		assert.equal(Object.keys(first(A, 'End: Bought Before First Reminder'))[0], 'result');
+		assert.equal(first(A, 'End: Bought Before First Reminder').result, 'Stopped: bought before any reminder was sent');
+		assert.equal(first(B, 'End: Bought Before Second Reminder').result, 'Stopped: bought after stage 1 (email)');
+		const eEnd = first(E, 'End: No Consent (Second Reminder)');
+		assert.deepEqual([Object.keys(eEnd)[0], eEnd.result, eEnd.delivery], ['result', 'Not sent: unsubscribed from email, no SMS consent', undefined]);
+		assert.deepEqual(eEnd.earlier_messages.map((m: { stage: number; channel: string; outcome: string }) => `${m.stage}:${m.channel}:${m.outcome}`), ['1:email:sent']);
+		const dBlocked = first(D, 'Consent Check (SMS)', 1);
+		assert.deepEqual([dBlocked.result, dBlocked.delivery], ['Not sent: no SMS consent', undefined], 'D: the SMS consent check passes on no delivery block of the first email');
+		const cEnd = first(C, 'End: Sequence Finished');
+		assert.deepEqual([Object.keys(cEnd)[0], cEnd.result, cEnd.delivery.stage, cEnd.delivery.outcome], ['result', 'Sent email stage 3', 3, 'sent']);
+		assert.deepEqual(cEnd.earlier_messages.map((m: { stage: number; channel: string; outcome: string }) => `${m.stage}:${m.channel}:${m.outcome}`), ['1:email:sent', '2:sms:sent']);
+		const gDeferred = runData(G)[SMS_NODE][0].data.main[2][0].json;
+		assert.match(gDeferred.result, /^Waiting until \d{1,2} \w{3} \d{2}:\d{2} \(quiet hours\) to send SMS stage 2$/);
+	});
+
 	test('discount webhooks for the webshop: signed requests only, validate, redeem once, clear JSON', async () => {
 		const { C } = CASES;
-		const [ten] = await codes(C);
+		const [ten] = await codes(C); // the second reminder's code, 15 % as Settings say
 		// Signed with the Webshop credential's secret unless `secret` says otherwise ('unsigned': no X-Signature).
 		const call = (op: string, body: object, secret?: string) =>
 			secret === 'unsigned'
@@ -398,7 +462,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.equal(valid.status, 200);
 		assert.deepEqual(
 			(({ valid, code, kind, amount, amount_text }) => ({ valid, code, kind, amount, amount_text }))((await valid.json()) as any),
-			{ valid: true, code: ten.code, kind: 'percent', amount: 10, amount_text: '10%' },
+			{ valid: true, code: ten.code, kind: 'percent', amount: 15, amount_text: '15%' },
 		);
 		const redeemed = await call('redeem', { ...order, order_id: `ORD-C-${run}` });
 		assert.equal(redeemed.status, 200);
@@ -471,21 +535,22 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		);
 		assert.deepEqual(emailsTo(I).map(emailStage), [2, 3]);
 		const runData = execution.data.resultData.runData;
-		assert.equal(runData['Email Send (Stage 1)'][0].data.main[3].length, 1, 'first email on the error output');
+		assert.equal(runData['Email Send (First Reminder)'][0].data.main[3].length, 1, 'first email on the error output');
 		assert.equal(runData[SMS_NODE][0].data.main[3].length, 1, 'SMS on the error output');
 		assert.match(String(runData[SMS_NODE][0].data.main[3][0].json.error), /21211/);
-		assert.equal(runData['Email Send (Stage 2, Instead of SMS)'][0].data.main[0].length, 1, 'the stage-2 email was sent instead');
-		// The stage-2 email carries the 10% code the SMS would have; the final offer its own subject with the 20% code's expiry.
-		const [ten, twenty] = await codes(I);
+		assert.equal(runData['Email Send (Second Reminder, Instead of SMS)'][0].data.main[0].length, 1, 'the stage-2 email was sent instead');
+		// The stage-2 email carries the 15% code the SMS would have; the final offer its own subject with the 25% code's expiry.
+		const [fifteen, finalCode] = await codes(I);
+		assert.deepEqual([fifteen.stage, finalCode.stage], [2, 3]);
 		const [second, final] = emailsTo(I);
-		assert.ok(html(second).includes(ten.code), 'the stage-2 email shows the 10% code');
+		assert.ok(html(second).includes(fifteen.code), 'the stage-2 email shows the 15% code');
 		assert.notEqual(second.body.subject, final.body.subject);
-		const { rows } = await db.pool.query('select valid_until from cart_recovery.discount_codes where code = $1', [twenty.code]);
+		const { rows } = await db.pool.query('select valid_until from cart_recovery.discount_codes where code = $1', [finalCode.code]);
 		const expiry = `${formatDate(rows[0].valid_until, 'hu', 'Europe/Budapest', 'MMMM d')}-ig`;
-		assert.ok(expiry, 'the 20% code has an expiry');
+		assert.ok(expiry, 'the 25% code has an expiry');
 		assert.match(String(final.body.subject), /Utolsó emlékeztető/);
 		assert.ok(String(final.body.subject).includes(expiry), `final subject "${final.body.subject}" shows the expiry ${expiry}`);
-		assert.ok(html(final).includes(twenty.code));
+		assert.ok(html(final).includes(finalCode.code));
 		mark('error paths done');
 	});
 });
