@@ -35,7 +35,10 @@ const isDelivery = (value: unknown): value is IDataObject =>
  * on as they are; the delivery is appended to `earlier_messages`.
  */
 export function carryForward(json: IDataObject): IDataObject {
-	const { result: _result, delivery, ...rest } = json;
+	const rest = { ...json };
+	const delivery = rest.delivery;
+	delete rest.result;
+	delete rest.delivery;
 	if (!isDelivery(delivery)) return delivery === undefined ? rest : { ...rest, delivery };
 	const earlier = Array.isArray(rest.earlier_messages) ? (rest.earlier_messages as unknown as EarlierMessage[]) : [];
 	const entry: EarlierMessage = {
