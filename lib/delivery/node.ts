@@ -394,8 +394,9 @@ async function executeDelivery<TShared, TMessage>(
 							: 'The message is recorded failed with the provider’s error; it is not retried',
 				});
 				if (!ctx.continueOnFail()) throw error;
-				// n8n moves an item whose json is only { error, details } to the error output and merges the input item in.
-				if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { error: result.detail, details: json.delivery }, pairedItem: { item: i } });
+				// An item with `error` set goes to n8n's error output (the input item merged under it): it opens with
+				// this message's result and carries this message's delivery.
+				if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { ...json, error: result.detail, details: json.delivery }, error, pairedItem: { item: i } });
 				else outputs[OUTPUT.skipped].push({ json: { ...json, error: result.detail }, pairedItem: { item: i } });
 				continue;
 			}
@@ -411,8 +412,10 @@ async function executeDelivery<TShared, TMessage>(
 							})
 						: toNodeError(ctx.getNode(), thrown, i);
 			if (!ctx.continueOnFail()) throw error;
-			if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { error: error.message, details: error.description ?? '' }, pairedItem: { item: i } });
-			else outputs[OUTPUT.skipped].push({ json: { ...items[i].json, error: error.message }, pairedItem: { item: i } });
+			const failed = withResult(`Failed: ${error.message}`, { ...carryForward(items[i].json), error: error.message });
+			reportToExecution(ctx, failed, String(failed.result), lastSent(failed)?.stage);
+			if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { ...failed, details: error.description ?? '' }, error, pairedItem: { item: i } });
+			else outputs[OUTPUT.skipped].push({ json: failed, pairedItem: { item: i } });
 		}
 	}
 	return outputs;

@@ -6,6 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import type { CartRecoveryStore } from '../store';
+import { carryForward, withResult } from './outcome';
 import { storeFor } from './store';
 
 /**
@@ -52,7 +53,9 @@ export async function perItem(
 			const nodeError =
 				error instanceof NodeOperationError ? error : new NodeOperationError(ctx.getNode(), error as Error, { itemIndex: i });
 			if (ctx.continueOnFail()) {
-				outputs[errorOutput].push({ json: { ...items[i].json, error: nodeError.message }, error: nodeError, pairedItem: { item: i } });
+				// Opens with what went wrong; an earlier message's delivery is not passed on as this node's.
+				const json = withResult(`Failed: ${nodeError.message}`, { ...carryForward(items[i].json), error: nodeError.message });
+				outputs[errorOutput].push({ json, error: nodeError, pairedItem: { item: i } });
 				continue;
 			}
 			throw nodeError;
