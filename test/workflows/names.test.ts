@@ -17,6 +17,7 @@ interface Node {
 interface Workflow {
 	name: string;
 	nodes: Node[];
+	connections: Record<string, { main?: Array<Array<{ node: string; type: string; index: number }> | null> }>;
 }
 
 const workflows = readdirSync(DIR)
@@ -73,6 +74,25 @@ describe('shipped workflows: names and notes carry no number a parameter holds',
 			if (file === 'abandoned-cart-recovery.json') for (const n of ['30', '2', '24', '10', '20', '5000', '7']) assert.ok(held.has(n), `a parameter holds ${n}`);
 		});
 	}
+
+	test('every connection has n8n\'s shape and joins nodes that exist; every node but sticky notes and triggers has an input', () => {
+		for (const { file, json } of workflows) {
+			const names = new Set(json.nodes.map((n) => n.name));
+			const fed = new Set<string>();
+			for (const [from, outputs] of Object.entries(json.connections)) {
+				assert.ok(names.has(from), `${file}: connection from a node that does not exist: ${from}`);
+				assert.ok(Array.isArray(outputs.main), `${file}: ${from} → connections.main is a list of outputs`);
+				for (const output of outputs.main ?? []) {
+					for (const target of output ?? []) {
+						assert.ok(names.has(target.node) && target.type === 'main' && Number.isInteger(target.index), `${file}: ${from} → ${JSON.stringify(target)}`);
+						fed.add(target.node);
+					}
+				}
+			}
+			const unfed = json.nodes.filter((n) => n.type !== STICKY && !/trigger|webhook/i.test(n.type) && !fed.has(n.name)).map((n) => n.name);
+			assert.deepEqual(unfed, [], `${file}: nodes nothing leads to`);
+		}
+	});
 
 	test('the recovery sequence reads its settings from the Settings node, and reads every one of them', () => {
 		const wf = workflows.find((w) => w.file === 'abandoned-cart-recovery.json')!.json;
