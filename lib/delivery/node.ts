@@ -394,9 +394,9 @@ async function executeDelivery<TShared, TMessage>(
 							: 'The message is recorded failed with the provider’s error; it is not retried',
 				});
 				if (!ctx.continueOnFail()) throw error;
-				// An item with `error` set goes to n8n's error output (the input item merged under it): it opens with
-				// this message's result and carries this message's delivery.
-				if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { ...json, error: result.detail, details: json.delivery }, error, pairedItem: { item: i } });
+				// n8n moves an item whose json has only error / message / details to the error output and merges the input
+				// item under it (an item with `error` set would lose the input: n8n replaces its json with the message).
+				if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { error: result.detail, message: sentence, details: json.delivery }, pairedItem: { item: i } });
 				else outputs[OUTPUT.skipped].push({ json: { ...json, error: result.detail }, pairedItem: { item: i } });
 				continue;
 			}
@@ -414,7 +414,7 @@ async function executeDelivery<TShared, TMessage>(
 			if (!ctx.continueOnFail()) throw error;
 			const failed = withResult(`Failed: ${error.message}`, { ...carryForward(items[i].json), error: error.message });
 			reportToExecution(ctx, failed, String(failed.result), lastSent(failed)?.stage);
-			if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { ...failed, details: error.description ?? '' }, error, pairedItem: { item: i } });
+			if (onError === 'continueErrorOutput') outputs[OUTPUT.sent].push({ json: { error: error.message, message: failed.result, details: error.description ?? '' }, pairedItem: { item: i } });
 			else outputs[OUTPUT.skipped].push({ json: failed, pairedItem: { item: i } });
 		}
 	}

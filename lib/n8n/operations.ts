@@ -6,7 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import type { CartRecoveryStore } from '../store';
-import { carryForward, withResult } from './outcome';
+import { carryForward, reportToExecution, withResult } from './outcome';
 import { storeFor } from './store';
 
 /**
@@ -53,9 +53,13 @@ export async function perItem(
 			const nodeError =
 				error instanceof NodeOperationError ? error : new NodeOperationError(ctx.getNode(), error as Error, { itemIndex: i });
 			if (ctx.continueOnFail()) {
-				// Opens with what went wrong; an earlier message's delivery is not passed on as this node's.
-				const json = withResult(`Failed: ${nodeError.message}`, { ...carryForward(items[i].json), error: nodeError.message });
-				outputs[errorOutput].push({ json, error: nodeError, pairedItem: { item: i } });
+				const result = `Failed: ${nodeError.message}`;
+				reportToExecution(ctx, items[i].json, `Failed at ${ctx.getNode().name}: ${nodeError.message}`);
+				// n8n moves an item whose json has only error / message / details to the error output and merges the input
+				// item under it; on a regular output the item opens with what went wrong. (An item with \`error\` set would
+				// lose the input's fields: n8n replaces its json with the message.)
+				if (ctx.getNode().onError === 'continueErrorOutput') outputs[0].push({ json: { error: nodeError.message, message: result, details: nodeError.description ?? '' }, pairedItem: { item: i } });
+				else outputs[errorOutput].push({ json: withResult(result, { ...carryForward(items[i].json), error: nodeError.message }), pairedItem: { item: i } });
 				continue;
 			}
 			throw nodeError;

@@ -36,7 +36,14 @@ const isDelivery = (value: unknown): value is IDataObject =>
  */
 export function carryForward(json: IDataObject): IDataObject {
 	const rest = { ...json };
-	const delivery = rest.delivery;
+	// A failed message arrives from a send node's error output: its delivery under `details`, its sentence in `message`.
+	const failedDelivery = isDelivery(rest.details) ? rest.details : undefined;
+	if (failedDelivery) {
+		delete rest.details;
+		delete rest.message;
+		delete rest.error;
+	}
+	const delivery = failedDelivery ?? rest.delivery;
 	delete rest.result;
 	delete rest.delivery;
 	if (!isDelivery(delivery)) return delivery === undefined ? rest : { ...rest, delivery };
