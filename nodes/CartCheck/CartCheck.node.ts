@@ -9,6 +9,7 @@ import {
 } from 'n8n-workflow';
 
 import { toNodeError } from '../../lib/n8n/errors';
+import { expression, grouped, live, money, text } from '../../lib/n8n/subtitleText';
 import { currencyOrFail } from '../../lib/n8n/isoCodes';
 import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
 import type { CartRecoveryStore } from '../../lib/store';
@@ -28,7 +29,13 @@ export class CartCheck implements INodeType {
 		icon: { light: 'file:cartRecovery.svg', dark: 'file:cartRecovery.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{"inactive ≥ " + $parameter["inactivityMinutes"] + " min"}}',
+		// "abandoned after 30 min · from 5 000 Ft" (or "· any value" with no minimum), also when read from Settings.
+		subtitle: expression(
+			text('abandoned after '),
+			grouped(live('inactivityMinutes', '30')),
+			text(' min · '),
+			`((v, m) => (v === "0" ? "any value" : "from " + m))(${live('minimumValue', '5000')}, ${money(live('minimumValue', '5000'), live('minimumCurrency', 'HUF'))})`,
+		),
 		description: 'Re-reads a cart after a Wait and routes it: still abandoned, active again, or purchased',
 		defaults: { name: 'Cart Check' },
 		inputs: [NodeConnectionTypes.Main],
