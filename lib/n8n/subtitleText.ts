@@ -32,7 +32,7 @@ export const count = (value: Fragment, one: string, many: string): Fragment =>
 
 /** An option value shown in words (`labels`); a value not listed shows as it is. */
 export const choice = (value: Fragment, labels: Record<string, string>): Fragment =>
-	`((v) => { const l = ${JSON.stringify(labels)}; return Object.prototype.hasOwnProperty.call(l, v) ? l[v] : v; })(${value})`;
+	`((v) => { const l = ${JSON.stringify(labels)}; return typeof l[v] === "string" ? l[v] : v; })(${value})`;
 
 /**
  * The values of a multi-option parameter in words, joined with "or" / "and": "email or SMS". A list typed
@@ -40,7 +40,7 @@ export const choice = (value: Fragment, labels: Record<string, string>): Fragmen
  */
 export const list = (value: Fragment, labels: Record<string, string>, joiner: Fragment): Fragment =>
 	`((v, j) => { const l = ${JSON.stringify(labels)}; const xs = String(v).split(",").map((x) => x.trim()).filter((x) => x); ` +
-	`const w = xs.map((x) => (Object.prototype.hasOwnProperty.call(l, x) ? l[x] : x)); ` +
+	`const w = xs.map((x) => (typeof l[x] === "string" ? l[x] : x)); ` +
 	`return w.length < 2 ? w.join("") : w.slice(0, -1).join(", ") + " " + j + " " + w[w.length - 1]; })(${value}, ${joiner})`;
 
 /** A subtitle expression from fragments, joined in order. */

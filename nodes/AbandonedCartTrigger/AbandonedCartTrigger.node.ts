@@ -24,6 +24,7 @@ import {
 	type SupabaseColumns,
 } from '../../lib/intake';
 import { cartRecoveryStoreTest, STORE_CREDENTIAL, storeCredentialId } from '../../lib/n8n/store';
+import { choice, expression, live, text } from '../../lib/n8n/subtitleText';
 import { webshopApiTest } from '../../lib/n8n/webshop';
 import { currencyOrFail, regionOrFail } from '../../lib/n8n/isoCodes';
 import { getStore, type CartRecoveryStore, type StoreCredentials } from '../../lib/store';
@@ -74,7 +75,12 @@ export class AbandonedCartTrigger implements INodeType {
 		// expression isolate per request; from 1.1 on it does not (README, "Benchmark").
 		version: [1, 1.1],
 		defaultVersion: 1.1,
-		subtitle: '={{ {"generic": "Generic JSON", "shopify": "Shopify", "woocommerce": "WooCommerce", "supabase": "Supabase"}[$parameter["source"]] }}',
+		// Where the events come from ("from Shopify"), and a warning when anyone may post to it.
+		subtitle: expression(
+			text('from '),
+			choice(live('source', 'generic'), { generic: 'your shop', shopify: 'Shopify', woocommerce: 'WooCommerce', supabase: 'Supabase' }),
+			`(${live('verification', 'signature')} === "none" ? " · not verified" : "")`,
+		),
 		description: 'Starts the recovery flow when a webshop cart is abandoned: receives cart and order events from your shop',
 		defaults: { name: 'Abandoned Cart Trigger' },
 		inputs: [],

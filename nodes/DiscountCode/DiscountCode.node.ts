@@ -7,6 +7,7 @@ import {
 } from 'n8n-workflow';
 
 import { cartRecoveryStoreTest } from '../../lib/n8n/store';
+import { choice, count, expression, grouped, live, money } from '../../lib/n8n/subtitleText';
 import { webshopApiTest } from '../../lib/n8n/webshop';
 import { properties } from './actions/descriptions';
 import { router } from './actions/router';
@@ -19,7 +20,13 @@ export class DiscountCode implements INodeType {
 		group: ['transform'],
 		version: 1,
 		usableAsTool: undefined, // not an AI tool: it issues, redeems and syncs discount codes (n8n-workflow's type has no `false`)
-		subtitle: '={{ $parameter["operation"] }}',
+		// Create: "15 % · 7 days" or "2 000 Ft · 7 days", also when read from Settings; the others: the operation in words.
+		subtitle: expression(
+			`((op, off, days) => (op === "create" ? off + " · " + days : op))(` +
+				`${choice(live('operation', 'create'), { validate: 'validate a code', redeem: 'redeem a code', deactivate: 'deactivate a code' })}, ` +
+				`((t, pct, amt) => (t === "fixed" ? amt : pct + " %"))(${live('discountType', 'percent')}, ${grouped(live('amount', '10'))}, ${money(live('amount', '10'), live('currency', 'HUF'))}), ` +
+				`${count(live('options.validityDays', '7'), 'day', 'days')})`,
+		),
 		description: 'Issues unique, single-use discount codes per cart and stage, validates and redeems them, syncs them to the shop',
 		defaults: { name: 'Discount Code' },
 		inputs: [NodeConnectionTypes.Main],

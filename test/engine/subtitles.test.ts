@@ -55,4 +55,65 @@ describe('Cart Check subtitle', () => {
 			'abandoned after 45 min · from 12 990 EUR',
 		);
 	});
+	test('no minimum, and a value only known when the workflow runs', async () => {
+		assert.equal(await subtitleOf('cartCheck', { inactivityMinutes: 60, minimumValue: 0 }), 'abandoned after 60 min · any value');
+		assert.equal(await subtitleOf('cartCheck', { inactivityMinutes: '={{ $json.idle }}', minimumValue: 1500 }), 'abandoned after … min · from 1 500 Ft');
+	});
+});
+
+describe('Discount Code subtitle', () => {
+	test('Create, percentage: typed values; an unset Valid For shows its default', async () => {
+		const base = { resource: 'discountCode', operation: 'create', discountType: 'percent' };
+		assert.equal(await subtitleOf('discountCode', { ...base, amount: 15, options: { validityDays: 7 } }), '15 % · 7 days');
+		assert.equal(await subtitleOf('discountCode', { ...base, amount: 20 }), '20 % · 7 days');
+		assert.equal(await subtitleOf('discountCode', { ...base, amount: 10, options: { validityDays: 1 } }), '10 % · 1 day');
+	});
+	test('Create, fixed amount: the amount with its currency', async () => {
+		const base = { resource: 'discountCode', operation: 'create', discountType: 'fixed' };
+		assert.equal(await subtitleOf('discountCode', { ...base, amount: 2000, currency: 'HUF', options: { validityDays: 3 } }), '2 000 Ft · 3 days');
+		assert.equal(await subtitleOf('discountCode', { ...base, amount: 5, currency: 'EUR', options: { validityDays: 14 } }), '5 EUR · 14 days');
+	});
+	test('Create: values read from Settings; another expression shows as "…"', async () => {
+		const parameters = { resource: 'discountCode', operation: 'create', discountType: 'percent', amount: fromSettings('final_discount'), options: { validityDays: fromSettings('code_days') } };
+		assert.equal(await subtitleOf('discountCode', parameters, [setting('final_discount', 20), setting('code_days', 5)]), '20 % · 5 days');
+		assert.equal(await subtitleOf('discountCode', { ...parameters, amount: '={{ $json.discount_percent }}' }, [setting('code_days', 5)]), '… % · 5 days');
+	});
+	test('the other operations in words', async () => {
+		for (const [operation, words] of [['validate', 'validate a code'], ['redeem', 'redeem a code'], ['deactivate', 'deactivate a code']]) {
+			assert.equal(await subtitleOf('discountCode', { resource: 'discountCode', operation }), words);
+		}
+	});
+});
+
+describe('Consent Check subtitle', () => {
+	test('Check: the channels in words, "or" / "and" as Allowed When says', async () => {
+		assert.equal(await subtitleOf('consentCheck', { resource: 'consent', operation: 'check', channels: ['email', 'sms'], mode: 'any' }), 'check email or SMS');
+		assert.equal(await subtitleOf('consentCheck', { resource: 'consent', operation: 'check', channels: ['email', 'sms', 'whatsapp'], mode: 'all' }), 'check email, SMS and WhatsApp');
+		assert.equal(await subtitleOf('consentCheck', { resource: 'consent', operation: 'check', channels: ['sms'] }), 'check SMS');
+	});
+	test('Check: channels read from Settings', async () => {
+		assert.equal(
+			await subtitleOf('consentCheck', { resource: 'consent', operation: 'check', channels: fromSettings('final_channel') }, [setting('final_channel', 'whatsapp')]),
+			'check WhatsApp',
+		);
+	});
+	test('the other operations in words', async () => {
+		const cases: Array<[INodeParameters, string]> = [
+			[{ resource: 'consent', operation: 'record', channel: 'sms' }, 'record SMS consent'],
+			[{ resource: 'consent', operation: 'withdraw' }, 'withdraw consent'],
+			[{ resource: 'consent', operation: 'unsubscribeUrl' }, 'build unsubscribe link'],
+			[{ resource: 'customerData', operation: 'export' }, 'export customer data'],
+			[{ resource: 'customerData', operation: 'erase' }, 'erase customer data'],
+			[{ resource: 'customerData', operation: 'purge' }, 'purge old data'],
+		];
+		for (const [parameters, words] of cases) assert.equal(await subtitleOf('consentCheck', parameters), words);
+	});
+});
+
+describe('Abandoned Cart Trigger subtitle', () => {
+	test('the source, and a warning when deliveries are not verified', async () => {
+		assert.equal(await subtitleOf('abandonedCartTrigger', { source: 'shopify' }, [], 1.1), 'from Shopify');
+		assert.equal(await subtitleOf('abandonedCartTrigger', { source: 'generic', verification: 'signature' }, [], 1.1), 'from your shop');
+		assert.equal(await subtitleOf('abandonedCartTrigger', { source: 'supabase', verification: 'none' }, [], 1.1), 'from Supabase · not verified');
+	});
 });
