@@ -32,7 +32,7 @@ export class ConsentCheck implements INodeType {
 				`${list(live('channels', 'email'), CHANNEL_WORDS, `(${live('mode', 'any')} === "all" ? "and" : "or")`)}, ` +
 				`${choice(live('channel', 'email'), CHANNEL_WORDS)})`,
 		),
-		description: 'Checks, records and withdraws per-channel marketing consent; exports, erases and purges customer data',
+		description: 'Checks whether a customer agreed to marketing messages on each channel, records and withdraws that consent; exports, erases and purges customer data (GDPR)',
 		defaults: { name: 'Consent Check' },
 		inputs: [NodeConnectionTypes.Main],
 		// Check routes to Allowed / Blocked; every other operation has one output.
