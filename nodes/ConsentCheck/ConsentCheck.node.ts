@@ -40,7 +40,7 @@ export class ConsentCheck implements INodeType {
 		credentials: [
 			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
 			// Optional: "Verify Webshop Signature" of Record Consent, and Erase removing the customer's synced codes from the shop.
-			{ name: 'webshopApi', displayName: 'Webshop (Signed Requests, Removing Codes)', required: false, testedBy: 'webshopApiTest' },
+			{ name: 'webshopApi', displayName: 'Webshop (Checks Requests, Removes Codes in the Shop)', required: false, testedBy: 'webshopApiTest' },
 		],
 		properties,
 	};

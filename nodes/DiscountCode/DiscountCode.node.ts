@@ -27,7 +27,7 @@ export class DiscountCode implements INodeType {
 				`((t, pct, amt) => (t === "fixed" ? amt : pct + " %"))(${live('discountType', 'percent')}, ${grouped(live('amount', '10'))}, ${money(live('amount', '10'), live('currency', 'HUF'))}), ` +
 				`${count(live('options.validityDays', '7'), 'day', 'days')})`,
 		),
-		description: 'Issues unique, single-use discount codes per cart and stage, validates and redeems them, syncs them to the shop',
+		description: 'Creates a unique, single-use discount code for each cart and follow-up, checks and redeems codes at checkout, and adds them to WooCommerce or Shopify',
 		defaults: { name: 'Discount Code' },
 		inputs: [NodeConnectionTypes.Main],
 		// Validate: Valid / Invalid; Redeem: Redeemed / Rejected; Create and Deactivate: one output.
@@ -36,7 +36,7 @@ export class DiscountCode implements INodeType {
 			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
 			// Optional: Create's "Sync to Shop", Deactivate of a synced code, and "Verify Webshop Signature" of
 			// Validate / Redeem use it; each says clearly when it is missing.
-			{ name: 'webshopApi', displayName: 'Webshop (Signed Requests, Shop Sync)', required: false, testedBy: 'webshopApiTest' },
+			{ name: 'webshopApi', displayName: 'Webshop (Adds Codes to the Shop, Checks Requests)', required: false, testedBy: 'webshopApiTest' },
 		],
 		properties,
 	};
