@@ -61,8 +61,8 @@ export const properties: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['customerData'] } },
 		options: [
-			{ name: 'Erase', value: 'erase', description: 'Delete everything stored about a customer (GDPR Art. 17)', action: 'Erase a customer' },
-			{ name: 'Export', value: 'export', description: 'Everything stored about a customer, as JSON (GDPR Art. 15)', action: 'Export a customer' },
+			{ name: 'Erase', value: 'erase', description: 'Delete everything stored about a customer (GDPR Art. 17).', action: 'Erase a customer' },
+			{ name: 'Export', value: 'export', description: 'Everything stored about a customer, as JSON (GDPR Art. 15).', action: 'Export a customer' },
 			{
 				name: 'Purge Old Data',
 				value: 'purge',
