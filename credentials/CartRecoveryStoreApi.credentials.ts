@@ -15,7 +15,7 @@ export class CartRecoveryStoreApi implements ICredentialType {
 
 	properties: INodeProperties[] = [
 		{
-			displayName: 'Transport',
+			displayName: 'Storage',
 			name: 'transport',
 			type: 'options',
 			default: 'embedded',
@@ -23,17 +23,17 @@ export class CartRecoveryStoreApi implements ICredentialType {
 				{
 					name: 'Embedded (PGlite)',
 					value: 'embedded',
-					description: 'Postgres inside the n8n process. No server to run; one n8n process only (not for queue mode).',
+					description: 'A database inside n8n itself (PGlite): nothing to set up. For a single n8n; not for queue mode, where several n8n processes share the work.',
 				},
 				{
 					name: 'Postgres',
 					value: 'postgres',
-					description: 'Your Postgres server. Works with queue-mode workers. Tables are created on first use.',
+					description: 'Your own Postgres server. Works with n8n in queue mode. The tables are created on first use.',
 				},
 				{
 					name: 'Supabase',
 					value: 'supabase',
-					description: 'A Supabase project, through its REST API. Apply supabase/migrations once with the Supabase CLI or SQL editor.',
+					description: 'A Supabase project. Before first use, run the SQL files of this package’s supabase/migrations folder once (Supabase CLI or SQL Editor).',
 				},
 			],
 		},
@@ -44,7 +44,7 @@ export class CartRecoveryStoreApi implements ICredentialType {
 			default: '',
 			placeholder: 'Leave empty: this credential gets a folder of its own',
 			description:
-				'Leave empty: the data stays in a private folder of this credential inside n8n’s own folder. Another folder must be inside ~/.n8n/cart-recovery-store and allowed by your n8n admin.',
+				'Leave empty to keep the data in a folder of its own for this credential, inside n8n’s folder. Another folder must be inside ~/.n8n/cart-recovery-store and allowed by your n8n admin.',
 			displayOptions: { show: { transport: ['embedded'] } },
 		},
 		{
@@ -109,8 +109,8 @@ export class CartRecoveryStoreApi implements ICredentialType {
 			name: 'maxConnections',
 			type: 'number',
 			default: 10,
-			typeOptions: { minValue: 1 },
-			description: 'Pool size per n8n process (main and each worker)',
+			typeOptions: { minValue: 1, numberPrecision: 0 },
+			description: 'How many database connections each n8n process may keep open at once',
 			displayOptions: { show: { transport: ['postgres'] } },
 		},
 		{
@@ -127,7 +127,7 @@ export class CartRecoveryStoreApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'Project Settings → API → service_role. The store functions are not callable with the anon key.',
+			description: 'Project Settings → API → service_role key. The public anon key does not work: the store’s database functions accept only the service role.',
 			displayOptions: { show: { transport: ['supabase'] } },
 		},
 	];

@@ -46,7 +46,7 @@ export class SendGridCartRecoveryApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'name@email.com',
-			description: 'Where replies go (e.g. customer service); empty = the From address',
+			description: 'Where replies go, e.g. customer service. Leave empty for the From address.',
 		},
 		{
 			displayName: 'API Host',
@@ -64,7 +64,7 @@ export class SendGridCartRecoveryApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://api.sendgrid.com',
-			description: 'The API origin, without /v3',
+			description: 'The API address, without /v3',
 			displayOptions: { show: { region: ['custom'] } },
 		},
 	];

@@ -73,7 +73,7 @@ export class TwilioCartRecoveryApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: '+36301234567',
-			description: 'Your Twilio number in E.164, or an alphanumeric sender ID where the country allows it',
+			description: 'Your Twilio number with its country code (e.g. +36301234567), or a sender name of letters and digits where the country allows it',
 			displayOptions: { show: { senderType: ['phoneNumber'] } },
 		},
 		{
@@ -90,7 +90,7 @@ export class TwilioCartRecoveryApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'https://api.twilio.com',
-			description: 'Leave empty for https://api.twilio.com; set to reach another Twilio API host',
+			description: 'Leave empty for https://api.twilio.com. Set it only to reach another Twilio API address.',
 		},
 	];
 }

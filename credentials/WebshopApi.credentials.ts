@@ -41,10 +41,10 @@ export class WebshopApi implements ICredentialType {
 				{
 					name: 'Generic',
 					value: 'generic',
-					description: 'Any shop that posts our generic JSON cart events, or Supabase Database Webhooks: webhook secrets only, no shop API',
+					description: 'A shop that sends this package’s JSON cart events, or Supabase database webhooks: only the secrets that sign them, no shop API',
 				},
-				{ name: 'Shopify', value: 'shopify', description: 'Shopify webhooks, and the Admin API (access token) for coupon sync' },
-				{ name: 'WooCommerce', value: 'woocommerce', description: 'WooCommerce webhooks, and the REST API (consumer key) for coupon sync' },
+				{ name: 'Shopify', value: 'shopify', description: 'Shopify webhooks, and the Admin API (access token) to add discount codes to the shop' },
+				{ name: 'WooCommerce', value: 'woocommerce', description: 'WooCommerce webhooks, and the REST API (consumer key) to add discount codes to the shop' },
 			],
 		},
 		{
@@ -83,7 +83,7 @@ export class WebshopApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			placeholder: 'ck_…',
-			description: 'WooCommerce → Settings → Advanced → REST API → Add key (read/write for coupon sync)',
+			description: 'WooCommerce → Settings → Advanced → REST API → Add key, with Read/Write access so discount codes can be added',
 			displayOptions: { show: { platform: ['woocommerce'] } },
 		},
 		{
@@ -108,7 +108,7 @@ export class WebshopApi implements ICredentialType {
 			displayName: 'Signature Time Window (Seconds)',
 			name: 'signatureToleranceSeconds',
 			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 3600 },
+			typeOptions: { minValue: 1, maxValue: 3600, numberPrecision: 0 },
 			default: 300,
 			description:
 				'Requests your shop signs itself (generic cart events, consent, discount codes) carry the time they were signed. One signed longer ago than this, or this far ahead, is refused, so a copied request cannot be sent again later. Keep the shop’s clock right. At most one hour: a longer window would let a copied request work for longer.',

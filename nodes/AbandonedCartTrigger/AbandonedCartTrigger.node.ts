@@ -24,6 +24,7 @@ import {
 	type SupabaseColumns,
 } from '../../lib/intake';
 import { cartRecoveryStoreTest, STORE_CREDENTIAL, storeCredentialId } from '../../lib/n8n/store';
+import { choice, expression, live, text } from '../../lib/n8n/subtitleText';
 import { webshopApiTest } from '../../lib/n8n/webshop';
 import { currencyOrFail, regionOrFail } from '../../lib/n8n/isoCodes';
 import { getStore, type CartRecoveryStore, type StoreCredentials } from '../../lib/store';
@@ -74,8 +75,13 @@ export class AbandonedCartTrigger implements INodeType {
 		// expression isolate per request; from 1.1 on it does not (README, "Benchmark").
 		version: [1, 1.1],
 		defaultVersion: 1.1,
-		subtitle: '={{ {"generic": "Generic JSON", "shopify": "Shopify", "woocommerce": "WooCommerce", "supabase": "Supabase"}[$parameter["source"]] }}',
-		description: 'Starts the recovery flow when a webshop cart is abandoned: receives cart and order events from your shop',
+		// Where the events come from ("from Shopify"), and a warning when anyone may post to it.
+		subtitle: expression(
+			text('from '),
+			choice(live('source', 'generic'), { generic: 'your shop', shopify: 'Shopify', woocommerce: 'WooCommerce', supabase: 'Supabase' }),
+			`(${live('verification', 'signature')} === "none" ? " · not verified" : "")`,
+		),
+		description: 'Starts the recovery flow when a shopper leaves a cart: receives the cart and order events your webshop sends',
 		defaults: { name: 'Abandoned Cart Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
@@ -94,7 +100,7 @@ export class AbandonedCartTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Point your shop’s webhooks at the Production URL above. Every event updates the cart in the store; the flow starts only when a cart <b>enters recovery</b> (its first activity, not every update). Orders mark the cart purchased and start nothing. The shop gets 202 back, or 400 / 401 / 413 / 415 with the reason.',
+					'Point your shop’s webhooks at the Production URL above. Every event updates the cart; the flow starts <b>once per cart</b>, when it first appears, not at every update. An order marks its cart as purchased and starts nothing. Your shop gets an answer at once: accepted (HTTP 202), or refused with the reason (HTTP 400, 401, 413 or 415).',
 				name: 'intro',
 				type: 'notice',
 				default: '',
@@ -108,22 +114,22 @@ export class AbandonedCartTrigger implements INodeType {
 					{
 						name: 'Generic JSON',
 						value: 'generic',
-						description: 'Your shop posts our cart event JSON, signed with X-Signature: t=&lt;time&gt;,v1=&lt;hex&gt;',
+						description: 'Your shop sends cart and order events in this package’s JSON format, signed with the secret in the Webshop credential',
 					},
 					{
 						name: 'Shopify',
 						value: 'shopify',
-						description: 'Checkout create/update and order create webhooks, signed with X-Shopify-Hmac-Sha256',
+						description: 'Shopify’s checkout and order webhooks, checked with the secret in the Webshop credential',
 					},
 					{
 						name: 'WooCommerce',
 						value: 'woocommerce',
-						description: 'Order created/updated webhooks mark carts purchased; post carts in the generic format',
+						description: 'WooCommerce’s order webhooks mark carts as purchased. Carts come to a second trigger set to Generic JSON.',
 					},
 					{
 						name: 'Supabase Database Webhook',
 						value: 'supabase',
-						description: 'INSERT/UPDATE of your sessions or carts table, with a shared-secret header',
+						description: 'A Supabase database webhook on your carts (or sessions) table, sent with a secret header',
 					},
 				],
 			},
@@ -136,18 +142,18 @@ export class AbandonedCartTrigger implements INodeType {
 					{
 						name: 'Signature (Recommended)',
 						value: 'signature',
-						description: 'Check the HMAC signature (or Supabase’s secret header) with the Webshop credential',
+						description: 'Accept only events signed with the secret in the Webshop credential (for Supabase: sent with its secret header)',
 					},
 					{
 						name: 'None',
 						value: 'none',
-						description: 'Accept any request that reaches the URL. Only for local testing.',
+						description: 'Accept anything sent to the URL. Only for tests on your own computer.',
 					},
 				],
 			},
 			{
 				displayName:
-					'<b>Warning:</b> without verification anyone who learns this URL can create carts and start follow-ups to any address. Use it only for local tests.',
+					'<b>Warning:</b> without verification anyone who learns this URL can create carts and start follow-ups to any address. Use it only for tests on your own computer.',
 				name: 'noVerificationWarning',
 				type: 'notice',
 				default: '',
@@ -155,7 +161,7 @@ export class AbandonedCartTrigger implements INodeType {
 			},
 			{
 				displayName:
-					'WooCommerce has no cart webhooks: post carts in the generic format (Source: Generic JSON, another trigger) and save the same cart ID on the order as meta data, so the order finds its cart.',
+					'WooCommerce sends no cart webhooks. Send carts to a second Abandoned Cart Trigger set to Generic JSON, and save the same cart ID on each order (Cart ID Meta Key under Options), so the order finds its cart.',
 				name: 'wooNotice',
 				type: 'notice',
 				default: '',
@@ -166,8 +172,8 @@ export class AbandonedCartTrigger implements INodeType {
 				name: 'cooldownHours',
 				type: 'number',
 				default: 24,
-				typeOptions: { minValue: 0 },
-				description: 'A customer whose other cart entered recovery this recently does not enter again',
+				typeOptions: { minValue: 0, numberPrecision: 0 },
+				description: 'A customer whose earlier cart started the flow within this many hours does not start it again',
 				displayOptions: { hide: { source: ['woocommerce'] } },
 			},
 			{
@@ -175,8 +181,8 @@ export class AbandonedCartTrigger implements INodeType {
 				name: 'attributionDays',
 				type: 'number',
 				default: 5,
-				typeOptions: { minValue: 0 },
-				description: 'An order this soon after a sent follow-up counts as recovered, with its value',
+				typeOptions: { minValue: 0, numberPrecision: 0 },
+				description: 'An order placed within this many days after a follow-up was sent counts as recovered, with its value',
 			},
 			{
 				displayName: 'Column Names',
@@ -184,7 +190,7 @@ export class AbandonedCartTrigger implements INodeType {
 				type: 'collection',
 				placeholder: 'Add Column Name',
 				default: {},
-				description: 'Columns of your table, when they differ from the defaults (the seed’s user_sessions table)',
+				description: 'The column names of your Supabase table, when they differ from the ones shown (for example, the cart ID in session_id)',
 				displayOptions: { show: { source: ['supabase'] } },
 				options: (Object.keys(COLUMN_LABELS) as Array<keyof SupabaseColumns>).map((key) => ({
 					displayName: COLUMN_LABELS[key],
@@ -205,29 +211,29 @@ export class AbandonedCartTrigger implements INodeType {
 						name: 'maxBodyKb',
 						type: 'number',
 						default: 512,
-						typeOptions: { minValue: 1 },
-						description: 'Larger requests are refused with 413 and not stored',
+						typeOptions: { minValue: 1, numberPrecision: 0 },
+						description: 'Larger events are refused and not stored',
 					},
 					{
 						displayName: 'Cart ID Meta Key',
 						name: 'wooCartIdMetaKey',
 						type: 'string',
 						default: '_cart_recovery_cart_id',
-						description: 'WooCommerce order meta data key that holds the cart ID your cart events used',
+						description: 'The WooCommerce order meta field that holds the cart ID your cart events used',
 					},
 					{
 						displayName: 'Default Country for Phone Numbers',
 						name: 'defaultCountry',
 						type: 'string',
 						default: 'HU',
-						description: 'Two-letter country code for phone numbers sent without +country prefix',
+						description: 'Two-letter country code, e.g. HU, for phone numbers your shop sends without a country code',
 					},
 					{
 						displayName: 'Default Currency',
 						name: 'defaultCurrency',
 						type: 'string',
 						default: 'HUF',
-						description: 'ISO 4217 code for events that name no currency',
+						description: 'Three-letter currency code, e.g. HUF, for events that name no currency',
 					},
 					{
 						displayName: 'Paid Order Statuses',

@@ -10,6 +10,7 @@ import {
 
 import { toNodeError } from '../../lib/n8n/errors';
 import { carryForward, channelName, lastSent, reportToExecution, withResult } from '../../lib/n8n/outcome';
+import { expression, grouped, live, money, text } from '../../lib/n8n/subtitleText';
 import { formatMoney } from '../../lib/templates/helpers';
 import { currencyOrFail } from '../../lib/n8n/isoCodes';
 import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
@@ -30,18 +31,24 @@ export class CartCheck implements INodeType {
 		icon: { light: 'file:cartRecovery.svg', dark: 'file:cartRecovery.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{"inactive ≥ " + $parameter["inactivityMinutes"] + " min"}}',
-		description: 'Re-reads a cart after a Wait and routes it: still abandoned, active again, or purchased',
+		// "abandoned after 30 min · from 5 000 Ft" (or "· any value" with no minimum), also when read from Settings.
+		subtitle: expression(
+			text('abandoned after '),
+			grouped(live('inactivityMinutes', '30')),
+			text(' min · '),
+			`((v, m) => (v === "0" ? "any value" : "from " + m))(${live('minimumValue', '5000')}, ${money(live('minimumValue', '5000'), live('minimumCurrency', 'HUF'))})`,
+		),
+		description: 'Looks at a cart again after a wait and sends it on by what happened: still abandoned, active again, purchased or not eligible',
 		defaults: { name: 'Cart Check' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Still Abandoned', 'Active Again', 'Purchased', 'Not Eligible'],
 		usableAsTool: true,
-		credentials: [{ name: 'cartRecoveryStoreApi', required: true, testedBy: 'cartRecoveryStoreTest' }],
+		credentials: [{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' }],
 		properties: [
 			{
 				displayName:
-					'Place this after each Wait. <b>Still Abandoned</b> continues the sequence; <b>Active Again</b> carries <code>cart_check.next_check_at</code> for a Wait “until” that loops back here; <b>Purchased</b> ends the flow; <b>Not Eligible</b> ends it too: the cart went quiet but is empty or below the minimum value (or recovery was closed).',
+					'Place this after each Wait. <b>Still Abandoned</b>: the cart is untouched, the follow-ups go on. <b>Active Again</b>: the shopper is back in the cart; it carries the time the cart would next count as abandoned, so a Wait can hold it until then and come back here. <b>Purchased</b>: the shopper bought, the flow ends. <b>Not Eligible</b>: the cart went quiet but is empty, below the minimum value, or its recovery was closed; the flow ends.',
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -52,15 +59,15 @@ export class CartCheck implements INodeType {
 				type: 'string',
 				default: '={{ $json.cart_id }}',
 				required: true,
-				description: 'The cart to check, as the Abandoned Cart Trigger delivered it',
+				description: 'The cart’s ID from the Abandoned Cart Trigger. Already filled in: leave it unless you changed the flow.',
 			},
 			{
 				displayName: 'Inactivity Threshold (Minutes)',
 				name: 'inactivityMinutes',
 				type: 'number',
 				default: 30,
-				typeOptions: { minValue: 1 },
-				description: 'A cart counts as abandoned when nothing happened in it for this long',
+				typeOptions: { minValue: 1, numberPrecision: 0 },
+				description: 'A cart counts as abandoned when nothing happened in it for this many minutes',
 			},
 			{
 				displayName: 'Minimum Cart Value',
@@ -68,7 +75,7 @@ export class CartCheck implements INodeType {
 				type: 'number',
 				default: 5000,
 				typeOptions: { minValue: 0 },
-				description: 'Quiet carts below this value go to Not Eligible. Applies to carts in the currency below.',
+				description: 'Quiet carts worth less than this go to Not Eligible; 0 means no minimum. For carts in the currency below.',
 			},
 			{
 				displayName: 'Minimum Value Currency',
@@ -76,7 +83,7 @@ export class CartCheck implements INodeType {
 				type: 'string',
 				default: 'HUF',
 				placeholder: 'HUF',
-				description: 'ISO 4217 code of the minimum above, e.g. HUF for forint (not Ft)',
+				description: 'Three-letter currency code of the minimum above: HUF for forint (not Ft), EUR for euro',
 			},
 			{
 				displayName: 'Minimums in Other Currencies',
@@ -85,13 +92,13 @@ export class CartCheck implements INodeType {
 				placeholder: 'Add Currency',
 				default: {},
 				typeOptions: { multipleValues: true },
-				description: 'Carts in a currency with no minimum here or above have no minimum',
+				description: 'Minimums for carts in other currencies. A cart in a currency with no minimum set here or above has none.',
 				options: [
 					{
 						displayName: 'Minimum',
 						name: 'minimum',
 						values: [
-							{ displayName: 'Currency', name: 'currency', type: 'string', default: 'EUR', placeholder: 'EUR', description: 'ISO 4217 code, e.g. EUR' },
+							{ displayName: 'Currency', name: 'currency', type: 'string', default: 'EUR', placeholder: 'EUR', description: 'Three-letter currency code, e.g. EUR' },
 							{ displayName: 'Minimum Value', name: 'value', type: 'number', default: 15, typeOptions: { minValue: 0 } },
 						],
 					},

@@ -7,6 +7,7 @@ import {
 } from 'n8n-workflow';
 
 import { cartRecoveryStoreTest } from '../../lib/n8n/store';
+import { choice, count, expression, grouped, live, money } from '../../lib/n8n/subtitleText';
 import { webshopApiTest } from '../../lib/n8n/webshop';
 import { properties } from './actions/descriptions';
 import { router } from './actions/router';
@@ -19,8 +20,14 @@ export class DiscountCode implements INodeType {
 		group: ['transform'],
 		version: 1,
 		usableAsTool: undefined, // not an AI tool: it issues, redeems and syncs discount codes (n8n-workflow's type has no `false`)
-		subtitle: '={{ $parameter["operation"] }}',
-		description: 'Issues unique, single-use discount codes per cart and stage, validates and redeems them, syncs them to the shop',
+		// Create: "15 % · 7 days" or "2 000 Ft · 7 days", also when read from Settings; the others: the operation in words.
+		subtitle: expression(
+			`((op, off, days) => (op === "create" ? off + " · " + days : op))(` +
+				`${choice(live('operation', 'create'), { validate: 'validate a code', redeem: 'redeem a code', deactivate: 'deactivate a code' })}, ` +
+				`((t, pct, amt) => (t === "fixed" ? amt : pct + " %"))(${live('discountType', 'percent')}, ${grouped(live('amount', '10'))}, ${money(live('amount', '10'), live('currency', 'HUF'))}), ` +
+				`${count(live('options.validityDays', '7'), 'day', 'days')})`,
+		),
+		description: 'Creates a unique, single-use discount code for each cart and follow-up, checks and redeems codes at checkout, and adds them to WooCommerce or Shopify',
 		defaults: { name: 'Discount Code' },
 		inputs: [NodeConnectionTypes.Main],
 		// Validate: Valid / Invalid; Redeem: Redeemed / Rejected; Create and Deactivate: one output.
@@ -29,7 +36,7 @@ export class DiscountCode implements INodeType {
 			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
 			// Optional: Create's "Sync to Shop", Deactivate of a synced code, and "Verify Webshop Signature" of
 			// Validate / Redeem use it; each says clearly when it is missing.
-			{ name: 'webshopApi', displayName: 'Webshop (Signed Requests, Shop Sync)', required: false, testedBy: 'webshopApiTest' },
+			{ name: 'webshopApi', displayName: 'Webshop (Adds Codes to the Shop, Checks Requests)', required: false, testedBy: 'webshopApiTest' },
 		],
 		properties,
 	};

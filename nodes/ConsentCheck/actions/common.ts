@@ -23,7 +23,7 @@ export function subjectFields(resource: string, operations: string[]): INodeProp
 			name: 'customerId',
 			type: 'string',
 			default: '={{ $json.customer_id }}',
-			description: 'The shop’s customer ID. With no address below, the customer’s registered addresses are used.',
+			description: 'The shop’s customer ID, from the trigger. With no email or phone below, the addresses saved for this customer are used.',
 			displayOptions: { show },
 		},
 		{
@@ -32,6 +32,7 @@ export function subjectFields(resource: string, operations: string[]): INodeProp
 			type: 'string',
 			placeholder: 'name@email.com',
 			default: '={{ $json.email }}',
+			description: 'The customer’s email address, from the trigger',
 			displayOptions: { show },
 		},
 		{
@@ -40,7 +41,7 @@ export function subjectFields(resource: string, operations: string[]): INodeProp
 			type: 'string',
 			default: '={{ $json.phone }}',
 			placeholder: '+36 30 123 4567',
-			description: 'For SMS (and WhatsApp unless a WhatsApp number is set). Numbers without a country code are read as Hungarian.',
+			description: 'The customer’s phone number, from the trigger. Used for SMS, and for WhatsApp unless a WhatsApp number is set. Numbers without a country code are read as Hungarian.',
 			displayOptions: { show },
 		},
 		{
@@ -57,7 +58,7 @@ export function subjectFields(resource: string, operations: string[]): INodeProp
 			name: 'messengerPsid',
 			type: 'string',
 			default: '',
-			description: 'The page-scoped ID Messenger gives the customer (from a Messenger event)',
+			description: 'The ID Messenger gives the customer on your Facebook page, from a message they sent you',
 			displayOptions: { show },
 		},
 	];

@@ -24,20 +24,20 @@ export const properties: INodeProperties[] = [
 			{
 				name: 'Create',
 				value: 'create',
-				description: 'Issue a unique code for a cart and stage (a retry returns the same code)',
+				description: 'Make a unique code for a cart and follow-up stage (running again returns the same code)',
 				action: 'Create a discount code',
 			},
 			{ name: 'Deactivate', value: 'deactivate', description: 'Stop a code from working', action: 'Deactivate a discount code' },
 			{
 				name: 'Redeem',
 				value: 'redeem',
-				description: 'Use a code up for an order, atomically (for the webshop)',
+				description: 'Use up a code for an order; your webshop calls this at checkout',
 				action: 'Redeem a discount code',
 			},
 			{
 				name: 'Validate',
 				value: 'validate',
-				description: 'Check a code for an order without using it up',
+				description: 'Check a code for an order without using it up; your webshop calls this at checkout',
 				action: 'Validate a discount code',
 			},
 		],

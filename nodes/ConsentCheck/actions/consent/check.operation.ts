@@ -27,7 +27,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Every Channel Is Allowed', value: 'all' },
 		],
 		default: 'any',
-		description: 'Which items go to the Allowed output. Each item carries the per-channel result in consent.channels.',
+		description: 'Which customers go to the Allowed output. The answer for each channel goes along with the customer.',
 		displayOptions: { show },
 	},
 	...subjectFields('consent', ['check']),

@@ -40,7 +40,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: 'checkout_checkbox',
 		required: true,
-		description: 'Where the customer gave it, e.g. checkout_checkbox, newsletter_form, messenger_optin',
+		description: 'Where the customer gave it, in a word you choose, e.g. checkout_checkbox, newsletter_form or messenger_optin',
 		displayOptions: { show },
 	},
 	{
@@ -49,7 +49,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'checkout-2026-11',
-		description: 'The version of the consent text shown. Set this or Wording.',
+		description: 'The version of the consent text the customer saw. Set this or Wording.',
 		displayOptions: { show },
 	},
 	{
@@ -70,7 +70,7 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: { show },
 		options: [
-			{ displayName: 'Customer ID', name: 'customerId', type: 'string', default: '={{ $json.customer_id }}' },
+			{ displayName: 'Customer ID', name: 'customerId', type: 'string', default: '={{ $json.customer_id }}', description: 'The shop’s customer ID the consent belongs to' },
 			{
 				displayName: 'IP Address',
 				name: 'ip',
@@ -83,7 +83,7 @@ export const description: INodeProperties[] = [
 				name: 'occurredAt',
 				type: 'dateTime',
 				default: '',
-				description: 'When the customer gave it (default: now)',
+				description: 'When the customer gave it; empty means now',
 			},
 			{
 				displayName: 'Re-Subscribe an Erased Customer',
@@ -91,7 +91,7 @@ export const description: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether a fresh, explicit opt-in by a customer who was erased lifts their suppression. Never turn this on for imports.',
+					'Whether a new, explicit opt-in from a customer whose data was erased lets you contact them again. Never turn this on for imports.',
 			},
 		],
 	},

@@ -16,7 +16,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'https://n8n.example.hu/webhook/cart-recovery/unsubscribe',
 		description:
-			'The production URL of your unsubscribe workflow’s webhook; the token is added as ?token=…. Leave empty for this n8n’s URL of the shipped unsubscribe workflow (/webhook/cart-recovery/unsubscribe).',
+			'Leave empty to use the unsubscribe workflow that comes with this package, on this n8n. Otherwise the Production URL of the Webhook node in your own unsubscribe workflow.',
 		displayOptions: { show },
 	},
 	{
@@ -33,7 +33,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.email }}',
 		required: true,
-		description: 'The email address, phone number or PSID the link unsubscribes',
+		description: 'The email address, phone number or Messenger PSID the link unsubscribes, from the trigger',
 		displayOptions: { show },
 	},
 ];

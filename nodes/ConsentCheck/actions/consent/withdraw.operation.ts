@@ -22,15 +22,15 @@ export const description: INodeProperties[] = [
 		name: 'method',
 		type: 'options',
 		options: [
-			{ name: 'Address and Channel', value: 'address', description: 'One email address, phone number or PSID' },
-			{ name: 'Customer and Channels', value: 'customer', description: 'Every address the customer ID has on the chosen channels' },
-			{ name: 'Inbound Keyword', value: 'keyword', description: 'An inbound message such as STOP or LEIRATKOZÁS' },
+			{ name: 'Address and Channel', value: 'address', description: 'Stop one email address, phone number or Messenger PSID on one channel' },
+			{ name: 'Customer and Channels', value: 'customer', description: 'Stop every address of one customer on the chosen channels' },
 			{
-				name: 'One-Click POST (RFC 8058)',
+				name: 'One-Click Unsubscribe (RFC 8058)',
 				value: 'oneClick',
-				description: 'A mailbox provider’s POST with body List-Unsubscribe=One-Click to the link',
+				description: 'The unsubscribe button Gmail, Yahoo and other mailboxes show beside the sender',
 			},
-			{ name: 'Unsubscribe Link Token', value: 'token', description: 'The token (or whole URL) of a link built by Build Unsubscribe URL' },
+			{ name: 'Reply Keyword', value: 'keyword', description: 'A reply such as STOP or LEIRATKOZÁS' },
+			{ name: 'Unsubscribe Link', value: 'token', description: 'A click on a link made by Build Unsubscribe URL' },
 		],
 		default: 'token',
 		displayOptions: { show },
@@ -77,7 +77,7 @@ export const description: INodeProperties[] = [
 		typeOptions: { password: true },
 		default: '={{ $json.query.token }}',
 		required: true,
-		description: 'The token query parameter of the unsubscribe link (a whole URL works too)',
+		description: 'The unsubscribe link’s token, as the Webhook node received it (a whole link works too)',
 		displayOptions: by('token', 'oneClick'),
 	},
 	{
@@ -85,7 +85,7 @@ export const description: INodeProperties[] = [
 		name: 'body',
 		type: 'json',
 		default: '={{ $json.body }}',
-		description: 'The POST body; it must be List-Unsubscribe=One-Click (form-encoded or parsed)',
+		description: 'What the mailbox sent, as the Webhook node received it; it must say List-Unsubscribe=One-Click',
 		displayOptions: by('oneClick'),
 	},
 	{
@@ -94,7 +94,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.from }}',
 		required: true,
-		description: 'Who sent the inbound message: their phone number (SMS, WhatsApp) or PSID (Messenger)',
+		description: 'Who sent the reply: their phone number (SMS, WhatsApp) or Messenger PSID',
 		displayOptions: by('keyword'),
 	},
 	{
@@ -103,7 +103,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.text }}',
 		description:
-			'The inbound text. Matching ignores case, accents and punctuation. A single word (STOP, CANCEL) must be the whole message; phrases and the Hungarian words may start it ("Leiratkozom, köszönöm").',
+			'The reply’s text. Matching ignores case, accents and punctuation. A single word (STOP, CANCEL) must be the whole message; phrases and the Hungarian words may start it ("Leiratkozom, köszönöm").',
 		displayOptions: by('keyword'),
 	},
 	{
@@ -130,9 +130,9 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'unsubscribe_link',
-				description: 'Recorded in the register. Default: manual, unsubscribe_link, one_click or keyword by method.',
+				description: 'A word saved in the consent register for where the withdrawal came from. Empty: manual, unsubscribe_link, one_click or keyword, by how it was withdrawn.',
 			},
-			{ displayName: 'Detail', name: 'detail', type: 'string', default: '', description: 'A note stored with the event' },
+			{ displayName: 'Detail', name: 'detail', type: 'string', default: '', description: 'A note saved with the withdrawal' },
 		],
 	},
 ];

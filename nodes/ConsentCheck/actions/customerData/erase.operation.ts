@@ -10,7 +10,7 @@ const show = { resource: ['customerData'], operation: ['erase'] };
 export const description: INodeProperties[] = [
 	{
 		displayName:
-			'Deletes every cart, message, consent, discount code and other row about this person from every table of the store, including tables added later. Only salted hashes stay, so later imports or carts never contact them again. This cannot be undone.',
+			'Deletes every cart, message, consent, discount code and anything else stored about this person. Only a one-way scrambled copy of their addresses (salted hash) stays, so later imports or carts never contact them again. This cannot be undone.',
 		name: 'eraseNotice',
 		type: 'notice',
 		default: '',
@@ -23,7 +23,7 @@ export const description: INodeProperties[] = [
 		type: 'boolean',
 		default: true,
 		description:
-			'Whether to delete the customer’s discount codes that were synced to WooCommerce or Shopify (they carry the customer’s email or customer ID there). Needs the Webshop credential; a shop that is down never stops the erasure here, it is reported in erasure.shop.',
+			'Whether to delete the customer’s discount codes in WooCommerce or Shopify too (they carry the customer’s email or ID there). Needs the Webshop credential. A shop that cannot be reached never stops the erasure here; the result lists the codes left in the shop.',
 		displayOptions: { show },
 	},
 ];

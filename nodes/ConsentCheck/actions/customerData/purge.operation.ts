@@ -9,9 +9,9 @@ export const description: INodeProperties[] = [
 		name: 'retentionDays',
 		type: 'number',
 		default: 60,
-		typeOptions: { minValue: 1 },
+		typeOptions: { minValue: 1, numberPrecision: 0 },
 		description:
-			'Carts whose last activity is older than this are deleted with their messages, as are discount codes expired this long ago and the log of webshop deliveries received this long ago. Run it daily from a Schedule Trigger.',
+			'Carts untouched for this many days are deleted with their messages, as are discount codes that expired this long ago and the log of events your webshop sent this long ago. Run it daily from a Schedule Trigger.',
 		displayOptions: { show: { resource: ['customerData'], operation: ['purge'] } },
 	},
 ];

@@ -23,7 +23,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.cart_id }}',
 		required: true,
-		description: 'One code per cart and stage: running again for the same cart and stage returns the same code',
+		description: 'The cart’s ID from the trigger. One code per cart and stage: running again returns the same code.',
 		displayOptions: { show },
 	},
 	{
@@ -31,8 +31,8 @@ export const description: INodeProperties[] = [
 		name: 'stage',
 		type: 'number',
 		default: 2,
-		typeOptions: { minValue: 1 },
-		description: 'The follow-up stage the code belongs to (the seed: stage 2 = SMS with 10%, stage 3 = final offer with 20%)',
+		typeOptions: { minValue: 1, numberPrecision: 0 },
+		description: 'The follow-up the code is for (1, 2, 3 …). A cart gets a new code only with a new stage number.',
 		displayOptions: { show },
 	},
 	{
@@ -51,8 +51,8 @@ export const description: INodeProperties[] = [
 		name: 'amount',
 		type: 'number',
 		default: 10,
-		typeOptions: { minValue: 0, numberPrecision: 2 },
-		description: 'Percent off (1–100), or the amount off in the currency below',
+		typeOptions: { minValue: 0 },
+		description: 'Percent off (1–100), or the amount off in the currency below, e.g. 2000 for 2 000 Ft',
 		displayOptions: { show },
 	},
 	{
@@ -60,7 +60,7 @@ export const description: INodeProperties[] = [
 		name: 'currency',
 		type: 'string',
 		default: 'HUF',
-		description: 'Three-letter currency code of a fixed amount, e.g. HUF or EUR',
+		description: 'Three-letter currency code of the amount: HUF for forint (not Ft), EUR for euro',
 		displayOptions: { show: { ...show, discountType: ['fixed'] } },
 	},
 	{
@@ -68,7 +68,7 @@ export const description: INodeProperties[] = [
 		name: 'customerId',
 		type: 'string',
 		default: '={{ $json.customer_id }}',
-		description: 'The code works only for this customer (matched by ID, else by email)',
+		description: 'The customer’s ID from the trigger. With Bind to Customer on (the default), only they can use the code.',
 		displayOptions: { show },
 	},
 	{
@@ -77,6 +77,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		placeholder: 'name@email.com',
 		default: '={{ $json.email }}',
+		description: 'The customer’s email address from the trigger; recognises the customer when the shop sends no customer ID',
 		displayOptions: { show },
 	},
 	{
@@ -85,7 +86,7 @@ export const description: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description:
-			'Whether to create the code in WooCommerce or Shopify too (Webshop credential). If the shop refuses it, the item fails and the code is deactivated here; if the shop is unavailable (after retries), the item fails and a rerun finishes the sync.',
+			'Whether to create the code in WooCommerce or Shopify too (needs the Webshop credential). If the shop refuses it, the code is cancelled here and the item fails. If the shop cannot be reached, the item fails and running it again finishes the job.',
 		displayOptions: { show },
 	},
 	{
@@ -108,8 +109,8 @@ export const description: INodeProperties[] = [
 				name: 'codeLength',
 				type: 'number',
 				default: DEFAULT_RANDOM_LENGTH,
-				typeOptions: { minValue: MIN_RANDOM_LENGTH, maxValue: 32 },
-				description: 'Random characters after the prefix (at least 8), from an alphabet without 0/O and 1/I/L',
+				typeOptions: { minValue: MIN_RANDOM_LENGTH, maxValue: 32, numberPrecision: 0 },
+				description: 'How many random characters follow the prefix (at least 8). Look-alikes such as 0 and O, or 1, I and L, are never used.',
 			},
 			{
 				displayName: 'Minimum Order Value',
@@ -117,30 +118,30 @@ export const description: INodeProperties[] = [
 				type: 'number',
 				default: 0,
 				typeOptions: { minValue: 0 },
-				description: 'In the order’s currency; 0 means no minimum',
+				description: 'The smallest order total the code works for, in the order’s currency; 0 means no minimum',
 			},
 			{
 				displayName: 'Prefix',
 				name: 'prefix',
 				type: 'string',
 				default: 'KOSAR-',
-				description: 'Put in front of the random part: letters, digits, - and _ (up to 20)',
+				description: 'Text in front of the random part: letters, digits, - and _ (up to 20)',
 			},
 			{
 				displayName: 'Usage Limit',
 				name: 'usageLimit',
 				type: 'number',
 				default: 1,
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, numberPrecision: 0 },
 				description: 'How many orders may use the code',
 			},
 			{
-				displayName: 'Valid for (Days)',
+				displayName: 'Valid For (Days)',
 				name: 'validityDays',
 				type: 'number',
 				default: 7,
-				typeOptions: { minValue: 0.01, numberPrecision: 2 },
-				description: 'How long the code works from now',
+				typeOptions: { minValue: 1, numberPrecision: 0 },
+				description: 'How many days the code works, from when it is made',
 			},
 		],
 	},
@@ -174,7 +175,7 @@ function shopDiscount(code: DiscountCode, customer: { id: string | null; email: 
 /** Adds discount: { code, kind, amount, amount_text, valid_until, …, created, synced_to }. */
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
 	return perItem(this, items, 1, 0, async (i) => {
-		const cartId = requiredString(this, 'cartId', 'Cart ID', i, 'Map the cart ID of the trigger’s output, e.g. {{ $json.cart_id }}');
+		const cartId = requiredString(this, 'cartId', 'Cart ID', i, 'Set Cart ID to the cart’s ID from the Abandoned Cart Trigger');
 		const stage = Number(this.getNodeParameter('stage', i, 1));
 		if (!Number.isInteger(stage) || stage < 1) throw new NodeOperationError(this.getNode(), `"Stage" must be a whole number from 1, not ${stage}`, { itemIndex: i });
 		const kind = this.getNodeParameter('discountType', i, 'percent') as 'percent' | 'fixed';
@@ -207,7 +208,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 			throw new NodeOperationError(this.getNode(), `"Code Length" must be ${MIN_RANDOM_LENGTH}–32, not ${length}`, { itemIndex: i });
 		}
 		const days = options.validityDays ?? 7;
-		if (!(days > 0)) throw new NodeOperationError(this.getNode(), `"Valid for (Days)" must be above 0, not ${days}`, { itemIndex: i });
+		if (!(days > 0)) throw new NodeOperationError(this.getNode(), `"Valid For (Days)" must be above 0, not ${days}`, { itemIndex: i });
 		const usageLimit = options.usageLimit ?? 1;
 		if (!Number.isInteger(usageLimit) || usageLimit < 1) {
 			throw new NodeOperationError(this.getNode(), `"Usage Limit" must be a whole number from 1, not ${usageLimit}`, { itemIndex: i });
@@ -242,7 +243,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		if (!issued?.code) {
 			throw new NodeOperationError(this.getNode(), 'Could not draw an unused code in 5 attempts', {
 				itemIndex: i,
-				description: 'Make "Code Length" longer',
+				description: 'Make "Code Length" longer (an option of this node)',
 			});
 		}
 		let code = issued.code;

@@ -14,6 +14,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.discount.code }}',
 		required: true,
+		description: 'The code to stop; already filled in with the code an earlier Discount Code step made',
 		displayOptions: { show },
 	},
 	{
@@ -44,7 +45,7 @@ export const description: INodeProperties[] = [
  */
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
 	return perItem(this, items, 1, 0, async (i) => {
-		const code = requiredString(this, 'code', 'Code', i, 'Map the code to deactivate, e.g. {{ $json.discount.code }}');
+		const code = requiredString(this, 'code', 'Code', i, 'Set Code to the code to stop, e.g. the one an earlier Discount Code step made');
 		const result = await store.deactivateDiscountCode(code, str(this.getNodeParameter('reason', i, '')));
 		if (!result.code) {
 			throw new NodeOperationError(this.getNode(), `"Code": discount code "${code}" does not exist`, { itemIndex: i });

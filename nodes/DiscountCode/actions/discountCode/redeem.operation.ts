@@ -11,7 +11,7 @@ export const description: INodeProperties[] = [
 		name: 'orderId',
 		type: 'string',
 		default: '={{ $json.body.order_id }}',
-		description: 'Makes redemption idempotent: the same order redeeming again is accepted without a second use',
+		description: 'The order the code is used for, as your shop sends it. The same order redeeming again is accepted without using the code a second time.',
 		required: true,
 		displayOptions: { show: { resource: ['discountCode'], operation: ['redeem'] } },
 	},

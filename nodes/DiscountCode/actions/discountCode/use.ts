@@ -15,7 +15,7 @@ export function orderFields(operation: string): INodeProperties[] {
 			type: 'string',
 			default: '={{ $json.body.code }}',
 			required: true,
-			description: 'The code the customer entered (case does not matter)',
+			description: 'The code the customer entered, as your shop sends it (capitals or small letters do not matter)',
 			displayOptions: { show },
 		},
 		{
@@ -23,6 +23,7 @@ export function orderFields(operation: string): INodeProperties[] {
 			name: 'customerId',
 			type: 'string',
 			default: '={{ $json.body.customer_id }}',
+			description: 'The customer’s ID, as your shop sends it; a code made for one customer works only for them',
 			displayOptions: { show },
 		},
 		{
@@ -31,6 +32,7 @@ export function orderFields(operation: string): INodeProperties[] {
 			type: 'string',
 			placeholder: 'name@email.com',
 			default: '={{ $json.body.email }}',
+			description: 'The customer’s email address, as your shop sends it',
 			displayOptions: { show },
 		},
 		{
@@ -39,7 +41,7 @@ export function orderFields(operation: string): INodeProperties[] {
 			type: 'string',
 			default: '={{ $json.body.total }}',
 			placeholder: '12990',
-			description: 'Checked against the code’s minimum order value; empty fails a code that has a minimum',
+			description: 'The order total, as your shop sends it. Checked against the code’s minimum order value; left empty, a code with a minimum is refused.',
 			displayOptions: { show },
 		},
 		{
@@ -48,7 +50,7 @@ export function orderFields(operation: string): INodeProperties[] {
 			type: 'string',
 			default: '={{ $json.body.currency }}',
 			placeholder: 'HUF',
-			description: 'Checked for fixed-amount codes; empty skips the check',
+			description: 'The order’s currency, as your shop sends it. Checked for fixed-amount codes; left empty, it is not checked.',
 			displayOptions: { show },
 		},
 	];
@@ -57,7 +59,7 @@ export function orderFields(operation: string): INodeProperties[] {
 /** The code and order read from the fields above, as the store's validate and redeem calls take them. */
 export function readOrder(ctx: IExecuteFunctions, i: number): DiscountUseInput {
 	return {
-		code: requiredString(ctx, 'code', 'Code', i, 'Map the code the customer entered, e.g. {{ $json.body.code }}'),
+		code: requiredString(ctx, 'code', 'Code', i, 'Set Code to the code the customer entered, as your shop sends it'),
 		customerId: str(ctx.getNodeParameter('customerId', i, '')),
 		email: str(ctx.getNodeParameter('email', i, '')),
 		orderTotal: optionalNumber(ctx, 'orderTotal', 'Order Total', i),
