@@ -134,7 +134,7 @@ export class EmailSend implements INodeType {
 					name: 'sandbox',
 					type: 'boolean',
 					default: false,
-					description: 'Whether SendGrid only validates the email without delivering it (mail_settings.sandbox_mode). The message still counts as sent for this cart and stage.',
+					description: 'Whether SendGrid only checks the email without delivering it (its sandbox mode). The message still counts as sent for this cart and stage.',
 				},
 				{
 					displayName: 'Sender Name',

@@ -85,7 +85,7 @@ const FLAGGED_HU = [
 
 describe('shipped copy reads naturally with and without the shop’s details', () => {
 	test('no template source says "a(z)" or any flagged phrase', () => {
-		const sources = ['email/hu.hbs', 'email/en.hbs', 'email/copy.json', 'sms/hu.hbs', 'sms/en.hbs'].map((f) => readFileSync(path.join(TEMPLATES, f), 'utf8'));
+		const sources = ['email/hu.hbs', 'email/en.hbs', 'email/copy.json', 'sms/copy.json'].map((f) => readFileSync(path.join(TEMPLATES, f), 'utf8'));
 		for (const source of [...sources, DEFAULT_OPT_OUT.hu, DEFAULT_OPT_OUT.en]) {
 			for (const flagged of [...FLAGGED, ...FLAGGED_HU]) assert.doesNotMatch(source, flagged);
 		}
@@ -97,7 +97,8 @@ describe('shipped copy reads naturally with and without the shop’s details', (
 			...workflows.map((f): [string, string] => [f, readFileSync(path.join(ROOT, 'workflows', f), 'utf8')]),
 			['refusal message', REFUSAL_MESSAGE.hu],
 			['Consent Check: Wording', readFileSync(path.join(ROOT, 'nodes/ConsentCheck/actions/consent/record.operation.ts'), 'utf8')],
-			['SMS Send: SMS Template', readFileSync(path.join(ROOT, 'nodes/SmsSend/SmsSend.node.ts'), 'utf8')],
+			['SMS Send', readFileSync(path.join(ROOT, 'nodes/SmsSend/SmsSend.node.ts'), 'utf8')],
+			['Email Send', readFileSync(path.join(ROOT, 'nodes/EmailSend/EmailSend.node.ts'), 'utf8')],
 		];
 		for (const [where, text] of texts) {
 			for (const flagged of [...FLAGGED, ...FLAGGED_HU]) assert.doesNotMatch(text, flagged, where);
