@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { IBinaryData, IDataObject, INodeProperties, INodeTypeDescription } from 'n8n-workflow';
+import { Workflow, type IBinaryData, type IDataObject, type INodeProperties, type INodeTypeDescription } from 'n8n-workflow';
 
 import { shippedEmailCopy, shippedSmsText, type EmailPiece, type Language, type StageKind } from '../../lib/templates';
 import { startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
@@ -133,6 +133,22 @@ describe('the text fields', () => {
 			assert.equal(mode?.default, 'send');
 			assert.match(String(description.subtitle), /preview only — sends nothing/);
 		}
+	});
+});
+
+describe('the canvas subtitle', () => {
+	test('"stage 2 · Hungarian"; in Preview Only mode it says so first; a stage typed as an expression shows "…"', async () => {
+		const { nodeTypes } = await loadPackage();
+		const subtitleOf = (type: string, parameters: IDataObject) => {
+			const node = { id: '1', name: 'Send', type: `n8n-nodes-cart-recovery.${type}`, typeVersion: 1, position: [0, 0] as [number, number], parameters };
+			const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
+			const description = nodeTypes.getByNameAndVersion(node.type, 1).description;
+			return workflow.expression.getSimpleParameterValue(workflow.nodes.Send, description.subtitle, 'internal', {});
+		};
+		assert.equal(subtitleOf('emailSend', { stage: 2, language: 'hu' }), 'stage 2 · Hungarian');
+		assert.equal(subtitleOf('emailSend', {}), 'stage 1 · by cart language');
+		assert.equal(subtitleOf('smsSend', { mode: 'preview', stage: 3, language: 'en' }), 'preview only — sends nothing · stage 3 · English');
+		assert.equal(subtitleOf('smsSend', { stage: '={{ $json.stage }}' }), 'stage … · by cart language');
 	});
 });
 

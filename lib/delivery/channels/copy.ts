@@ -42,7 +42,11 @@ const EMAIL_DESCRIPTIONS: Record<EmailPiece, string> = {
 	button: 'The text of the button that takes the customer back to the cart. Empty: the shipped label.',
 };
 
-const STAGE_NAMES: Record<StageKind, string> = { first: 'first reminder', second: 'second reminder', final: 'final offer' };
+const STAGE_HINTS: Record<StageKind, string> = {
+	first: 'Used at stage 1, the first reminder',
+	second: 'Used at stage 2, the second reminder',
+	final: 'Used at stage 3 and later, the final offer',
+};
 
 function field(
 	lang: Language,
@@ -59,7 +63,7 @@ function field(
 		default: shipped(kind),
 		...(rows ? { typeOptions: { rows } } : {}),
 		description,
-		hint: `Shipped text for the ${STAGE_NAMES[kind]}`,
+		hint: STAGE_HINTS[kind],
 		displayOptions: { show: { language: ['auto', lang], stage: STAGE_SHOW[kind] } },
 	}));
 }
