@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { Workflow, type IBinaryData, type IDataObject, type INodeProperties, type INodeTypeDescription } from 'n8n-workflow';
+import { Workflow, type IBinaryData, type IDataObject, type INodeParameters, type INodeProperties, type INodeTypeDescription } from 'n8n-workflow';
 
 import { shippedEmailCopy, shippedSmsText, type EmailPiece, type Language, type StageKind } from '../../lib/templates';
 import { startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
@@ -139,7 +139,7 @@ describe('the text fields', () => {
 describe('the canvas subtitle', () => {
 	test('"stage 2 · Hungarian"; in Preview Only mode it says so first; a stage typed as an expression shows "…"', async () => {
 		const { nodeTypes } = await loadPackage();
-		const subtitleOf = (type: string, parameters: IDataObject) => {
+		const subtitleOf = (type: string, parameters: INodeParameters) => {
 			const node = { id: '1', name: 'Send', type: `n8n-nodes-cart-recovery.${type}`, typeVersion: 1, position: [0, 0] as [number, number], parameters };
 			const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
 			const description = nodeTypes.getByNameAndVersion(node.type, 1).description;
