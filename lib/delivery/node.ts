@@ -8,6 +8,7 @@ import {
 
 import { toNodeError } from '../n8n/errors';
 import { carryForward, lastSent, reportToExecution, withResult } from '../n8n/outcome';
+import { liveValue } from '../n8n/subtitle';
 import { optionalStr } from '../n8n/parameters';
 import { storeFor } from '../n8n/store';
 import type { Channel } from '../store';
@@ -32,10 +33,14 @@ export interface SendNodeParameters {
 	channel: Channel;
 	/** What the notice calls one message: "email", "SMS". */
 	noun: string;
-	/** The Template choices: the shipped one's description, the custom one's name and description. */
-	templates: { builtIn: string; custom: { name: string; description: string } };
+	/** The Template choices (the shipped one's description, the custom one's name and description); none: no Template parameter. */
+	templates?: { builtIn: string; custom: { name: string; description: string } };
 	/** The fields of the custom template, shown when Template is Custom. */
-	customTemplate: INodeProperties[];
+	customTemplate?: INodeProperties[];
+	/** The message's text fields per language and stage (channels/copy.ts), after Language. */
+	copy: INodeProperties[];
+	/** The Preview list under the text fields: its load-options method and the parameters it renders with. */
+	preview: { method: string; dependsOn: string[]; description: string };
 	/** The Discount Code field's description (where the discount shows); `validUntil` adds Discount Valid Until. */
 	discount: { codeDescription: string; validUntil: boolean };
 	/** The channel's own parameters, between the discount and the sending policy (quiet hours, frequency cap). */
@@ -48,6 +53,21 @@ export interface SendNodeParameters {
 export function sendNodeProperties(node: SendNodeParameters): INodeProperties[] {
 	return [
 		deliveryNotice(node.noun),
+		{
+			displayName: 'Mode',
+			name: 'mode',
+			type: 'options',
+			noDataExpression: true,
+			default: 'send',
+			options: [
+				{ name: 'Send', value: 'send', description: `Send the ${node.noun} to each customer who agreed to get it` },
+				{
+					name: 'Preview Only (Send Nothing)',
+					value: 'preview',
+					description: `Show the ${node.noun} each input item would get, or a sample one, without sending or recording anything`,
+				},
+			],
+		},
 		...requestProperties(),
 		{
 			displayName: 'Language',
@@ -59,18 +79,34 @@ export function sendNodeProperties(node: SendNodeParameters): INodeProperties[] 
 				{ name: 'Hungarian', value: 'hu' },
 				{ name: 'English', value: 'en' },
 			],
+			description: 'The language each customer gets; the texts of both languages are below',
 		},
+		...node.copy,
 		{
-			displayName: 'Template',
-			name: 'template',
+			displayName: 'Preview',
+			name: 'preview',
 			type: 'options',
-			default: 'builtIn',
-			options: [
-				{ name: 'Built-In', value: 'builtIn', description: node.templates.builtIn },
-				{ name: node.templates.custom.name, value: 'custom', description: node.templates.custom.description },
-			],
+			default: '',
+			typeOptions: { loadOptionsMethod: node.preview.method, loadOptionsDependsOn: node.preview.dependsOn },
+			options: [],
+			description: node.preview.description,
+			hint: 'Choosing a line changes nothing; it is only there to read',
 		},
-		...node.customTemplate,
+		...(node.templates
+			? [
+					{
+						displayName: 'Template',
+						name: 'template',
+						type: 'options',
+						default: 'builtIn',
+						options: [
+							{ name: 'Built-In', value: 'builtIn', description: node.templates.builtIn },
+							{ name: node.templates.custom.name, value: 'custom', description: node.templates.custom.description },
+						],
+					} satisfies INodeProperties,
+				]
+			: []),
+		...(node.customTemplate ?? []),
 		...discountProperties(node.discount),
 		...node.properties,
 		...policyProperties(node.channel),
@@ -83,6 +119,15 @@ export function sendNodeProperties(node: SendNodeParameters): INodeProperties[] 
 			options: [...node.options, ...retryOptions],
 		},
 	];
+}
+
+/**
+ * The send nodes' canvas subtitle: "stage 2 · Hungarian", and in Preview Only mode "preview only — sends
+ * nothing · stage 2 · Hungarian". Live values (lib/n8n/subtitle.ts), so a stage typed as an expression shows "…".
+ */
+export function sendNodeSubtitle(): string {
+	const language = `(({ auto: 'by cart language', hu: 'Hungarian', en: 'English' })[${liveValue('language', 'auto')}] ?? '…')`;
+	return `={{ (${liveValue('mode', 'send')} === 'preview' ? 'preview only — sends nothing · ' : '') + 'stage ' + ${liveValue('stage', '1')} + ' · ' + ${language} }}`;
 }
 
 /** The discount fields; their defaults read the Discount Code node's output. */
@@ -101,7 +146,7 @@ function discountProperties({ codeDescription, validUntil }: SendNodeParameters[
 			type: 'string',
 			default: '={{ $json.discount?.amount_text ?? "" }}',
 			placeholder: '10%',
-			description: 'What the code gives, e.g. 10% or 2 000 Ft (the Discount Code node’s amount_text)',
+			description: 'What the code gives, e.g. 10% or 2 000 Ft; the Discount Code node fills it in',
 		},
 		...(validUntil
 			? [
@@ -110,7 +155,7 @@ function discountProperties({ codeDescription, validUntil }: SendNodeParameters[
 						name: 'discountValidUntil',
 						type: 'string',
 						default: '={{ $json.discount?.valid_until ?? "" }}',
-						description: 'ISO date-time; printed in the customer’s locale',
+						description: 'When the code expires, e.g. 2026-12-03T10:00:00Z; the email prints it as the customer reads dates (“2026. december 3.”)',
 					} satisfies INodeProperties,
 				]
 			: []),
@@ -119,7 +164,7 @@ function discountProperties({ codeDescription, validUntil }: SendNodeParameters[
 
 function deliveryNotice(channel: string): INodeProperties {
 	return {
-		displayName: `Sends one ${channel} per cart and stage, exactly once, only with the customer’s ${channel} consent. <b>Sent</b>: accepted by the provider. <b>Skipped</b>: not sent, see <code>delivery.reason</code> (bought, no consent, already sent…). <b>Deferred</b>: quiet hours or the frequency cap — connect a Wait “At Specified Time” with <code>{{ $json.delivery.sendAt }}</code> back into this node.`,
+		displayName: `Sends one ${channel} per cart and stage, never twice, and only to customers who agreed to get ${channel} from you. <b>Sent</b>: the provider accepted it. <b>Skipped</b>: not sent, and each item says why (bought meanwhile, no consent, already sent…). <b>Deferred</b>: held back by the quiet hours or the frequency cap; each item carries the time it may go out — lead this output through a Wait node that resumes at that time, back into this node.`,
 		name: 'notice',
 		type: 'notice',
 		default: '',
@@ -197,7 +242,7 @@ function policyProperties(channel: Channel): INodeProperties[] {
 			type: 'number',
 			default: sms ? 1 : 0,
 			typeOptions: { minValue: 0 },
-			description: `Frequency cap: at most this many ${channel} messages to one customer within the window, across all carts and workers. 0 = no cap.`,
+			description: `Frequency cap: at most this many ${channel} messages to one customer within the window, counting every cart. 0 = no cap.`,
 		},
 		{
 			displayName: 'Cap Window (Hours)',
@@ -213,8 +258,8 @@ function policyProperties(channel: Channel): INodeProperties[] {
 			type: 'options',
 			default: 'defer',
 			options: [
-				{ name: 'Defer Until Allowed', value: 'defer', description: 'Deferred output, with the time a slot frees' },
-				{ name: 'Skip This Stage', value: 'skip', description: 'Skipped output, reason frequency_cap' },
+				{ name: 'Defer Until Allowed', value: 'defer', description: 'Deferred output, with the time the message may go out' },
+				{ name: 'Skip This Stage', value: 'skip', description: 'Skipped output: this customer does not get this stage’s message' },
 			],
 			displayOptions: { hide: { capMax: [0] } },
 		},
@@ -228,7 +273,7 @@ const retryOptions: INodeProperties[] = [
 		type: 'number',
 		default: 4,
 		typeOptions: { minValue: 1, maxValue: 10 },
-		description: 'Provider calls per message when the provider is rate-limiting or unavailable (429/5xx), the first included. Then the message is deferred.',
+		description: 'How often to try one message while the provider is busy or down, the first try included. After that the message is deferred.',
 	},
 	{
 		displayName: 'Max Retry Wait (Seconds)',
@@ -236,7 +281,7 @@ const retryOptions: INodeProperties[] = [
 		type: 'number',
 		default: 30,
 		typeOptions: { minValue: 1 },
-		description: 'Longest pause between attempts; a provider asking for a longer wait (Retry-After) gets the message deferred instead',
+		description: 'Longest pause between tries; when the provider asks for a longer pause, the message is deferred instead',
 	},
 ];
 
@@ -245,7 +290,7 @@ function readRequest(ctx: IExecuteFunctions, i: number): DeliveryRequest {
 	if (!cartId) {
 		throw new NodeOperationError(ctx.getNode(), 'Cart ID is empty', {
 			itemIndex: i,
-			description: 'Set "Cart ID" to the cart_id field of the trigger’s output, e.g. {{ $json.cart_id }}',
+			description: 'Set Cart ID to the cart the Abandoned Cart Trigger or Cart Check node passes on (its default value does this)',
 		});
 	}
 	const stage = Number(ctx.getNodeParameter('stage', i));
@@ -305,8 +350,12 @@ export interface SendItem {
 	options: IDataObject;
 	/** The Discount fields (`valid_until` only on nodes with Discount Valid Until); empty ones undefined. */
 	discount: Partial<DiscountInfo>;
-	/** The Options entries every send node has: Intro Text and the restore (link) URL. */
+	/**
+	 * Text that replaces the Intro field's for this item, printed as is: the input item's `offer.intro`, where
+	 * the AI Offer Writer puts the opening it wrote. Unset: the Intro field.
+	 */
 	intro?: string;
+	/** The Options entry every send node has: the restore (link) URL. */
 	restoreUrl?: string;
 }
 
@@ -318,6 +367,24 @@ export interface SendChannel<TCredentials, TShared, TMessage> {
 	prepare(setup: SendSetup<TCredentials>): Promise<TShared>;
 	/** The channel adapter for one item. */
 	adapter(shared: TShared, item: SendItem): ChannelAdapter<TMessage>;
+	/** Mode Preview Only: the items of the first output. Nothing is claimed, sent or stored; no provider credential is read. */
+	preview(): Promise<INodeExecutionData[]>;
+}
+
+/** One item's Discount fields; empty ones undefined (`valid_until` only on nodes with Discount Valid Until). */
+export function readDiscount(ctx: IExecuteFunctions, i: number): Partial<DiscountInfo> {
+	return {
+		code: optionalStr(ctx.getNodeParameter('discountCode', i, '')),
+		text: optionalStr(ctx.getNodeParameter('discountText', i, '')),
+		valid_until: optionalStr(ctx.getNodeParameter('discountValidUntil', i, '')),
+	};
+}
+
+/** The input item's replacement for the Intro text (`offer.intro`), if it carries one. */
+function introOverride(json: IDataObject | undefined): string | undefined {
+	const offer = json?.offer;
+	const intro = offer && typeof offer === 'object' ? (offer as IDataObject).intro : undefined;
+	return typeof intro === 'string' ? optionalStr(intro) : undefined;
 }
 
 /** The `execute` of a send node: every input item through the delivery pipeline, to Sent / Skipped / Deferred / error. */
@@ -325,12 +392,19 @@ export async function executeSendNode<TCredentials, TShared, TMessage>(
 	ctx: IExecuteFunctions,
 	channel: SendChannel<TCredentials, TShared, TMessage>,
 ): Promise<INodeExecutionData[][]> {
+	if (ctx.getNodeParameter('mode', 0, 'send') === 'preview') return [await channel.preview(), [], []];
 	const credentials = (await ctx.getCredentials(channel.credential)) as unknown as TCredentials;
 	return executeDelivery(
 		ctx,
 		async () => {
-			const language = ctx.getNodeParameter('language', 0) as Language | 'auto';
-			const customTemplate = ctx.getNodeParameter('template', 0) === 'custom';
+			const language = String(ctx.getNodeParameter('language', 0, 'auto') || 'auto') as Language | 'auto';
+			if (!['auto', 'hu', 'en'].includes(language)) {
+				// The shipped workflow reads Language from its Settings node, where anything can be typed.
+				throw new NodeOperationError(ctx.getNode(), `Language must be auto, hu or en, not "${language}"`, {
+					description: 'Set it here, or in the workflow’s Settings node (field language): auto sends each customer the cart’s language',
+				});
+			}
+			const customTemplate = ctx.getNodeParameter('template', 0, 'builtIn') === 'custom';
 			return { language, shared: await channel.prepare({ credentials, language, customTemplate }) };
 		},
 		({ language, shared }, i, request) => {
@@ -340,12 +414,8 @@ export async function executeSendNode<TCredentials, TShared, TMessage>(
 				request,
 				language,
 				options,
-				discount: {
-					code: optionalStr(ctx.getNodeParameter('discountCode', i, '')),
-					text: optionalStr(ctx.getNodeParameter('discountText', i, '')),
-					valid_until: optionalStr(ctx.getNodeParameter('discountValidUntil', i, '')),
-				},
-				intro: optionalStr(options.intro),
+				discount: readDiscount(ctx, i),
+				intro: introOverride(ctx.getInputData()[i]?.json),
 				restoreUrl: optionalStr(options.restoreUrl),
 			});
 		},

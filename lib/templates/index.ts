@@ -5,15 +5,29 @@ import { convert } from 'html-to-text';
 import juice from 'juice';
 
 import type { Cart } from '../store';
+import {
+	byStage,
+	EMAIL_PIECE_LABELS,
+	EMAIL_PIECES,
+	FINAL_OFFER_STAGE,
+	fieldLabel,
+	isShippedText,
+	REQUIRED_EMAIL_PIECES,
+	shippedEmailCopy,
+	shippedSmsText,
+	SMS_TEXT_LABEL,
+	type EmailPiece,
+	type Language,
+} from './copy';
 import { compileTemplate, TemplateError, type CompiledTemplate } from './engine';
 import { analyseSms, transliterateToGsm7, type SmsAnalysis } from './gsm';
 import { formatMoney, localeTag, safeUrl, templateLanguage } from './helpers';
 
-export { TemplateError, compileTemplate, TEMPLATE_HELPERS } from './engine';
+export { TemplateError, compileTemplate, TEMPLATE_HELPERS, type CompiledTemplate } from './engine';
 export { analyseSms, transliterateToGsm7, isGsm7Char, type SmsAnalysis, type SmsEncoding } from './gsm';
 export { formatMoney, formatDate, localeTag, safeUrl, templateLanguage } from './helpers';
 
-export type Language = 'hu' | 'en';
+export * from './copy';
 
 export interface ShopInfo {
 	name?: string;
@@ -53,7 +67,10 @@ export interface MessageTemplateContext {
 	restore_url: string | null;
 	discount: DiscountInfo | null;
 	shop: ShopInfo;
-	/** A replacement for the opening paragraph, e.g. the AI Offer Writer's text. */
+	/**
+	 * A replacement for the Intro field's text, e.g. the AI Offer Writer's (printed as is, not a template). When
+	 * the email is rendered this holds the intro it shows: this replacement, or else the rendered Intro field.
+	 */
 	intro: string | null;
 	unsubscribe_url: string | null;
 	cart_id: string;
@@ -61,8 +78,12 @@ export interface MessageTemplateContext {
 	stage: number;
 	/** Stage 3 or later: the shipped copy says it is the last reminder and shows when the code expires. */
 	final_offer: boolean;
+	/** The rendered text pieces, for the HTML template (set by renderEmail). */
 	subject?: string;
 	preheader?: string;
+	headline?: string;
+	offer?: string;
+	button?: string;
 }
 
 export interface ContextInput {
@@ -77,9 +98,6 @@ export interface ContextInput {
 	restoreUrl?: string | null;
 	timezone?: string;
 }
-
-/** From this stage on the shipped copy is the final offer ("last reminder", the code's expiry date). */
-export const FINAL_OFFER_STAGE = 3;
 
 export function buildTemplateContext(input: ContextInput): MessageTemplateContext {
 	const { cart } = input;
@@ -142,33 +160,33 @@ function shippedTemplate(key: string, file: string[], kind: 'html' | 'text', sou
 	return template;
 }
 
-type StageCopy = { subject: string; preheader: string };
-
-/**
- * The shipped subject and preheader: copy.json holds one entry per stage (first reminder, second reminder,
- * final offer); they are joined into one template that picks by `stage`, so a node compiles them once.
- */
-function emailCopy(lang: Language): StageCopy {
-	const copy = (JSON.parse(read('email', 'copy.json')) as Record<Language, Record<'first' | 'second' | 'final', StageCopy>>)[lang];
-	const pick = (field: keyof StageCopy) =>
-		`{{#if final_offer}}${copy.final[field]}{{else if (eq stage 2)}}${copy.second[field]}{{else}}${copy.first[field]}{{/if}}`;
-	return { subject: pick('subject'), preheader: pick('preheader') };
-}
-
 // ── Email ──────────────────────────────────────────────────────────────────────────────────────────────
 export interface EmailTemplates {
 	html: CompiledTemplate<MessageTemplateContext>;
-	subject: CompiledTemplate<MessageTemplateContext>;
-	preheader: CompiledTemplate<MessageTemplateContext>;
+	/** One template per text piece; null: the piece is left out (its field was emptied). */
+	pieces: Record<EmailPiece, CompiledTemplate<MessageTemplateContext> | null>;
 	/** Plain-text part; when absent it is derived from the HTML. */
 	text?: CompiledTemplate<MessageTemplateContext>;
 }
 
 export interface CustomEmailTemplates {
 	html?: string;
-	subject?: string;
-	preheader?: string;
 	text?: string;
+	/**
+	 * The text fields (Subject, Preheader, …) of this language. Missing, or still the shipped text of some stage:
+	 * the shipped text of the message's stage. Empty: the shipped text for Subject and Button Label; any other
+	 * piece is left out.
+	 */
+	pieces?: Partial<Record<EmailPiece, string | null>>;
+}
+
+function emailPiece(lang: Language, piece: EmailPiece, value: string | null | undefined) {
+	const shipped = (kind: Parameters<typeof shippedEmailCopy>[1]) => shippedEmailCopy(lang, kind)[piece];
+	const useShipped = () => shippedTemplate(`email/copy.json#${lang}.${piece}`, [], 'text', byStage(shipped));
+	if (value === undefined || value === null) return useShipped();
+	if (!value.trim()) return REQUIRED_EMAIL_PIECES.has(piece) ? useShipped() : null;
+	if (isShippedText(value, shipped)) return useShipped();
+	return compileTemplate<MessageTemplateContext>(fieldLabel(EMAIL_PIECE_LABELS[piece], lang), value, { kind: 'text' });
 }
 
 /**
@@ -176,21 +194,16 @@ export interface CustomEmailTemplates {
  * everything now, so a broken template fails here — before anything is claimed or sent.
  */
 export function emailTemplates(lang: Language, custom: CustomEmailTemplates = {}): EmailTemplates {
-	const copy = emailCopy(lang);
 	if (custom.html?.trim() && !/\{\{\s*unsubscribe_url\s*\}\}/.test(custom.html)) {
 		// Gmail/Yahoo bulk-sender rules and GDPR: every marketing email carries a visible unsubscribe link.
 		throw new TemplateError('HTML Template', undefined, 'has no visible unsubscribe link: add <a href="{{unsubscribe_url}}">…</a>');
 	}
+	const pieces = Object.fromEntries(EMAIL_PIECES.map((piece) => [piece, emailPiece(lang, piece, custom.pieces?.[piece])])) as EmailTemplates['pieces'];
 	return {
 		html: custom.html?.trim()
 			? compileTemplate('HTML Template', custom.html, { kind: 'html' })
 			: shippedTemplate(`email/${lang}.hbs`, ['email', `${lang}.hbs`], 'html'),
-		subject: custom.subject?.trim()
-			? compileTemplate('Subject', custom.subject, { kind: 'text' })
-			: shippedTemplate(`email/copy.json#${lang}.subject`, [], 'text', copy.subject),
-		preheader: custom.preheader?.trim()
-			? compileTemplate('Preheader', custom.preheader, { kind: 'text' })
-			: shippedTemplate(`email/copy.json#${lang}.preheader`, [], 'text', copy.preheader),
+		pieces,
 		text: custom.text?.trim() ? compileTemplate('Text Template', custom.text, { kind: 'text' }) : undefined,
 	};
 }
@@ -198,6 +211,11 @@ export function emailTemplates(lang: Language, custom: CustomEmailTemplates = {}
 export interface RenderedEmail {
 	subject: string;
 	preheader: string;
+	headline: string;
+	/** The intro the email shows: the context's replacement, or the rendered Intro field. */
+	intro: string;
+	offer: string;
+	button: string;
 	html: string;
 	text: string;
 }
@@ -205,9 +223,14 @@ export interface RenderedEmail {
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
 
 export function renderEmail(templates: EmailTemplates, context: MessageTemplateContext): RenderedEmail {
-	const subject = oneLine(templates.subject.render(context));
-	const preheader = oneLine(templates.preheader.render(context));
-	const full = { ...context, subject, preheader };
+	const piece = (name: EmailPiece) => templates.pieces[name]?.render(context) ?? '';
+	const subject = oneLine(piece('subject'));
+	const preheader = oneLine(piece('preheader'));
+	const headline = oneLine(piece('headline'));
+	const intro = context.intro?.trim() || piece('intro').trim();
+	const offer = oneLine(piece('offer'));
+	const button = oneLine(piece('button'));
+	const full = { ...context, subject, preheader, headline, intro: intro || null, offer, button };
 	const rawHtml = templates.html.render(full);
 	emailCss ??= read('email', 'email.css');
 	const html = juice.inlineContent(rawHtml, emailCss, { preserveMediaQueries: true, applyWidthAttributes: true, removeStyleTags: false });
@@ -227,14 +250,19 @@ export function renderEmail(templates: EmailTemplates, context: MessageTemplateC
 					{ selector: 'td', format: 'block' },
 				],
 			});
-	return { subject, preheader, html, text };
+	return { subject, preheader, headline, intro, offer, button, html, text };
 }
 
 // ── SMS ────────────────────────────────────────────────────────────────────────────────────────────────
-export function smsTemplate(lang: Language, custom?: string): CompiledTemplate<MessageTemplateContext> {
-	return custom?.trim()
-		? compileTemplate('SMS Template', custom, { kind: 'text' })
-		: shippedTemplate(`sms/${lang}.hbs`, ['sms', `${lang}.hbs`], 'text');
+/**
+ * The SMS template for one language: the SMS Text field, or the shipped text of the message's stage when the
+ * field is missing, empty or still holds the shipped text of some stage. Compiled now: a broken field fails here.
+ */
+export function smsTemplate(lang: Language, custom?: string | null): CompiledTemplate<MessageTemplateContext> {
+	const shipped = (kind: Parameters<typeof shippedSmsText>[1]) => shippedSmsText(lang, kind);
+	return custom?.trim() && !isShippedText(custom, shipped)
+		? compileTemplate(fieldLabel(SMS_TEXT_LABEL, lang), custom, { kind: 'text' })
+		: shippedTemplate(`sms/copy.json#${lang}`, [], 'text', byStage(shipped));
 }
 
 export interface RenderedSms extends SmsAnalysis {

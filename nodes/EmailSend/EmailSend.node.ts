@@ -1,5 +1,6 @@
 import {
 	NodeConnectionTypes,
+	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -8,13 +9,17 @@ import {
 } from 'n8n-workflow';
 
 import { UNSUBSCRIBE_WEBHOOK_PATH, unsubscribeSecret } from '../../lib/consent/unsubscribe';
-import { emailChannel, prepareEmailTemplates } from '../../lib/delivery/channels/email';
-import { DELIVERY_OUTPUT_NAMES, executeSendNode, sendNodeProperties, type SendSetup } from '../../lib/delivery/node';
+import { EMAIL_COPY_FIELDS, emailCopyProperties } from '../../lib/delivery/channels/copy';
+import { emailChannel, emailPreviewOptions, emailTemplatesFromFields, type ItemParameter } from '../../lib/delivery/channels/email';
+import { previewEachItem } from '../../lib/delivery/channels/preview';
+import { DELIVERY_OUTPUT_NAMES, executeSendNode, sendNodeProperties, sendNodeSubtitle, type SendSetup } from '../../lib/delivery/node';
+import { toNodeError } from '../../lib/n8n/errors';
 import { optionalStr as str } from '../../lib/n8n/parameters';
 import { sendGridCartRecoveryTest } from '../../lib/n8n/providers';
 import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
 import { productionWebhookUrl } from '../../lib/n8n/urls';
 import { SendGridClient, type SendGridCredentials } from '../../lib/providers/sendgrid';
+import { buildTemplateContext, LANGUAGES, renderEmail, TemplateError, type Language } from '../../lib/templates';
 
 export class EmailSend implements INodeType {
 	description: INodeTypeDescription = {
@@ -23,7 +28,7 @@ export class EmailSend implements INodeType {
 		icon: { light: 'file:emailSend.svg', dark: 'file:emailSend.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{"stage " + $parameter["stage"] + " · " + $parameter["language"]}}',
+		subtitle: sendNodeSubtitle(),
 		description: 'Sends the cart reminder email through SendGrid: consent, quiet hours, exactly once, one-click unsubscribe',
 		defaults: { name: 'Email Send' },
 		inputs: [NodeConnectionTypes.Main],
@@ -42,10 +47,16 @@ export class EmailSend implements INodeType {
 				builtIn: 'The shipped Hungarian / English cart reminder',
 				custom: { name: 'Custom HTML', description: 'Your own Handlebars HTML' },
 			},
+			copy: emailCopyProperties(),
+			preview: {
+				method: 'emailPreview',
+				dependsOn: ['stage', 'language', ...EMAIL_COPY_FIELDS],
+				description: 'Open the list to read this email as Anna, a sample customer with two items in her cart, would get it, with the text above',
+			},
 			customTemplate: [
 				{
 					displayName:
-						'Handlebars. Values: <code>customer.first_name</code>, <code>items</code> (each: <code>name quantity price_text line_total_text image_url url</code>), <code>total_text</code>, <code>discount.code</code>, <code>discount.text</code>, <code>restore_url</code>, <code>unsubscribe_url</code> (required), <code>shop.*</code>, <code>intro</code>. Helpers: <code>money</code>, <code>date</code>, <code>url</code>, <code>eq</code>, <code>or</code>, <code>and</code>. Every value is HTML-escaped; <code>{{{…}}}</code> is refused.',
+						'Handlebars. Values: <code>customer.first_name</code>, <code>items</code> (each: <code>name quantity price_text line_total_text image_url url</code>), <code>total_text</code>, <code>discount.code</code>, <code>discount.text</code>, <code>restore_url</code>, <code>unsubscribe_url</code> (required), <code>shop.*</code>, and the text fields above, filled in: <code>subject</code>, <code>preheader</code>, <code>headline</code>, <code>intro</code>, <code>offer</code>, <code>button</code>. Helpers: <code>money</code>, <code>date</code>, <code>url</code>, <code>eq</code>, <code>or</code>, <code>and</code>. Every value is HTML-escaped; <code>{{{…}}}</code> is refused.',
 					name: 'templateNotice',
 					type: 'notice',
 					default: '',
@@ -104,21 +115,6 @@ export class EmailSend implements INodeType {
 					description: 'Extra SendGrid categories, comma-separated (campaign and stage are always added)',
 				},
 				{
-					displayName: 'Intro Text',
-					name: 'intro',
-					type: 'string',
-					typeOptions: { rows: 3 },
-					default: '',
-					description: 'Your own words instead of the opening paragraph; empty = the shipped paragraph for the stage',
-				},
-				{
-					displayName: 'Preheader',
-					name: 'preheader',
-					type: 'string',
-					default: '',
-					description: 'Inbox preview text (Handlebars); empty = the template’s',
-				},
-				{
 					displayName: 'Reply-To Email',
 					name: 'replyTo',
 					type: 'string',
@@ -138,7 +134,7 @@ export class EmailSend implements INodeType {
 					name: 'sandbox',
 					type: 'boolean',
 					default: false,
-					description: 'Whether SendGrid only validates the email without delivering it (mail_settings.sandbox_mode). The message still counts as sent for this cart and stage.',
+					description: 'Whether SendGrid only checks the email without delivering it (its sandbox mode). The message still counts as sent for this cart and stage.',
 				},
 				{
 					displayName: 'Sender Name',
@@ -147,13 +143,6 @@ export class EmailSend implements INodeType {
 					default: '',
 					placeholder: 'Chatbuddy Webshop',
 					description: 'The name the customer sees as the sender; empty = the credential’s From Name',
-				},
-				{
-					displayName: 'Subject',
-					name: 'subject',
-					type: 'string',
-					default: '',
-					description: 'Subject line (Handlebars, e.g. {{customer.first_name}}); empty = the template’s',
 				},
 				{
 					displayName: 'Text Template',
@@ -167,39 +156,45 @@ export class EmailSend implements INodeType {
 		}),
 	};
 
-	methods = { credentialTest: { cartRecoveryStoreTest, sendGridCartRecoveryTest } };
+	methods = {
+		credentialTest: { cartRecoveryStoreTest, sendGridCartRecoveryTest },
+		loadOptions: { emailPreview: emailPreviewOptions },
+	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		// null, not an error, for a field the node does not have for this item (another language's, hidden).
+		const read: ItemParameter = (name, i) => this.getNodeParameter(name, i, null);
+		const shopOf = (i: number) => {
+			const shop = this.getNodeParameter('shop', i, {}) as IDataObject;
+			return { name: str(shop.name), email: str(shop.email), phone: str(shop.phone), address: str(shop.address) };
+		};
+		const unsubscribeBase = (i: number) => str(this.getNodeParameter('unsubscribeBaseUrl', i, '')) ?? productionWebhookUrl(this, UNSUBSCRIBE_WEBHOOK_PATH);
+		const templatesFor = () => emailTemplatesFromFields(read, this.getNodeParameter('template', 0, 'builtIn') === 'custom');
 		return executeSendNode(this, {
 			credential: 'sendGridCartRecoveryApi',
-			prepare: async ({ credentials, language, customTemplate }: SendSetup<SendGridCredentials>) => {
-				const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-				const templatesFor = prepareEmailTemplates(language, {
-					html: customTemplate ? String(this.getNodeParameter('htmlTemplate', 0, '')) : undefined,
-					subject: String(options.subject ?? ''),
-					preheader: String(options.preheader ?? ''),
-					text: String(options.textTemplate ?? ''),
-				});
+			prepare: async ({ credentials, language }: SendSetup<SendGridCredentials>) => {
+				// Every item's text, in every language it may be sent in, compiles now: a broken field fails the node,
+				// naming the field, before anything is claimed or sent.
+				const templates = templatesFor();
+				const languages: Language[] = language === 'auto' ? [...LANGUAGES] : [language];
+				this.getInputData().forEach((_, i) => languages.forEach((lang) => templates(i, lang)));
 				return {
-					templatesFor,
+					templates,
 					client: new SendGridClient(credentials),
 					secret: await unsubscribeSecret(await storeFor(this)),
-					// Empty Unsubscribe URL: the shipped unsubscribe workflow's webhook on this n8n.
-					defaultUnsubscribeUrl: productionWebhookUrl(this, UNSUBSCRIBE_WEBHOOK_PATH),
 				};
 			},
-			adapter: (shared, { index: i, request, language, options, discount, intro, restoreUrl }) => {
-				const shop = this.getNodeParameter('shop', i, {}) as IDataObject;
-				return emailChannel(
+			adapter: (shared, { index: i, request, language, options, discount, intro, restoreUrl }) =>
+				emailChannel(
 					{
 						client: shared.client,
 						language,
-						shop: { name: str(shop.name), email: str(shop.email), phone: str(shop.phone), address: str(shop.address) },
+						shop: shopOf(i),
 						discount,
 						intro,
 						restoreUrl,
 						unsubscribe: {
-							baseUrl: str(this.getNodeParameter('unsubscribeBaseUrl', i, '')) ?? shared.defaultUnsubscribeUrl,
+							baseUrl: unsubscribeBase(i),
 							secret: shared.secret,
 							mailto: str(this.getNodeParameter('unsubscribeMailto', i, '')),
 						},
@@ -213,8 +208,58 @@ export class EmailSend implements INodeType {
 							.map((c) => c.trim())
 							.filter(Boolean),
 					},
-					shared.templatesFor,
-				);
+					(lang) => shared.templates(i, lang),
+				),
+			preview: async () => {
+				const templates = templatesFor();
+				return previewEachItem(this, async ({ index: i, cart, sample, lang, stage, discount }) => {
+					let rendered;
+					try {
+						const options = this.getNodeParameter('options', i, {}) as IDataObject;
+						const offer = this.getInputData()[i]?.json?.offer as IDataObject | undefined;
+						const context = buildTemplateContext({
+							cart,
+							stage,
+							language: lang,
+							shop: shopOf(i),
+							discount,
+							intro: typeof offer?.intro === 'string' ? offer.intro : null,
+							restoreUrl: str(options.restoreUrl),
+							// A link that unsubscribes nobody: the real one carries a token per recipient.
+							unsubscribeUrl: `${unsubscribeBase(i)}?token=preview`,
+						});
+						rendered = renderEmail(templates(i, lang), context);
+					} catch (error) {
+						if (error instanceof TemplateError) {
+							throw new NodeOperationError(this.getNode(), error.message, { itemIndex: i, description: 'Fix the text; nothing was sent' });
+						}
+						throw toNodeError(this.getNode(), error, i);
+					}
+					const { subject, preheader, headline, intro, offer, button, text, html } = rendered;
+					return {
+						json: {
+							cart_id: sample ? null : cart.cart_id,
+							sample_cart: sample,
+							preview: {
+								channel: 'email',
+								language: lang,
+								stage,
+								subject,
+								subject_characters: Array.from(subject).length,
+								preheader,
+								preheader_characters: Array.from(preheader).length,
+								headline,
+								intro,
+								offer: discount?.code ? offer : '',
+								discount_code: discount?.code ?? null,
+								button,
+								text,
+							},
+						},
+						binary: { data: await this.helpers.prepareBinaryData(Buffer.from(html, 'utf8'), 'email.html', 'text/html') },
+						pairedItem: { item: i },
+					};
+				});
 			},
 		});
 	}

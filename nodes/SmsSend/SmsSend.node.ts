@@ -1,5 +1,7 @@
 import {
 	NodeConnectionTypes,
+	NodeOperationError,
+	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -7,13 +9,17 @@ import {
 } from 'n8n-workflow';
 import type { CountryCode } from 'libphonenumber-js';
 
-import { DEFAULT_MAX_SEGMENTS, prepareSmsTemplates, smsChannel, smsCostHints } from '../../lib/delivery/channels/sms';
-import { DELIVERY_OUTPUT_NAMES, executeSendNode, sendNodeProperties, type SendSetup } from '../../lib/delivery/node';
+import { SMS_COPY_FIELDS, smsCopyProperties } from '../../lib/delivery/channels/copy';
+import { previewEachItem, smsCost } from '../../lib/delivery/channels/preview';
+import { DEFAULT_MAX_SEGMENTS, renderSmsFor, smsChannel, smsCostHints, smsPreviewOptions, smsTemplatesFromFields } from '../../lib/delivery/channels/sms';
+import { DELIVERY_OUTPUT_NAMES, executeSendNode, sendNodeProperties, sendNodeSubtitle, type SendSetup } from '../../lib/delivery/node';
 import { isoRegion, regionOrFail } from '../../lib/n8n/isoCodes';
+import { toNodeError } from '../../lib/n8n/errors';
 import { optionalStr as str } from '../../lib/n8n/parameters';
 import { twilioCartRecoveryTest } from '../../lib/n8n/providers';
 import { cartRecoveryStoreTest } from '../../lib/n8n/store';
 import { TwilioSmsClient, type TwilioCredentials } from '../../lib/providers/twilio';
+import { buildTemplateContext, LANGUAGES, TemplateError, type Language } from '../../lib/templates';
 
 export class SmsSend implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,7 +28,7 @@ export class SmsSend implements INodeType {
 		icon: { light: 'file:smsSend.svg', dark: 'file:smsSend.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{"stage " + $parameter["stage"] + ($parameter["transliterate"] ? " · GSM-7" : "")}}',
+		subtitle: sendNodeSubtitle(),
 		description: 'Sends the cart reminder SMS through Twilio: consent, quiet hours, frequency cap, exactly once, segment count',
 		defaults: { name: 'SMS Send' },
 		inputs: [NodeConnectionTypes.Main],
@@ -37,28 +43,17 @@ export class SmsSend implements INodeType {
 		properties: sendNodeProperties({
 			channel: 'sms',
 			noun: 'SMS',
-			templates: {
-				builtIn: 'The shipped Hungarian / English reminder',
-				custom: { name: 'Custom', description: 'Your own Handlebars text' },
+			copy: smsCopyProperties(),
+			preview: {
+				method: 'smsPreview',
+				dependsOn: ['stage', 'language', 'transliterate', 'maxSegments', 'optOut', 'optOutText', ...SMS_COPY_FIELDS],
+				description: 'Open the list to read this SMS as Anna, a sample customer with two items in her cart, would get it, with what it costs',
 			},
-			customTemplate: [
-				{
-					displayName: 'Message Template',
-					name: 'smsTemplate',
-					type: 'string',
-					typeOptions: { rows: 4 },
-					default: '',
-					required: true,
-					placeholder: 'Szia, {{customer.first_name}}! Még megvan a kosarad ({{total_text}}): {{restore_url}}',
-					description: 'Handlebars: customer.first_name, total_text, items, discount.code, discount.text, restore_url, shop.name, intro',
-					displayOptions: { show: { template: ['custom'] } },
-				},
-			],
 			discount: { codeDescription: 'Empty = no discount sentence. Usually the Discount Code node’s output.', validUntil: false },
 			properties: [
 				{
 					displayName:
-						'Each SMS is billed per segment. With plain characters (GSM-7: letters without accents, é ö ü, digits, most punctuation) a segment holds 160 characters, or 153 each when the SMS is longer. A single á, í, ó, ú, ő, ű or emoji makes the whole SMS UCS-2: 70 characters, or 67 each — two to three times the price. The shipped text takes one or two segments for a typical cart; each sent SMS shows its encoding and segments in the output.',
+						'Each SMS is billed per segment. With plain characters (GSM-7: letters without accents, é ö ü, digits, most punctuation) a segment holds 160 characters, or 153 each when the SMS is longer. A single á, í, ó, ú, ő, ű or emoji makes the whole SMS UCS-2: 70 characters, or 67 each — two to three times the price. The shipped text takes one or two segments for a typical cart; Preview shows what yours takes, and each sent SMS shows it in the output.',
 					name: 'segmentsNotice',
 					type: 'notice',
 					default: '',
@@ -100,18 +95,10 @@ export class SmsSend implements INodeType {
 					type: 'string',
 					default: 'HU',
 					placeholder: 'HU',
-					description: 'ISO 3166 two-letter country for numbers without a country code: "06 30 123 4567" becomes +36301234567. Invalid numbers go to Skipped.',
+					description: 'Two-letter country code (HU, AT, DE…) for numbers written without a country code: "06 30 123 4567" becomes +36301234567. Numbers that are not valid go to Skipped.',
 				},
 			],
 			options: [
-				{
-					displayName: 'Intro Text',
-					name: 'intro',
-					type: 'string',
-					typeOptions: { rows: 2 },
-					default: '',
-					description: 'Your own words instead of the first sentence after the greeting; empty = the shipped sentence for the stage',
-				},
 				{
 					displayName: 'Link URL',
 					name: 'restoreUrl',
@@ -131,9 +118,23 @@ export class SmsSend implements INodeType {
 		}),
 	};
 
-	methods = { credentialTest: { cartRecoveryStoreTest, twilioCartRecoveryTest } };
+	methods = {
+		credentialTest: { cartRecoveryStoreTest, twilioCartRecoveryTest },
+		loadOptions: { smsPreview: smsPreviewOptions },
+	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		// null, not an error, for a field the node does not have for this item (another language's, hidden).
+		const templates = smsTemplatesFromFields((name, i) => this.getNodeParameter(name, i, null));
+		const settingsOf = (i: number) => {
+			const optOut = this.getNodeParameter('optOut', i, true) as boolean;
+			return {
+				optOutLine: optOut ? String(this.getNodeParameter('optOutText', i, '') ?? '') : null,
+				transliterate: this.getNodeParameter('transliterate', i, true) as boolean,
+				maxSegments: Number(this.getNodeParameter('maxSegments', i, DEFAULT_MAX_SEGMENTS)) || DEFAULT_MAX_SEGMENTS,
+			};
+		};
+		if (this.getNodeParameter('mode', 0, 'send') === 'preview') return [await previewSms(this, templates, settingsOf), [], []];
 		// Before anything is claimed or sent: an unknown region ("XX") would read every national number as
 		// invalid and skip every SMS as "not a valid phone number". Empty keeps meaning HU. With Continue On Fail
 		// the item fails alone: smsChannel refuses the region, so the item goes to Skipped / the error output.
@@ -146,12 +147,15 @@ export class SmsSend implements INodeType {
 		});
 		const outputs = await executeSendNode(this, {
 			credential: 'twilioCartRecoveryApi',
-			prepare: async ({ credentials, language, customTemplate }: SendSetup<TwilioCredentials>) => ({
-				templateFor: prepareSmsTemplates(language, customTemplate ? String(this.getNodeParameter('smsTemplate', 0, '')) : undefined),
-				client: new TwilioSmsClient(credentials),
-			}),
+			prepare: async ({ credentials, language }: SendSetup<TwilioCredentials>) => {
+				// Every item's SMS Text, in every language it may be sent in, compiles now: a broken field fails the
+				// node, naming the field, before anything is claimed or sent.
+				const languages: Language[] = language === 'auto' ? [...LANGUAGES] : [language];
+				this.getInputData().forEach((_, i) => languages.forEach((lang) => templates(i, lang)));
+				return { client: new TwilioSmsClient(credentials) };
+			},
 			adapter: (shared, { index: i, request, language, options, discount, intro, restoreUrl }) => {
-				const optOut = this.getNodeParameter('optOut', i, true) as boolean;
+				const settings = settingsOf(i);
 				return smsChannel(
 					{
 						client: shared.client,
@@ -162,17 +166,69 @@ export class SmsSend implements INodeType {
 						intro,
 						restoreUrl,
 						region: regions[i],
-						transliterate: this.getNodeParameter('transliterate', i, true) as boolean,
-						maxSegments: Number(this.getNodeParameter('maxSegments', i, DEFAULT_MAX_SEGMENTS)) || DEFAULT_MAX_SEGMENTS,
-						optOutLine: optOut ? String(this.getNodeParameter('optOutText', i, '') ?? '') : null,
+						transliterate: settings.transliterate,
+						maxSegments: settings.maxSegments,
+						optOutLine: settings.optOutLine,
 						statusCallback: str(options.statusCallback),
 					},
-					shared.templateFor,
+					(lang) => templates(i, lang),
 				);
 			},
+			preview: async () => previewSms(this, templates, settingsOf),
 		});
 		const hints = smsCostHints(outputs[0].map((item) => (item.json.delivery ?? {}) as Record<string, unknown>));
 		if (hints.length) this.addExecutionHints(...hints);
 		return outputs;
 	}
+}
+
+/** Mode Preview Only: the SMS each input item would get (or the sample cart's), with its cost; nothing is sent. */
+async function previewSms(
+	ctx: IExecuteFunctions,
+	templates: ReturnType<typeof smsTemplatesFromFields>,
+	settingsOf: (i: number) => { optOutLine: string | null; transliterate: boolean; maxSegments: number },
+): Promise<INodeExecutionData[]> {
+	return previewEachItem(ctx, ({ index: i, cart, sample, lang, stage, discount }) => {
+		const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
+		const settings = settingsOf(i);
+		let sms;
+		try {
+			const offer = ctx.getInputData()[i]?.json?.offer as IDataObject | undefined;
+			const context = buildTemplateContext({
+				cart,
+				stage,
+				language: lang,
+				shop: { name: str(options.shopName) },
+				discount,
+				intro: typeof offer?.intro === 'string' ? offer.intro : null,
+				restoreUrl: str(options.restoreUrl),
+			});
+			sms = renderSmsFor(templates(i, lang), context, settings);
+		} catch (error) {
+			if (error instanceof TemplateError) throw new NodeOperationError(ctx.getNode(), error.message, { itemIndex: i, description: 'Fix the text; nothing was sent' });
+			throw toNodeError(ctx.getNode(), error, i);
+		}
+		const { cost, warning } = smsCost(sms, settings.maxSegments);
+		return {
+			json: {
+				cart_id: sample ? null : cart.cart_id,
+				sample_cart: sample,
+				preview: {
+					channel: 'sms',
+					language: lang,
+					stage,
+					text: sms.body,
+					characters: sms.characters,
+					encoding: sms.encoding,
+					...(sms.nonGsmCharacters.length ? { non_gsm_characters: sms.nonGsmCharacters.join('') } : {}),
+					segments: sms.segments,
+					per_segment: sms.perSegment,
+					transliterated: sms.transliterated,
+					cost,
+					...(warning ? { warning } : {}),
+				},
+			},
+			pairedItem: { item: i },
+		};
+	});
 }

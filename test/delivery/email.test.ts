@@ -189,7 +189,8 @@ describe('Email Send custom templates', () => {
 			params({
 				template: 'custom',
 				htmlTemplate: '<h1>Kedves {{customer.first_name}}!</h1>\n{{#each items}}<p>{{quantity}} × {{name}} = {{money line_total}}</p>{{/each}}\n<p><a href="{{unsubscribe_url}}">Leiratkozás</a></p>',
-				options: { subject: '{{customer.first_name}}, {{total_text}} vár rád', preheader: 'Utolsó esély: {{discount.code}}' },
+				subjectHu: '{{customer.first_name}}, {{total_text}} vár rád',
+				preheaderHu: 'Utolsó esély: {{discount.code}}',
 				discountCode: 'KOSAR-ABC',
 			}),
 			[{ cart_id: cartId }],
@@ -214,7 +215,7 @@ describe('Email Send custom templates', () => {
 						stage,
 						template: 'custom',
 						htmlTemplate: '<p>{{#if final_offer}}Utolsó{{else}}Emlékeztető {{stage}}{{/if}}</p><p><a href="{{unsubscribe_url}}">Leiratkozás</a></p>',
-						options: { subject: '{{#if final_offer}}Utolsó esély{{else}}{{stage}}. emlékeztető{{/if}}' },
+						subjectHu: '{{#if final_offer}}Utolsó esély{{else}}{{stage}}. emlékeztető{{/if}}',
 					}),
 					[{ cart_id: cartId }],
 					credentials,
@@ -260,9 +261,9 @@ describe('Email Send gates', () => {
 		assert.equal(noLink.status, 'error');
 		assert.match(noLink.error!.message, /Template "HTML Template" has no visible unsubscribe link/);
 
-		const unknownHelper = await runSend('emailSend', params({ options: { subject: 'Szia\n{{shout customer.first_name}}' } }), [{ cart_id: cartId }], credentials);
+		const unknownHelper = await runSend('emailSend', params({ subjectHu: 'Szia\n{{shout customer.first_name}}' }), [{ cart_id: cartId }], credentials);
 		assert.equal(unknownHelper.status, 'error');
-		assert.match(unknownHelper.error!.message, /Template "Subject" line 2: uses the unknown helper "shout"/);
+		assert.match(unknownHelper.error!.message, /Template "Subject \(Hungarian\)" line 2: uses the unknown helper "shout"/);
 		assert.deepEqual(await messageRows(env, cartId), []);
 	});
 });

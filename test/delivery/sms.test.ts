@@ -84,8 +84,8 @@ describe('SMS Send: numbers, encoding, segments', () => {
 		assert.equal(outcomes(ok).sent.length, 1, ok.error?.message);
 
 		const long = await makeCart(env.store, { phone: '+36 30 555 0405', customerId: 'limit-2' });
-		const intro = 'Nagyon hosszú bevezető. '.repeat(70);
-		const tooLong = await runSend('smsSend', params({ maxSegments: 10, options: { restoreUrl: 'https://shop.example.hu/r/abc', intro } }), [item(long)], credentials);
+		const smsTextHu = `${'Nagyon hosszú bevezető. '.repeat(70)}{{restore_url}}`;
+		const tooLong = await runSend('smsSend', params({ maxSegments: 10, smsTextHu }), [item(long)], credentials);
 		assert.equal(tooLong.status, 'error');
 		assert.match(String(tooLong.error?.message), /^The SMS is too long for Twilio \(\d{4} characters, GSM-7, \d+ segments; at most 1600 characters\): not sent$/);
 		assert.deepEqual((await messageRows(env, long)).map((m) => m.status), ['released']);

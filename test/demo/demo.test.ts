@@ -184,6 +184,13 @@ test('the n8n editor shows every shipped workflow with each node’s icon and no
 			assert.equal(r.placeholder, false, `${file}: "${node.name}" (${node.type}) renders n8n's unknown-node "?" placeholder`);
 			assert.ok(r.iconLoaded, `${file}: "${node.name}" (${node.type}) shows its icon (${r.icon})`);
 		}
+		if (file === 'abandoned-cart-recovery.json') {
+			// The subtitles show live values, read from the Settings node, in the real editor (the demo's Settings are as shipped).
+			const subtitleOf = (name: string) => (byName.get(name)?.text ?? '').replace(/\s+/g, ' ');
+			assert.match(subtitleOf('Discount Code (Second Reminder)'), /10 % · 7 days/, 'Discount Code shows its discount and validity from Settings');
+			assert.match(subtitleOf('Discount Code (Final Offer)'), /20 % · 7 days/);
+			assert.match(subtitleOf('Cart Check (First Reminder)'), /abandoned after 30 min · from 5 000 Ft/, 'Cart Check shows its threshold and minimum from Settings');
+		}
 		await screenshot(page, SHOT_NAMES[file] ?? `${path.basename(file, '.json')}-workflow.png`);
 	}
 	await page.close();
@@ -246,6 +253,8 @@ interface RenderedNode {
 	placeholder: boolean;
 	iconLoaded: boolean;
 	icon: string;
+	/** What the canvas prints for the node: its name and subtitle. */
+	text: string;
 }
 
 function canvasNodes(page: Page): Promise<RenderedNode[]> {
@@ -263,6 +272,7 @@ function canvasNodes(page: Page): Promise<RenderedNode[]> {
 				placeholder: !!icon?.querySelector('[class*="nodeIconPlaceholder"]'),
 				iconLoaded: img ? img.complete && img.naturalWidth > 0 : !!svg,
 				icon: img ? `img ${img.getAttribute('src')}` : svg ? `svg ${svg.getAttribute('data-icon') ?? ''}` : (icon?.textContent ?? 'none'),
+				text: String(el.innerText ?? el.textContent ?? ''),
 			};
 		}),
 	);

@@ -1,9 +1,13 @@
+import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
+
 import { buildUnsubscribeUrl } from '../../consent/unsubscribe';
 import { SendGridClient, type SendGridMail } from '../../providers/sendgrid';
 import {
 	buildTemplateContext,
+	EMAIL_PIECE_LABELS,
 	emailTemplates,
 	renderEmail,
+	TemplateError,
 	type CustomEmailTemplates,
 	type DiscountInfo,
 	type EmailTemplates,
@@ -13,6 +17,8 @@ import {
 } from '../../templates';
 import { templateLanguage } from '../../templates/helpers';
 import type { ChannelAdapter } from '../types';
+import { readEmailCopy } from './copy';
+import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine } from './preview';
 
 export interface EmailChannelOptions {
 	client: SendGridClient;
@@ -40,14 +46,58 @@ export interface EmailMessage {
 
 const EMAIL = /^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$/;
 
+/** A node parameter of one input item; null when the node has no such parameter (e.g. a language's hidden fields). */
+export type ItemParameter = (name: string, itemIndex: number) => unknown;
+
 /**
- * Compiles the templates of every language the node may use now — a broken template fails here, before
- * anything is claimed or sent — and returns a factory of per-item email channels.
+ * The email templates of one input item in one language, from the node's fields: the text fields (Subject …
+ * Button Label), the custom HTML when Template is Custom, the plain-text template. Fields that are the same for
+ * every item compile once.
  */
-export function prepareEmailTemplates(language: Language | 'auto', custom: CustomEmailTemplates = {}) {
-	const languages: Language[] = language === 'auto' ? ['hu', 'en'] : [language];
-	const compiled = new Map<Language, EmailTemplates>(languages.map((l) => [l, emailTemplates(l, custom)]));
-	return (lang: Language) => compiled.get(lang) ?? compiled.values().next().value!;
+export function emailTemplatesFromFields(read: ItemParameter, customHtml: boolean): (itemIndex: number, lang: Language) => EmailTemplates {
+	const compiled = new Map<string, EmailTemplates>();
+	return (i, lang) => {
+		const options = (read('options', i) ?? {}) as { textTemplate?: unknown };
+		const custom: CustomEmailTemplates = {
+			html: customHtml ? String(read('htmlTemplate', i) ?? '') : undefined,
+			text: typeof options.textTemplate === 'string' ? options.textTemplate : undefined,
+			pieces: readEmailCopy((name) => read(name, i), lang),
+		};
+		const key = JSON.stringify([lang, custom]);
+		let templates = compiled.get(key);
+		if (!templates) {
+			templates = emailTemplates(lang, custom);
+			compiled.set(key, templates);
+		}
+		return templates;
+	};
+}
+
+/** Preview list of Email Send: each rendered text piece per language, for the sample cart and the panel's fields. */
+export async function emailPreviewOptions(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const get = panelParameter(this);
+	const { stage, languages, discount } = panelSetup(get);
+	const both = languages.length > 1;
+	const options = [sampleLine(discount)];
+	for (const lang of languages) {
+		let rendered: RenderedEmail;
+		try {
+			const templates = emailTemplates(lang, { pieces: readEmailCopy(get, lang) });
+			rendered = renderEmail(templates, buildTemplateContext({ cart: sampleCart(), stage, language: lang, discount, unsubscribeUrl: 'https://example.com/unsubscribe' }));
+		} catch (error) {
+			if (!(error instanceof TemplateError)) throw error;
+			options.push(previewLine(lang, both, 'error', '⚠ Cannot show this text', `${error.templateName}${error.line ? `, line ${error.line}` : ''}: ${error.reason}`));
+			continue;
+		}
+		for (const piece of ['subject', 'preheader', 'headline', 'intro'] as const) {
+			options.push(previewLine(lang, both, piece, EMAIL_PIECE_LABELS[piece].replace(' Line', ''), rendered[piece] || '(none)'));
+		}
+		options.push(
+			previewLine(lang, both, 'offer', 'Offer', discount?.code ? `${rendered.offer} ${discount.code}`.trim() : '(not shown: no discount code at this stage)'),
+		);
+		options.push(previewLine(lang, both, 'button', 'Button', rendered.button));
+	}
+	return options;
 }
 
 /** The email channel for the delivery pipeline: SendGrid, our templates, one-click unsubscribe. */

@@ -1,12 +1,15 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
-import type { NodeExecutionHint } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INodePropertyOptions, NodeExecutionHint } from 'n8n-workflow';
 
 import { TWILIO_ERRORS, TWILIO_MAX_BODY_CHARACTERS, TwilioSmsClient } from '../../providers/twilio';
 import {
 	buildTemplateContext,
 	renderSms,
 	smsTemplate,
+	TemplateError,
+	type CompiledTemplate,
+	type MessageTemplateContext,
 	type DiscountInfo,
 	type Language,
 	type RenderedSms,
@@ -15,6 +18,8 @@ import {
 import { templateLanguage } from '../../templates/helpers';
 import { DeliveryError } from '../pipeline';
 import type { ChannelAdapter, RecipientResult } from '../types';
+import { copyFieldName, copyValue } from './copy';
+import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine, smsCost } from './preview';
 
 // Only GSM-7 characters (no á í ó ú ő ű), like the shipped texts: the line alone must not make an SMS UCS-2.
 export const DEFAULT_OPT_OUT: Record<Language, string> = { hu: 'Leiratkozhatsz egy STOP üzenettel.', en: 'Reply STOP to opt out' };
@@ -38,7 +43,6 @@ export function phoneRecipient(phone: string | null | undefined, region: Country
 export interface SmsChannelOptions {
 	client: TwilioSmsClient;
 	language: Language | 'auto';
-	customTemplate?: string;
 	shop?: ShopInfo;
 	discount?: Partial<DiscountInfo> | null;
 	intro?: string | null;
@@ -58,15 +62,79 @@ export interface SmsMessage extends RenderedSms {
 	to: string;
 }
 
-/** Compiles the SMS templates now, so a broken template fails before anything is claimed or sent. */
-export function prepareSmsTemplates(language: Language | 'auto', custom?: string) {
-	const languages: Language[] = language === 'auto' ? ['hu', 'en'] : [language];
-	const compiled = new Map(languages.map((l) => [l, smsTemplate(l, custom)]));
-	return (lang: Language) => compiled.get(lang) ?? compiled.values().next().value!;
+/**
+ * The SMS template of one input item in one language: its SMS Text field, or the shipped text of the stage.
+ * A text that is the same for every item compiles once.
+ */
+export function smsTemplatesFromFields(read: (name: string, itemIndex: number) => unknown): (itemIndex: number, lang: Language) => CompiledTemplate<MessageTemplateContext> {
+	const compiled = new Map<string, CompiledTemplate<MessageTemplateContext>>();
+	return (i, lang) => {
+		const text = copyValue(read(copyFieldName('smsText', lang), i));
+		const key = JSON.stringify([lang, text]);
+		let template = compiled.get(key);
+		if (!template) {
+			template = smsTemplate(lang, text);
+			compiled.set(key, template);
+		}
+		return template;
+	};
+}
+
+/** How SMS Send renders a text: the opt-out line added, costly characters replaced (as the node's fields say). */
+export interface SmsRenderSettings {
+	/** null: no opt-out line; '' : the language's default line. */
+	optOutLine: string | null;
+	transliterate: boolean;
+	maxSegments: number;
+	shopName?: string;
+	restoreUrl?: string;
+}
+
+export function renderSmsFor(template: CompiledTemplate<MessageTemplateContext>, context: MessageTemplateContext, settings: Pick<SmsRenderSettings, 'optOutLine' | 'transliterate'>): RenderedSms {
+	const optOutLine = settings.optOutLine === null ? undefined : settings.optOutLine.trim() || DEFAULT_OPT_OUT[context.lang];
+	return renderSms(template, context, { optOutLine, transliterate: settings.transliterate });
+}
+
+/** Preview list of SMS Send: per language the whole SMS, what it costs, and a warning when it would not be sent. */
+export async function smsPreviewOptions(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const get = panelParameter(this);
+	const { stage, languages, discount } = panelSetup(get);
+	const both = languages.length > 1;
+	const options = get('options') as { shopName?: unknown; restoreUrl?: unknown } | undefined;
+	const settings: SmsRenderSettings = {
+		optOutLine: get('optOut') === false ? null : String(get('optOutText') ?? ''),
+		transliterate: get('transliterate') !== false,
+		maxSegments: Number(get('maxSegments')) || DEFAULT_MAX_SEGMENTS,
+	};
+	const lines = [sampleLine(discount)];
+	for (const lang of languages) {
+		let sms: RenderedSms;
+		try {
+			const template = smsTemplate(lang, copyValue(get(copyFieldName('smsText', lang))));
+			const context = buildTemplateContext({
+				cart: sampleCart(),
+				stage,
+				language: lang,
+				discount,
+				shop: { name: typeof options?.shopName === 'string' && !options.shopName.startsWith('=') ? options.shopName : undefined },
+				restoreUrl: typeof options?.restoreUrl === 'string' && !options.restoreUrl.startsWith('=') ? options.restoreUrl : undefined,
+			});
+			sms = renderSmsFor(template, context, settings);
+		} catch (error) {
+			if (!(error instanceof TemplateError)) throw error;
+			lines.push(previewLine(lang, both, 'error', '⚠ Cannot show this text', `${error.templateName}${error.line ? `, line ${error.line}` : ''}: ${error.reason}`));
+			continue;
+		}
+		const { cost, warning } = smsCost(sms, settings.maxSegments);
+		lines.push(previewLine(lang, both, 'text', 'SMS', sms.body));
+		lines.push(previewLine(lang, both, 'cost', 'Cost', cost));
+		if (warning) lines.push(previewLine(lang, both, 'warning', '⚠ Warning', warning));
+	}
+	return lines;
 }
 
 /** The SMS channel for the delivery pipeline: Twilio, E.164 numbers, GSM-7 / UCS-2 segment facts. */
-export function smsChannel(options: SmsChannelOptions, templateFor: ReturnType<typeof prepareSmsTemplates>): ChannelAdapter<SmsMessage> {
+export function smsChannel(options: SmsChannelOptions, templateFor: (lang: Language) => CompiledTemplate<MessageTemplateContext>): ChannelAdapter<SmsMessage> {
 	// An unknown region would make every national number "invalid" and skip every SMS: refuse it outright.
 	if (options.region !== undefined && !isSupportedCountry(options.region)) {
 		throw new Error(`Default Country: '${options.region}' is not an ISO 3166 country code, e.g. HU`);
@@ -91,8 +159,7 @@ export function smsChannel(options: SmsChannelOptions, templateFor: ReturnType<t
 				restoreUrl: options.restoreUrl,
 				timezone: options.timezone,
 			});
-			const optOutLine = options.optOutLine === null ? undefined : options.optOutLine?.trim() || DEFAULT_OPT_OUT[lang];
-			const sms = renderSms(templateFor(lang), context, { optOutLine, transliterate: options.transliterate });
+			const sms = renderSmsFor(templateFor(lang), context, { optOutLine: options.optOutLine === undefined ? '' : options.optOutLine, transliterate: !!options.transliterate });
 			// The limits apply to the body as it goes out (opt-out line added, characters replaced).
 			checkSmsLimits(sms, options.maxSegments ?? DEFAULT_MAX_SEGMENTS);
 			return { to: address, ...sms };
