@@ -42,7 +42,7 @@ export const verifySignatureProperty = (show: Record<string, string[]>) => ({
 	name: 'verifySignature',
 	type: 'boolean' as const,
 	default: true,
-	description: `Whether to accept only requests your webshop signed with the Webshop credential's Webhook Secret (header ${SIGNATURE_HEADER}; README, "Signed webshop requests"). Needs "Raw Body" turned on in the Webhook node's options. Unsigned, copied, late or non-JSON requests fail the item and change nothing.`,
+	description: `Whether to accept only requests your webshop signed with the Webhook Secret of the Webshop credential. Needs Raw Body turned on in the Webhook node's options. Unsigned, copied, late or non-JSON requests fail and change nothing. How a shop signs a request: the README, "Signed webshop requests".`,
 	displayOptions: { show },
 });
 

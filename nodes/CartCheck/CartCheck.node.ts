@@ -142,7 +142,7 @@ export class CartCheck implements INodeType {
 				if (!cartId) {
 					throw new NodeOperationError(this.getNode(), 'Cart ID is empty', {
 						itemIndex: i,
-						description: 'Set "Cart ID" to the cart_id field of the trigger’s output, e.g. {{ $json.cart_id }}',
+						description: 'Set Cart ID to the cart’s ID from the Abandoned Cart Trigger',
 					});
 				}
 				const cart = await store.getCart(cartId);

@@ -78,7 +78,7 @@ export function requireSubject(ctx: IExecuteFunctions, subject: ConsentSubject, 
 	if (!subject.customerId && !subject.email && !subject.phone && !subject.whatsappPhone && !subject.messengerPsid) {
 		throw new NodeOperationError(ctx.getNode(), 'Customer ID, Email, Phone and Messenger PSID are all empty', {
 			itemIndex: i,
-			description: 'Set at least one of them, e.g. Email to {{ $json.email }}',
+			description: 'Set at least one of them, for example Email to the customer’s email address from the trigger',
 		});
 	}
 }

@@ -102,7 +102,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		// Before anything is read or stored: an unsigned request records nothing; the fields read the verified body.
 		const signed = this.getNodeParameter('verifySignature', i, true) ? await verifiedWebshopBody(this, items[i], i) : undefined;
 		const channel = readChannel(this, 'channel', i);
-		const address = requiredString(this, 'address', 'Address', i, 'Set it to the email, phone or PSID, e.g. {{ $json.email }}');
+		const address = requiredString(this, 'address', 'Address', i, 'Set it to the customer’s email address, phone number or Messenger ID');
 		const source = requiredString(this, 'source', 'Source', i, 'Say where the consent was given, e.g. checkout_checkbox');
 		const wording = String(this.getNodeParameter('wording', i, '') ?? '').trim() || null;
 		const wordingVersion = String(this.getNodeParameter('wordingVersion', i, '') ?? '').trim() || null;

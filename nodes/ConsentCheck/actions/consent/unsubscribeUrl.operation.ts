@@ -44,7 +44,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 	return perItem(this, items, 1, 0, async (i) => {
 		const baseUrl = str(this.getNodeParameter('baseUrl', i, '')) ?? productionWebhookUrl(this, UNSUBSCRIBE_WEBHOOK_PATH);
 		const channel = readChannel(this, 'channel', i);
-		const address = requiredString(this, 'address', 'Address', i, 'Map the recipient’s address, e.g. {{ $json.email }}');
+		const address = requiredString(this, 'address', 'Address', i, 'Set it to the address the message goes to, for example the customer’s email address');
 		let url: string;
 		try {
 			url = buildUnsubscribeUrl({ baseUrl, secret, channel, address });

@@ -158,7 +158,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		const done = (withdrawal: IDataObject) => ({ output: 0, json: { ...items[i].json, withdrawal: { method, ...withdrawal } } });
 
 		if (method === 'customer') {
-			const customerId = requiredString(this, 'customerId', 'Customer ID', i, 'Set it to the shop’s customer ID, e.g. {{ $json.customer_id }}');
+			const customerId = requiredString(this, 'customerId', 'Customer ID', i, 'Set it to the shop’s customer ID');
 			const channels = this.getNodeParameter('channels', i, []) as Channel[];
 			const result = await store.withdrawCustomerConsent({ customerId, channels, source, detail });
 			return done({ customer_id: customerId, ...result });
@@ -176,7 +176,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 					description: 'RFC 8058 one-click requests POST exactly this form field; other requests are not unsubscriptions',
 				});
 			}
-			const raw = requiredString(this, 'unsubscribeToken', 'Token or URL', i, 'Map the link’s token query parameter, e.g. {{ $json.query.token }}');
+			const raw = requiredString(this, 'unsubscribeToken', 'Token or URL', i, 'Set it to the token of the unsubscribe link the customer opened (the link’s token parameter)');
 			const verified = verifyUnsubscribeToken(tokenFromUrl(raw), await unsubscribeSecret(store));
 			if (!verified) {
 				throw new NodeOperationError(this.getNode(), '"Token or URL" is not a valid unsubscribe token', {
@@ -189,7 +189,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		}
 		if (method === 'keyword') {
 			const channel = readChannel(this, 'channel', i);
-			const from = requiredString(this, 'from', 'Sender', i, 'Map the sender’s phone number or PSID, e.g. {{ $json.from }}');
+			const from = requiredString(this, 'from', 'Sender', i, 'Set it to the phone number or Messenger ID the reply came from');
 			const message = String(this.getNodeParameter('message', i, '') ?? '');
 			const keywords = parseKeywordList(this.getNodeParameter('keywords', i, '') as string);
 			const match = matchOptOutKeyword(message, keywords);
