@@ -375,9 +375,9 @@ $$;
 -- ---------------------------------------------------------------------------------------------------------
 
 -- The identifiers of a subject (version 2's, plus BSUIDs and the carts' channel contacts), widened once: through
--- carts and consents (a customer id finds its emails and phones, an email finds its customer id), through the
--- subject's carts (every contact a cart names belongs to its customer: a PSID finds the cart's email), and
--- through inbound WhatsApp messages (a number and a BSUID that came together are one person).
+-- inbound WhatsApp messages (a number and a BSUID that came together are one person), through carts and consents
+-- (a customer id finds its emails and phones, an email finds its customer id), and through the subject's carts
+-- (every contact a cart names belongs to its customer: a PSID finds the cart's email).
 -- { emails, phones, psids, bsuids, customer_ids, cart_ids, raw }.
 create or replace function cart_recovery.subject_identifiers(p_subject jsonb)
 returns jsonb language plpgsql stable as $$
@@ -392,6 +392,11 @@ declare
                                         nullif(btrim(coalesce(p_subject ->> 'whatsapp_phone', '')), '')], null);
   v_carts  text[];
 begin
+  -- widen: a WhatsApp number and a BSUID that arrived on the same message are the same person
+  v_bsuids := v_bsuids || coalesce((select array_agg(distinct m.bsuid) from cart_recovery.inbound_messages m
+    where m.channel = 'whatsapp' and m.bsuid is not null and m.address = any (v_phones)), '{}');
+  v_phones := v_phones || coalesce((select array_agg(distinct m.address) from cart_recovery.inbound_messages m
+    where m.channel = 'whatsapp' and m.address is not null and m.bsuid = any (v_bsuids)), '{}');
   -- widen: customer ids of the carts and consents of these addresses
   v_cids := v_cids || coalesce((select array_agg(distinct c.customer_id) from cart_recovery.carts c
     where c.customer_id is not null and (lower(c.email) = any (v_emails)
@@ -427,7 +432,7 @@ begin
     where c.whatsapp_bsuid is not null and c.cart_id = any (v_carts)), '{}')
     || coalesce((select array_agg(distinct k.address) from cart_recovery.consents k
     where k.channel = 'whatsapp' and cart_recovery.is_bsuid(k.address) and k.customer_id = any (v_cids)), '{}');
-  -- widen: a WhatsApp number and a BSUID that arrived on the same message are the same person
+  -- and again for the numbers and BSUIDs the carts named
   v_bsuids := v_bsuids || coalesce((select array_agg(distinct m.bsuid) from cart_recovery.inbound_messages m
     where m.channel = 'whatsapp' and m.bsuid is not null and m.address = any (v_phones)), '{}');
   v_phones := v_phones || coalesce((select array_agg(distinct m.address) from cart_recovery.inbound_messages m
