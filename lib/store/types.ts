@@ -95,9 +95,11 @@ export interface Cart {
 	customer_id: string | null;
 	email: string | null;
 	phone: string | null;
-	messenger_psid: string | null;
-	whatsapp_phone: string | null;
-	whatsapp_bsuid: string | null;
+	// The channel contacts (migration 6): always present on a cart read from the store; optional so a cart built
+	// by hand (a preview) need not name them.
+	messenger_psid?: string | null;
+	whatsapp_phone?: string | null;
+	whatsapp_bsuid?: string | null;
 	first_name: string | null;
 	last_name: string | null;
 	locale: string | null;
