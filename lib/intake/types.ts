@@ -19,6 +19,12 @@ export interface SupabaseColumns {
 	customerId: string;
 	email: string;
 	phone: string;
+	/** Messenger page-scoped id (PSID). */
+	messengerPsid: string;
+	/** WhatsApp number, when it differs from the phone. */
+	whatsappPhone: string;
+	/** WhatsApp business-scoped user id (BSUID). */
+	whatsappBsuid: string;
 	firstName: string;
 	lastName: string;
 	locale: string;
@@ -37,6 +43,9 @@ export const DEFAULT_SUPABASE_COLUMNS: SupabaseColumns = {
 	customerId: 'customer_id',
 	email: 'customer_email',
 	phone: 'customer_phone',
+	messengerPsid: 'messenger_psid',
+	whatsappPhone: 'whatsapp_phone',
+	whatsappBsuid: 'whatsapp_bsuid',
 	firstName: 'first_name',
 	lastName: 'last_name',
 	locale: 'locale',

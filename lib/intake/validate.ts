@@ -122,6 +122,35 @@ export function phone(value: unknown, field: string, strict: boolean, defaultCou
 	return null;
 }
 
+/**
+ * Messenger's page-scoped id (PSID): the digits Messenger gives the customer on the shop's page, kept as a string.
+ * A JSON number above 2^53 has already lost digits, so it is refused whatever `strict` says.
+ */
+export function messengerPsid(value: unknown, field: string, strict: boolean): string | null {
+	if (!present(value)) return null;
+	if (typeof value === 'number') {
+		if (!Number.isSafeInteger(value) || value <= 0) throw invalid(field, 'must be a string: this number is too long for JSON to keep every digit of a Messenger PSID');
+		return String(value);
+	}
+	if (typeof value !== 'string') throw invalid(field, `must be a string, not ${typeName(value)}`);
+	const id = value.trim();
+	if (/^\d{1,64}$/.test(id)) return id;
+	if (strict) throw invalid(field, 'must be a Messenger page-scoped ID (PSID): digits only, e.g. 24680135792468013');
+	return null;
+}
+
+/** WhatsApp's business-scoped user id: a country code, a period and letters and digits, kept exactly as Meta sends it. */
+export const BSUID = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
+
+export function whatsappBsuid(value: unknown, field: string, strict: boolean): string | null {
+	if (!present(value)) return null;
+	if (typeof value !== 'string') throw invalid(field, `must be a string, not ${typeName(value)}`);
+	const id = value.trim();
+	if (BSUID.test(id)) return id;
+	if (strict) throw invalid(field, 'must be a WhatsApp business-scoped user ID, e.g. US.13491208655302741918');
+	return null;
+}
+
 export function url(value: unknown, field: string, strict: boolean): string | null {
 	if (!present(value)) return null;
 	if (typeof value === 'string') {

@@ -18,19 +18,23 @@ import type {
 	DiscountCode,
 	DiscountUseInput,
 	EraseCustomerResult,
+	InboundMessageInput,
 	IssueDiscountCodeInput,
 	IssueDiscountCodeResult,
 	PurgeResult,
 	RecordCartEventResult,
 	RecordConsentInput,
 	RecordConsentResult,
+	RecordInboundMessageResult,
 	RedeemDiscountInput,
 	RedeemDiscountResult,
 	SchemaVersion,
+	ServiceWindow,
 	ValidateDiscountResult,
 	WithdrawConsentInput,
 	WithdrawConsentResult,
 	WithdrawCustomerConsentInput,
+	WindowChannel,
 } from './types';
 import { normaliseAddress, subjectToSql } from '../consent/address';
 
@@ -198,17 +202,49 @@ export class CartRecoveryStore {
 
 	/** Everything held about a person, from every table of the schema (GDPR Art. 15/20). */
 	async exportCustomer(subject: ConsentSubject): Promise<CustomerExport> {
-		return this.call<CustomerExport>('cart_recovery_export_customer', { p_subject: subjectToSql(subject) });
+		return this.call<CustomerExport>('cart_recovery_export_customer', { p_subject: gdprSubject(subject) });
 	}
 
 	/** Deletes every row about a person from every table of the schema and keeps salted hashes only (Art. 17). */
 	async eraseCustomer(subject: ConsentSubject, reason = 'erasure'): Promise<EraseCustomerResult> {
-		return this.call<EraseCustomerResult>('cart_recovery_erase_customer', { p_subject: subjectToSql(subject), p_reason: reason });
+		return this.call<EraseCustomerResult>('cart_recovery_erase_customer', { p_subject: gdprSubject(subject), p_reason: reason });
 	}
 
-	/** Deletes carts (with their messages), discount codes and inbound delivery ids older than the retention period. */
+	/**
+	 * Deletes carts (with their messages), discount codes and inbound delivery ids older than the retention period,
+	 * and the customers' inbound WhatsApp / Messenger messages older than that or 7 days, whichever is sooner.
+	 */
 	async purge(retentionDays = 60): Promise<PurgeResult> {
 		return this.call<PurgeResult>('cart_recovery_purge', { p_retention_days: retentionDays });
+	}
+
+	// ── The customer service window (migration 6) ───────────────────────────────────────────────────────
+
+	/**
+	 * Records one message the customer sent on WhatsApp or Messenger (fed by Meta's webhooks): it opens the 24-hour
+	 * customer service window. Idempotent on the provider's message id. Nothing is stored for an erased customer.
+	 */
+	async recordInboundMessage(input: InboundMessageInput): Promise<RecordInboundMessageResult> {
+		return this.call<RecordInboundMessageResult>('cart_recovery_record_inbound_message', {
+			p_channel: input.channel,
+			p_message_id: input.messageId,
+			p_address: input.address ?? null,
+			p_bsuid: input.bsuid ?? null,
+			p_received_at: input.receivedAt instanceof Date ? input.receivedAt.toISOString() : (input.receivedAt ?? null),
+		});
+	}
+
+	/**
+	 * Whether the customer's 24-hour service window on the channel is open now, and until when (their last message +
+	 * 24 h). WhatsApp: `address` is the number (or a BSUID), `bsuid` the business-scoped user id — a message from
+	 * either counts. Messenger: `address` is the PSID.
+	 */
+	async serviceWindow(channel: WindowChannel, address: string | null | undefined, options: { bsuid?: string | null } = {}): Promise<ServiceWindow> {
+		return this.call<ServiceWindow>('cart_recovery_service_window', {
+			p_channel: channel,
+			p_address: address ?? null,
+			p_bsuid: options.bsuid ?? null,
+		});
 	}
 
 	async issueDiscountCode(input: IssueDiscountCodeInput): Promise<IssueDiscountCodeResult> {
@@ -278,6 +314,11 @@ export class CartRecoveryStore {
 	async close(): Promise<void> {
 		await this.transport.close();
 	}
+}
+
+/** The subject as export and erasure take it: the consent subject plus WhatsApp's business-scoped user id. */
+function gdprSubject(subject: ConsentSubject): Record<string, string | null> {
+	return { ...subjectToSql(subject), whatsapp_bsuid: subject.whatsappBsuid?.toString().trim() || null };
 }
 
 /** numeric columns arrive as JSON numbers from jsonb; keep them numbers whatever the transport. */

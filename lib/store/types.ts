@@ -33,6 +33,12 @@ export interface CartEvent {
 	customer_id?: string | null;
 	email?: string | null;
 	phone?: string | null;
+	/** Messenger: the page-scoped id (PSID) Messenger gives the customer on the shop's Facebook page. */
+	messenger_psid?: string | null;
+	/** WhatsApp: the customer's WhatsApp number in E.164, when it differs from (or stands without) `phone`. */
+	whatsapp_phone?: string | null;
+	/** WhatsApp: Meta's business-scoped user id (e.g. US.13491208655302741918), which can stand in for the number. */
+	whatsapp_bsuid?: string | null;
 	first_name?: string | null;
 	last_name?: string | null;
 	locale?: string | null;
@@ -55,7 +61,10 @@ export type CartEventOutcome =
 	| 'updated'
 	| 'cooldown'
 	| 'ignored'
-	/** Stored, but nobody to contact yet (no email, no phone): enrolls with the first event that names one. */
+	/**
+	 * Stored, but nobody to contact yet (no email, phone, WhatsApp number or user id, or Messenger PSID): enrolls
+	 * with the first event that names one.
+	 */
 	| 'no_contact'
 	/** The customer was erased (GDPR): stored without personal data, never enrolled. */
 	| 'suppressed'
@@ -86,6 +95,11 @@ export interface Cart {
 	customer_id: string | null;
 	email: string | null;
 	phone: string | null;
+	// The channel contacts (migration 6): always present on a cart read from the store; optional so a cart built
+	// by hand (a preview) need not name them.
+	messenger_psid?: string | null;
+	whatsapp_phone?: string | null;
+	whatsapp_bsuid?: string | null;
 	first_name: string | null;
 	last_name: string | null;
 	locale: string | null;
@@ -177,6 +191,8 @@ export interface ConsentSubject {
 	phone?: string | null;
 	messengerPsid?: string | null;
 	whatsappPhone?: string | null;
+	/** WhatsApp's business-scoped user id: found and erased with the rest (consent for WhatsApp stays keyed on the number). */
+	whatsappBsuid?: string | null;
 }
 
 /** granted: may send; no_consent: never opted in; withdrawn: opted out; suppressed: erased customer; no_address: nothing to send to. */
@@ -250,7 +266,7 @@ export interface WithdrawConsentResult {
 
 export interface CustomerExport {
 	subject: Record<string, unknown>;
-	identifiers: { emails: string[]; phones: string[]; psids: string[]; customer_ids: string[]; cart_ids: string[] };
+	identifiers: { emails: string[]; phones: string[]; psids: string[]; bsuids: string[]; customer_ids: string[]; cart_ids: string[] };
 	exported_at: string;
 	suppressed: boolean;
 	/** Every table of schema cart_recovery that holds rows about the customer, with those rows. */
@@ -271,7 +287,48 @@ export interface PurgeResult {
 	discount_codes: number;
 	/** Ids of inbound deliveries (the dedup register) received before the cutoff. */
 	inbound_events: number;
+	/** Messages customers sent on WhatsApp / Messenger, kept for the retention period but at most 7 days. */
+	inbound_messages: number;
 	cutoff: string;
+}
+
+// ── Channel contacts and the customer service window (migration 6) ──────────────────────────────────────
+/** The channels whose 24-hour customer service window the store keeps. */
+export type WindowChannel = 'whatsapp' | 'messenger';
+
+/** One message the customer sent the shop (from Meta's webhooks): only its id, its sender and its time. */
+export interface InboundMessageInput {
+	channel: WindowChannel;
+	/** The provider's message id (WhatsApp wamid, Messenger mid): recording the same message twice counts once. */
+	messageId: string;
+	/** WhatsApp: the sender's number (wa_id, with or without '+'); Messenger: the sender's PSID. */
+	address?: string | null;
+	/** WhatsApp: the sender's business-scoped user id (user_id), when the webhook carries it. */
+	bsuid?: string | null;
+	/** When the customer sent it (the webhook's timestamp); default now. */
+	receivedAt?: string | Date | null;
+}
+
+export interface RecordInboundMessageResult {
+	recorded: boolean;
+	/** The message id was recorded before: nothing new counted (a missing number or user id may be filled in). */
+	duplicate: boolean;
+	/** 'suppressed': the sender was erased, nothing is stored. */
+	reason: 'recorded' | 'duplicate' | 'suppressed';
+	channel: WindowChannel;
+	address: string | null;
+	bsuid: string | null;
+	received_at: string | null;
+}
+
+/** Whether the 24-hour customer service window is open: free-form WhatsApp and Messenger promotions only then. */
+export interface ServiceWindow {
+	channel: WindowChannel;
+	open: boolean;
+	/** The customer's last message on the channel; null when they never wrote. */
+	last_inbound_at: string | null;
+	/** last_inbound_at + 24 hours (in the past when closed); null when they never wrote. */
+	open_until: string | null;
 }
 
 export type DiscountKind = 'percent' | 'fixed';

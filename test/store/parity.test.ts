@@ -528,6 +528,28 @@ for (const [name, setup] of transports) {
 			await rejectsWith(s.store.purge(0), '22023', /retention must be at least 1 day/);
 		});
 
+		// ── Channel contacts and the service window (migration 6) ──────────────────────────────────────────
+
+		test('recordInboundMessage + serviceWindow: recorded once per message id; open for 24 hours after the last one; bad input → 22023', async () => {
+			const psid = `7${Date.now()}`;
+			const at = new Date(Date.now() - 2 * HOUR);
+			const first = keep(s.kind, 'recordInboundMessage', await s.store.recordInboundMessage({ channel: 'messenger', messageId: `mid.parity-${s.kind}`, address: psid, receivedAt: at }));
+			assert.deepEqual([first.recorded, first.duplicate, first.reason, first.channel, first.address, first.bsuid], [true, false, 'recorded', 'messenger', psid, null]);
+			assertInstant(first.received_at, at, 0, 'received_at');
+			const again = keep(s.kind, 'recordInboundMessage:duplicate', await s.store.recordInboundMessage({ channel: 'messenger', messageId: `mid.parity-${s.kind}`, address: psid }));
+			assert.deepEqual([again.recorded, again.duplicate], [false, true]);
+			const open = keep(s.kind, 'serviceWindow', await s.store.serviceWindow('messenger', psid));
+			assert.equal(open.open, true);
+			assertInstant(open.open_until, new Date(at.getTime() + 24 * HOUR), 0, 'open_until');
+			const never = keep(s.kind, 'serviceWindow:never', await s.store.serviceWindow('whatsapp', '+36701112233'));
+			assert.deepEqual(never, { channel: 'whatsapp', open: false, last_inbound_at: null, open_until: null });
+			const e = cartEvent({ messenger_psid: psid });
+			assert.equal((await s.store.recordCartEvent(e)).outcome, 'enrolled', 'a PSID alone is a contact');
+			assert.equal((await s.store.getCart(e.cart_id))?.messenger_psid, psid);
+			await rejectsWith(s.store.recordInboundMessage({ channel: 'whatsapp', messageId: 'm', address: 'no phone' }), '22023', /is not a phone number/);
+			await rejectsWith(s.store.serviceWindow('sms' as 'whatsapp', '+36701112233'), '22023', /for whatsapp or messenger/);
+		});
+
 		// ── Discount codes ───────────────────────────────────────────────────────────────────────────────────
 
 		test('issueDiscountCode + getDiscountCode: created, upper-cased, numbers as numbers; same cart + stage → same code; collision; bad input → 22023', async () => {

@@ -27,6 +27,13 @@ export function mapGeneric(body: unknown, delivery: Delivery, options: MappingOp
 		currency: v.currency(body.currency, 'currency', options.defaultCurrency),
 		restore_url: v.url(body.restore_url, 'restore_url', true),
 	};
+	// The channel contacts are set only when given, so events without them keep their shape.
+	const psid = v.messengerPsid(body.messenger_psid, 'messenger_psid', true);
+	if (psid) event.messenger_psid = psid;
+	const whatsapp = v.phone(body.whatsapp_phone, 'whatsapp_phone', true, country);
+	if (whatsapp) event.whatsapp_phone = whatsapp;
+	const bsuid = v.whatsappBsuid(body.whatsapp_bsuid, 'whatsapp_bsuid', true);
+	if (bsuid) event.whatsapp_bsuid = bsuid;
 	const occurred = v.timestamp(body.occurred_at, 'occurred_at');
 	if (occurred) event.occurred_at = occurred;
 	if (body.items !== undefined && body.items !== null) {

@@ -42,6 +42,13 @@ export function mapSupabase(body: unknown, _delivery: Delivery, options: Mapping
 		currency: v.currency(record[c.currency], at(c.currency), options.defaultCurrency),
 		restore_url: v.url(record[c.restoreUrl], at(c.restoreUrl), false),
 	};
+	// Channel contacts, when the table has the columns; like email and phone, an unusable value is dropped.
+	const psid = c.messengerPsid ? v.messengerPsid(record[c.messengerPsid], at(c.messengerPsid), false) : null;
+	if (psid) event.messenger_psid = psid;
+	const whatsapp = c.whatsappPhone ? v.phone(record[c.whatsappPhone], at(c.whatsappPhone), false, country) : null;
+	if (whatsapp) event.whatsapp_phone = whatsapp;
+	const bsuid = c.whatsappBsuid ? v.whatsappBsuid(record[c.whatsappBsuid], at(c.whatsappBsuid), false) : null;
+	if (bsuid) event.whatsapp_bsuid = bsuid;
 	const occurred = v.timestamp(record[c.lastActivity], at(c.lastActivity));
 	if (occurred) event.occurred_at = occurred;
 	if (c.items in record) {
