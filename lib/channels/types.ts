@@ -168,7 +168,7 @@ export type ServiceWindowCheck = (cart: Cart, store: CartRecoveryStore, now: Dat
 
 // ── The definition ───────────────────────────────────────────────────────────────────────────────────────────
 
-export interface ChannelDefinition<TCredentials = any, TClient = any, TShared = any, TMessage = any> {
+export interface ChannelDefinition<TCredentials = unknown, TClient = unknown, TShared = unknown, TMessage = unknown> {
 	name: Channel;
 	/** What the node calls one message: "email", "SMS". */
 	noun: string;
