@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 import type { CartRecoveryStore } from '../store/CartRecoveryStore';
 import type { Channel } from '../store/types';
+import { CHANNEL_ADDRESSES, genericMask } from '../channels/address';
 import { normaliseAddress } from './address';
 
 /**
@@ -80,27 +80,7 @@ export function verifyUnsubscribeToken(token: string, secret: string): { channel
 export function maskAddress(channel: Channel, address: string): string {
 	const value = (address ?? '').trim();
 	if (!value) return '';
-	if (channel === 'email') {
-		const at = value.lastIndexOf('@');
-		if (at > 0) return `${value[0]}***${value.slice(at)}`;
-	}
-	if (channel === 'sms' || channel === 'whatsapp') {
-		const phone = parsePhoneNumberFromString(value);
-		if (phone) {
-			// "+36 30 123 4567": the country and area codes stay, then every digit but the last two becomes *.
-			const [country, area, ...rest] = phone.formatInternational().split(' ');
-			let keep = 2;
-			const masked = rest
-				.join(' ')
-				.split('')
-				.reverse()
-				.map((c) => (/\d/.test(c) ? (keep-- > 0 ? c : '*') : c))
-				.reverse()
-				.join('');
-			return [country, area, masked].filter(Boolean).join(' ');
-		}
-	}
-	return value.length > 6 ? `***${value.slice(-4)}` : '***';
+	return CHANNEL_ADDRESSES[channel]?.mask(value) ?? genericMask(value);
 }
 
 /**

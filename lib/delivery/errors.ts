@@ -1,4 +1,9 @@
 /**
+ * The provider-neutral error types, shared by the delivery pipeline and every channel's transport
+ * (lib/channels/<name>/transport.ts). This module imports nothing: channels import it, delivery imports it, and
+ * delivery never imports a channel's transport.
+ */
+/**
  * How a provider call ended when it did not succeed. The pipeline needs one fact above all: could the
  * provider have accepted the message? Only when it certainly did not may the claim be released (and the
  * message sent again); otherwise a retry could send it twice.
@@ -97,4 +102,16 @@ export function parseRetryAfter(
 		if (ms >= 0 && ms < 24 * 3600_000) return ms;
 	}
 	return undefined;
+}
+
+/** Raised for problems that are not about one provider call: a template that fails, a store that is down, a message over a limit. */
+export class DeliveryError extends Error {
+	constructor(
+		message: string,
+		readonly hint?: string,
+		readonly messageId?: string,
+	) {
+		super(message);
+		this.name = 'DeliveryError';
+	}
 }

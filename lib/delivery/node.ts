@@ -11,46 +11,32 @@ import { carryForward, lastSent, reportToExecution, withResult } from '../n8n/ou
 import { liveValue } from '../n8n/subtitle';
 import { optionalStr } from '../n8n/parameters';
 import { storeFor } from '../n8n/store';
-import type { Channel } from '../store';
-import { TemplateError, type DiscountInfo, type Language } from '../templates';
-import { deliver, DeliveryError } from './pipeline';
+import { previewEachItem, readDiscount } from '../channels/preview';
+import type { ChannelDefinition, ChannelPolicy } from '../channels/types';
+import { TemplateError, type Language } from '../templates';
+import { DeliveryError } from './errors';
+import { deliver } from './pipeline';
 import { DEFAULT_QUIET_HOURS, validateQuietHours } from './quietHours';
 import { deliverySentence } from './sentence';
 import type { ChannelAdapter, DeliveryPolicy, DeliveryRequest, DeliveryResult } from './types';
 
+export { readDiscount } from '../channels/preview';
+export type { SendItem, SendSetup } from '../channels/types';
+
 /**
  * n8n glue shared by every send node (Email, SMS; Messenger and WhatsApp later): the common parameters
  * (`sendNodeProperties`), the three outputs and the per-item loop around the delivery pipeline
- * (`executeSendNode`). A node supplies only its channel: its own parameters, credential and adapter.
+ * (`executeSendNode`). A node supplies only its channel's definition (lib/channels/<name>/), from which come its
+ * own parameters, policy defaults, credential, provider client, preview and adapter; nothing here names a channel.
  * The node description itself (credentials, inputs/outputs, output names) stays in the node file, where
  * n8n's lint rules read it.
  */
 export const DELIVERY_OUTPUT_NAMES = ['Sent', 'Skipped', 'Deferred'];
 const OUTPUT = { sent: 0, skipped: 1, deferred: 2 } as const;
 
-/** What a send node adds to the parameters every send node has. */
-export interface SendNodeParameters {
-	channel: Channel;
-	/** What the notice calls one message: "email", "SMS". */
-	noun: string;
-	/** The Template choices (the shipped one's description, the custom one's name and description); none: no Template parameter. */
-	templates?: { builtIn: string; custom: { name: string; description: string } };
-	/** The fields of the custom template, shown when Template is Custom. */
-	customTemplate?: INodeProperties[];
-	/** The message's text fields per language and stage (channels/copy.ts), after Language. */
-	copy: INodeProperties[];
-	/** The Preview list under the text fields: its load-options method and the parameters it renders with. */
-	preview: { method: string; dependsOn: string[]; description: string };
-	/** The Discount Code field's description (where the discount shows); `validUntil` adds Discount Valid Until. */
-	discount: { codeDescription: string; validUntil: boolean };
-	/** The channel's own parameters, between the discount and the sending policy (quiet hours, frequency cap). */
-	properties: INodeProperties[];
-	/** The channel's own entries of the Options collection; the retry options follow them. */
-	options: INodeProperties[];
-}
-
 /** The whole parameter list of a send node: the shared parameters with the channel's own in their places. */
-export function sendNodeProperties(node: SendNodeParameters): INodeProperties[] {
+export function sendNodeProperties(channel: ChannelDefinition): INodeProperties[] {
+	const node = { noun: channel.noun, preview: channel.preview, ...channel.parameters };
 	return [
 		deliveryNotice(node.noun),
 		{
@@ -109,7 +95,7 @@ export function sendNodeProperties(node: SendNodeParameters): INodeProperties[] 
 		...(node.customTemplate ?? []),
 		...discountProperties(node.discount),
 		...node.properties,
-		...policyProperties(node.channel),
+		...policyProperties(channel.noun, channel.policy),
 		{
 			displayName: 'Options',
 			name: 'options',
@@ -131,7 +117,7 @@ export function sendNodeSubtitle(): string {
 }
 
 /** The discount fields; their defaults read the Discount Code node's output. */
-function discountProperties({ codeDescription, validUntil }: SendNodeParameters['discount']): INodeProperties[] {
+function discountProperties({ codeDescription, validUntil }: ChannelDefinition['parameters']['discount']): INodeProperties[] {
 	return [
 		{
 			displayName: 'Discount Code',
@@ -199,15 +185,15 @@ function requestProperties(): INodeProperties[] {
 	];
 }
 
-function policyProperties(channel: Channel): INodeProperties[] {
-	const sms = channel !== 'email';
+/** Quiet hours and frequency cap, with the channel's defaults. */
+function policyProperties(noun: string, policy: ChannelPolicy): INodeProperties[] {
 	return [
 		{
 			displayName: 'Respect Quiet Hours',
 			name: 'quietHours',
 			type: 'boolean',
-			default: sms,
-			description: `Whether to hold messages during the quiet hours and release them when they end (Deferred output)${sms ? '. Default 20:00–08:00 Europe/Budapest.' : ''}`,
+			default: policy.quietHours,
+			description: `Whether to hold messages during the quiet hours and release them when they end (Deferred output)${policy.quietHours ? '. Default 20:00–08:00 Europe/Budapest.' : ''}`,
 		},
 		{
 			displayName: 'Quiet From',
@@ -237,12 +223,12 @@ function policyProperties(channel: Channel): INodeProperties[] {
 			displayOptions: { show: { quietHours: [true] } },
 		},
 		{
-			displayName: `Max ${sms ? 'SMS' : 'Emails'} per Customer`,
+			displayName: policy.capLabel,
 			name: 'capMax',
 			type: 'number',
-			default: sms ? 1 : 0,
+			default: policy.frequencyCap,
 			typeOptions: { minValue: 0 },
-			description: `Frequency cap: at most this many ${channel} messages to one customer within the window, counting every cart. 0 = no cap.`,
+			description: `Frequency cap: at most this many ${noun} messages to one customer within the window, counting every cart. 0 = no cap.`,
 		},
 		{
 			displayName: 'Cap Window (Hours)',
@@ -332,54 +318,6 @@ function readPolicy(ctx: IExecuteFunctions, i: number): DeliveryPolicy {
 	};
 }
 
-/** Read once per execution, before any item. */
-export interface SendSetup<TCredentials> {
-	/** The node's provider credential. */
-	credentials: TCredentials;
-	language: Language | 'auto';
-	/** Template is Custom. */
-	customTemplate: boolean;
-}
-
-/** One input item's parameters that every send node has, read for the channel's adapter. */
-export interface SendItem {
-	index: number;
-	request: DeliveryRequest;
-	language: Language | 'auto';
-	/** The item's Options collection (the channel's own entries included). */
-	options: IDataObject;
-	/** The Discount fields (`valid_until` only on nodes with Discount Valid Until); empty ones undefined. */
-	discount: Partial<DiscountInfo>;
-	/**
-	 * Text that replaces the Intro field's for this item, printed as is: the input item's `offer.intro`, where
-	 * the AI Offer Writer puts the opening it wrote. Unset: the Intro field.
-	 */
-	intro?: string;
-	/** The Options entry every send node has: the restore (link) URL. */
-	restoreUrl?: string;
-}
-
-/** What a send node supplies to `executeSendNode`. */
-export interface SendChannel<TCredentials, TShared, TMessage> {
-	/** The provider credential's name, as listed in the node description. */
-	credential: string;
-	/** Runs once, first (compile templates, build the client): whatever it throws fails the node before anything is claimed or sent. */
-	prepare(setup: SendSetup<TCredentials>): Promise<TShared>;
-	/** The channel adapter for one item. */
-	adapter(shared: TShared, item: SendItem): ChannelAdapter<TMessage>;
-	/** Mode Preview Only: the items of the first output. Nothing is claimed, sent or stored; no provider credential is read. */
-	preview(): Promise<INodeExecutionData[]>;
-}
-
-/** One item's Discount fields; empty ones undefined (`valid_until` only on nodes with Discount Valid Until). */
-export function readDiscount(ctx: IExecuteFunctions, i: number): Partial<DiscountInfo> {
-	return {
-		code: optionalStr(ctx.getNodeParameter('discountCode', i, '')),
-		text: optionalStr(ctx.getNodeParameter('discountText', i, '')),
-		valid_until: optionalStr(ctx.getNodeParameter('discountValidUntil', i, '')),
-	};
-}
-
 /** The input item's replacement for the Intro text (`offer.intro`), if it carries one. */
 function introOverride(json: IDataObject | undefined): string | undefined {
 	const offer = json?.offer;
@@ -388,13 +326,15 @@ function introOverride(json: IDataObject | undefined): string | undefined {
 }
 
 /** The `execute` of a send node: every input item through the delivery pipeline, to Sent / Skipped / Deferred / error. */
-export async function executeSendNode<TCredentials, TShared, TMessage>(
+export async function executeSendNode<TCredentials, TClient, TShared, TMessage>(
 	ctx: IExecuteFunctions,
-	channel: SendChannel<TCredentials, TShared, TMessage>,
+	definition: ChannelDefinition<TCredentials, TClient, TShared, TMessage>,
 ): Promise<INodeExecutionData[][]> {
-	if (ctx.getNodeParameter('mode', 0, 'send') === 'preview') return [await channel.preview(), [], []];
-	const credentials = (await ctx.getCredentials(channel.credential)) as unknown as TCredentials;
-	return executeDelivery(
+	const channel = definition.sender(ctx);
+	// Preview Only: nothing is claimed, sent or stored; no provider credential is read.
+	if (ctx.getNodeParameter('mode', 0, 'send') === 'preview') return [await previewEachItem(ctx, channel.preview), [], []];
+	const credentials = (await ctx.getCredentials(definition.credential.name)) as unknown as TCredentials;
+	const outputs = await executeDelivery(
 		ctx,
 		async () => {
 			const language = String(ctx.getNodeParameter('language', 0, 'auto') || 'auto') as Language | 'auto';
@@ -405,7 +345,9 @@ export async function executeSendNode<TCredentials, TShared, TMessage>(
 				});
 			}
 			const customTemplate = ctx.getNodeParameter('template', 0, 'builtIn') === 'custom';
-			return { language, shared: await channel.prepare({ credentials, language, customTemplate }) };
+			// The provider client is built here, from the definition's transport, never by a node.
+			const client = definition.client(credentials);
+			return { language, shared: await channel.prepare({ credentials, client, language, customTemplate, store: await storeFor(ctx) }) };
 		},
 		({ language, shared }, i, request) => {
 			const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
@@ -420,6 +362,9 @@ export async function executeSendNode<TCredentials, TShared, TMessage>(
 			});
 		},
 	);
+	const hints = channel.hints?.(outputs[OUTPUT.sent]) ?? [];
+	if (hints.length) ctx.addExecutionHints(...hints);
+	return outputs;
 }
 
 /**

@@ -1,4 +1,6 @@
-import { ProviderError } from './errors';
+import { DeliveryError, ProviderError } from './errors';
+
+export { DeliveryError } from './errors';
 import { nextAllowedTime, quietHoursEnd } from './quietHours';
 import type {
 	ChannelAdapter,
@@ -15,18 +17,6 @@ export interface DeliveryDeps {
 	now?: () => Date;
 	sleep?: (ms: number) => Promise<void>;
 	random?: () => number;
-}
-
-/** Raised for problems that are not about one provider call: a template that fails, a store that is down. */
-export class DeliveryError extends Error {
-	constructor(
-		message: string,
-		readonly hint?: string,
-		readonly messageId?: string,
-	) {
-		super(message);
-		this.name = 'DeliveryError';
-	}
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,14 +1,16 @@
 import { DateTime } from 'luxon';
 
+import { CHANNEL_ADDRESSES } from '../channels/address';
 import { channelName } from '../n8n/outcome';
 import type { DeliveryResult, SkipReason } from './types';
 
-const SKIPPED: Record<SkipReason, (channel: string) => string> = {
+/** Why a message was skipped, given the channel's name ("SMS") and its address's ("phone number"). */
+const SKIPPED: Record<SkipReason, (channel: string, address: string) => string> = {
 	cart_not_found: () => 'the cart is no longer on file',
 	purchased: () => 'the customer already bought',
 	cart_closed: () => 'recovery was closed for this cart',
-	no_address: (ch) => (ch === 'SMS' ? 'no phone number' : ch === 'email' ? 'no email address' : `no ${ch} address`),
-	invalid_address: (ch) => (ch === 'SMS' ? 'the phone number is not valid' : ch === 'email' ? 'the email address is not valid' : `the ${ch} address is not valid`),
+	no_address: (_, address) => `no ${address}`,
+	invalid_address: (_, address) => `the ${address} is not valid`,
 	no_consent: (ch) => `no ${ch} consent`,
 	withdrawn: (ch) => `the customer unsubscribed from ${ch}`,
 	suppressed: () => 'the customer’s data was erased',
@@ -29,7 +31,7 @@ export function deliverySentence(result: DeliveryResult, timezone = 'Europe/Buda
 		case 'sent':
 			return `Sent ${what}`;
 		case 'skipped':
-			return `Not sent: ${(SKIPPED[result.reason] ?? (() => result.reason))(ch)} (${what})`;
+			return `Not sent: ${(SKIPPED[result.reason] ?? (() => result.reason))(ch, CHANNEL_ADDRESSES[result.channel]?.noun ?? `${ch} address`)} (${what})`;
 		case 'deferred': {
 			const at = DateTime.fromISO(result.sendAt).setZone(timezone);
 			const when = at.isValid ? at.setLocale('en-GB').toFormat('d LLL HH:mm') : result.sendAt;

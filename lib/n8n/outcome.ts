@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
+import { CHANNEL_ADDRESSES } from '../channels/address';
 import { maskAddress } from '../consent/unsubscribe';
 import type { Channel } from '../store';
 import { formatMoney } from '../templates/helpers';
@@ -14,9 +15,8 @@ import { formatMoney } from '../templates/helpers';
  * receives one moves it into `earlier_messages` (stage, channel, outcome, time) before it adds its own.
  */
 
-const CHANNEL_NAME: Record<Channel, string> = { email: 'email', sms: 'SMS', messenger: 'Messenger', whatsapp: 'WhatsApp' };
-
-export const channelName = (channel: unknown): string => CHANNEL_NAME[channel as Channel] ?? String(channel ?? 'message');
+/** "email", "SMS", "WhatsApp": as each channel's addressing names it (lib/channels/address.ts). */
+export const channelName = (channel: unknown): string => CHANNEL_ADDRESSES[channel as Channel]?.label ?? String(channel ?? 'message');
 
 /** A message the item went through before reaching this node. */
 export interface EarlierMessage {

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 
 import type { IDataObject, INode, INodeTypeDescription } from 'n8n-workflow';
 
-import { DEFAULT_OPT_OUT } from '../../lib/delivery/channels/sms';
+import { DEFAULT_OPT_OUT } from '../../lib/channels/sms';
 import { amountText, REFUSAL_MESSAGE } from '../../nodes/DiscountCode/actions/common';
 import type { Cart } from '../../lib/store';
 import { analyseSms, buildTemplateContext, emailTemplates, renderEmail, renderSms, smsTemplate, type Language, type ShopInfo } from '../../lib/templates';

@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { phoneRecipient } from '../../lib/delivery/channels/sms';
+import { phoneRecipient } from '../../lib/channels/sms';
 import { parseRetryAfter } from '../../lib/delivery/errors';
 import { deliver } from '../../lib/delivery/pipeline';
 import { quietHoursEnd } from '../../lib/delivery/quietHours';
 import type { ChannelAdapter } from '../../lib/delivery/types';
-import { SENDGRID_HOSTS, sendGridBaseUrl, testSendGridCredentials } from '../../lib/providers/sendgrid';
-import { TwilioSmsClient } from '../../lib/providers/twilio';
+import { SENDGRID_HOSTS, sendGridBaseUrl, testSendGridCredentials } from '../../lib/channels/email/transport';
+import { TwilioSmsClient } from '../../lib/channels/sms/transport';
 import { CartRecoveryStore, EmbeddedTransport } from '../../lib/store';
 import { deliveryEnv } from './setup';
 import { analyseSms, formatMoney, transliterateToGsm7 } from '../../lib/templates';

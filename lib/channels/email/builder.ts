@@ -1,7 +1,6 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
 import { buildUnsubscribeUrl } from '../../consent/unsubscribe';
-import { SendGridClient, type SendGridMail } from '../../providers/sendgrid';
 import {
 	buildTemplateContext,
 	EMAIL_PIECE_LABELS,
@@ -16,9 +15,12 @@ import {
 	type ShopInfo,
 } from '../../templates';
 import { templateLanguage } from '../../templates/helpers';
-import type { ChannelAdapter } from '../types';
+import type { Cart } from '../../store';
+import type { ChannelAdapter, RecipientResult } from '../../delivery/types';
+import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine } from '../preview';
+import { isEmailAddress } from './address';
 import { readEmailCopy } from './copy';
-import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine } from './preview';
+import type { SendGridClient, SendGridMail } from './transport';
 
 export interface EmailChannelOptions {
 	client: SendGridClient;
@@ -44,7 +46,13 @@ export interface EmailMessage {
 	rendered: RenderedEmail;
 }
 
-const EMAIL = /^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$/;
+/** The cart's email address, checked and lower-cased; the consent subject it is asked about. */
+export function emailRecipient(cart: Cart): RecipientResult {
+	const email = cart.email?.trim();
+	if (!email) return { ok: false, reason: 'no_address', detail: 'The cart has no email address' };
+	if (!isEmailAddress(email)) return { ok: false, reason: 'invalid_address', detail: `"${email}" is not an email address` };
+	return { ok: true, address: email.toLowerCase(), subject: { customerId: cart.customer_id, email } };
+}
 
 /** A node parameter of one input item; null when the node has no such parameter (e.g. a language's hidden fields). */
 export type ItemParameter = (name: string, itemIndex: number) => unknown;
@@ -101,16 +109,11 @@ export async function emailPreviewOptions(this: ILoadOptionsFunctions): Promise<
 }
 
 /** The email channel for the delivery pipeline: SendGrid, our templates, one-click unsubscribe. */
-export function emailChannel(options: EmailChannelOptions, templatesFor: (lang: Language) => EmailTemplates): ChannelAdapter<EmailMessage> {
+export function emailAdapter(options: EmailChannelOptions, templatesFor: (lang: Language) => EmailTemplates): ChannelAdapter<EmailMessage> {
 	return {
 		channel: 'email',
 		provider: 'SendGrid',
-		recipient(cart) {
-			const email = cart.email?.trim();
-			if (!email) return { ok: false, reason: 'no_address', detail: 'The cart has no email address' };
-			if (!EMAIL.test(email)) return { ok: false, reason: 'invalid_address', detail: `"${email}" is not an email address` };
-			return { ok: true, address: email.toLowerCase(), subject: { customerId: cart.customer_id, email } };
-		},
+		recipient: emailRecipient,
 		render({ cart, address, messageId }) {
 			const unsubscribeUrl = buildUnsubscribeUrl({ baseUrl: options.unsubscribe.baseUrl, secret: options.unsubscribe.secret, channel: 'email', address });
 			const lang = options.language === 'auto' ? templateLanguage(cart.locale) : options.language;

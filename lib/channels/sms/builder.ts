@@ -1,8 +1,8 @@
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-
 import type { ILoadOptionsFunctions, INodePropertyOptions, NodeExecutionHint } from 'n8n-workflow';
 
-import { TWILIO_ERRORS, TWILIO_MAX_BODY_CHARACTERS, TwilioSmsClient } from '../../providers/twilio';
+import { DeliveryError } from '../../delivery/errors';
+import type { ChannelAdapter, RecipientResult } from '../../delivery/types';
+import type { Cart } from '../../store';
 import {
 	buildTemplateContext,
 	renderSms,
@@ -16,10 +16,14 @@ import {
 	type ShopInfo,
 } from '../../templates';
 import { templateLanguage } from '../../templates/helpers';
-import { DeliveryError } from '../pipeline';
-import type { ChannelAdapter, RecipientResult } from '../types';
-import { copyFieldName, copyValue } from './copy';
-import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine, smsCost } from './preview';
+import { copyFieldName, copyValue } from '../copy';
+import { isPhoneCountry, phoneRecipient, type CountryCode } from '../phone';
+import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine } from '../preview';
+import { permanentFailureHook } from '../rules';
+import type { ProviderErrorRule } from '../types';
+import { TWILIO_ERRORS, TWILIO_MAX_BODY_CHARACTERS, type TwilioSmsClient } from './transport';
+
+export { phoneRecipient } from '../phone';
 
 // Only GSM-7 characters (no á í ó ú ő ű), like the shipped texts: the line alone must not make an SMS UCS-2.
 export const DEFAULT_OPT_OUT: Record<Language, string> = { hu: 'Leiratkozhatsz egy STOP üzenettel.', en: 'Reply STOP to opt out' };
@@ -29,15 +33,14 @@ export const DEFAULT_MAX_SEGMENTS = 4;
 /** Above this many segments a sent SMS gets a cost hint in the node's output (the shipped copy stays within it). */
 export const SEGMENT_HINT_ABOVE = 2;
 
-/** A phone number as E.164 (+36301234567): numbers without a country code are read in `region` (HU). */
-export function phoneRecipient(phone: string | null | undefined, region: CountryCode = 'HU'): { ok: true; e164: string } | { ok: false; reason: 'no_address' | 'invalid_address'; detail: string } {
-	const raw = phone?.trim();
-	if (!raw) return { ok: false, reason: 'no_address', detail: 'The cart has no phone number' };
-	const parsed = parsePhoneNumberFromString(raw, region);
-	if (!parsed || !parsed.isValid()) {
-		return { ok: false, reason: 'invalid_address', detail: `"${raw}" is not a valid phone number (read with default region ${region})` };
-	}
-	return { ok: true, e164: parsed.number };
+/** Twilio error codes with a meaning beyond "failed": 21610, the recipient replied STOP to this sender. */
+export const SMS_ERROR_RULES: ProviderErrorRule[] = [{ code: TWILIO_ERRORS.UNSUBSCRIBED, action: 'withdraw', skip: 'opted_out', source: 'twilio_21610' }];
+
+/** The cart's phone number as E.164 (numbers without a country code read in `region`); the consent subject it is asked about. */
+export function smsRecipient(cart: Cart, region: CountryCode = 'HU'): RecipientResult {
+	const phone = phoneRecipient(cart.phone, region);
+	if (!phone.ok) return phone;
+	return { ok: true, address: phone.e164, subject: { customerId: cart.customer_id, phone: phone.e164 } };
 }
 
 export interface SmsChannelOptions {
@@ -134,19 +137,15 @@ export async function smsPreviewOptions(this: ILoadOptionsFunctions): Promise<IN
 }
 
 /** The SMS channel for the delivery pipeline: Twilio, E.164 numbers, GSM-7 / UCS-2 segment facts. */
-export function smsChannel(options: SmsChannelOptions, templateFor: (lang: Language) => CompiledTemplate<MessageTemplateContext>): ChannelAdapter<SmsMessage> {
+export function smsAdapter(options: SmsChannelOptions, templateFor: (lang: Language) => CompiledTemplate<MessageTemplateContext>): ChannelAdapter<SmsMessage> {
 	// An unknown region would make every national number "invalid" and skip every SMS: refuse it outright.
-	if (options.region !== undefined && !isSupportedCountry(options.region)) {
+	if (options.region !== undefined && !isPhoneCountry(options.region)) {
 		throw new Error(`Default Country: '${options.region}' is not an ISO 3166 country code, e.g. HU`);
 	}
 	return {
 		channel: 'sms',
 		provider: 'Twilio',
-		recipient(cart): RecipientResult {
-			const phone = phoneRecipient(cart.phone, options.region ?? 'HU');
-			if (!phone.ok) return phone;
-			return { ok: true, address: phone.e164, subject: { customerId: cart.customer_id, phone: phone.e164 } };
-		},
+		recipient: (cart) => smsRecipient(cart, options.region ?? 'HU'),
 		render({ cart, address }) {
 			const lang = options.language === 'auto' ? templateLanguage(cart.locale) : options.language;
 			const context = buildTemplateContext({
@@ -179,16 +178,23 @@ export function smsChannel(options: SmsChannelOptions, templateFor: (lang: Langu
 				...(message.nonGsmCharacters.length ? { non_gsm_characters: message.nonGsmCharacters.join('') } : {}),
 			};
 		},
-		async onPermanentFailure(error, { store, address }) {
-			// 21610: the recipient replied STOP to this sender; Twilio blocks it. Record the withdrawal (GDPR:
-			// objection is absolute) so no channel of ours texts this number again.
-			if (Number(error.code) === TWILIO_ERRORS.UNSUBSCRIBED) {
-				await store.withdrawConsent({ channel: 'sms', address, source: 'twilio_21610', detail: error.summary() });
-				return { skipReason: 'opted_out' };
-			}
-			return undefined;
-		},
+		// 21610: the recipient replied STOP to this sender; Twilio blocks it. The withdrawal is recorded (GDPR:
+		// objection is absolute) so no channel of ours texts this number again.
+		onPermanentFailure: permanentFailureHook('sms', SMS_ERROR_RULES),
 	};
+}
+
+/** "181 characters · GSM-7 · 2 segments — billed as 2 SMS", and a warning when the node would not send it. */
+export function smsCost(sms: RenderedSms, maxSegments: number): { cost: string; warning?: string } {
+	const encoding = sms.encoding === 'UCS-2' ? `UCS-2 because of ${sms.nonGsmCharacters.map((c) => `‘${c}’`).join(', ')}` : 'GSM-7';
+	const cost = `${sms.characters} characters · ${encoding} · ${sms.segments} ${sms.segments === 1 ? 'segment' : 'segments'} — billed as ${sms.segments} SMS`;
+	if (sms.characters > TWILIO_MAX_BODY_CHARACTERS) {
+		return { cost, warning: `Longer than Twilio’s ${TWILIO_MAX_BODY_CHARACTERS} characters: this SMS would not be sent` };
+	}
+	if (sms.segments > maxSegments) {
+		return { cost, warning: `More than Max Segments per SMS (${maxSegments}): this SMS would not be sent` };
+	}
+	return { cost };
 }
 
 /** Twilio's body limit and the node's Max Segments, checked on the rendered SMS before anything is sent. */

@@ -1,5 +1,5 @@
 /**
- * Previews of a send node's message, before anything is sent: the Preview list in the node panel (a
+ * Previews of a send node's message, shared by every channel, before anything is sent: the Preview list in the node panel (a
  * load-options method, rendered with a sample cart and the panel's current fields) and Mode "Preview Only"
  * (every input item's cart, or the sample cart; nothing is claimed, sent or stored).
  */
@@ -11,12 +11,22 @@ import {
 	type INodePropertyOptions,
 } from 'n8n-workflow';
 
-import { optionalStr } from '../../n8n/parameters';
-import { storeFor } from '../../n8n/store';
-import type { Cart, CartRecoveryStore } from '../../store';
-import { FINAL_OFFER_STAGE, formatMoney, LANGUAGES, LANGUAGE_NAMES, templateLanguage, type DiscountInfo, type Language, type RenderedSms } from '../../templates';
-import { TWILIO_MAX_BODY_CHARACTERS } from '../../providers/twilio';
-import { readDiscount } from '../node';
+import { optionalStr } from '../n8n/parameters';
+import { storeFor } from '../n8n/store';
+import type { Cart, CartRecoveryStore } from '../store';
+import { FINAL_OFFER_STAGE, formatMoney, LANGUAGES, LANGUAGE_NAMES, templateLanguage, type DiscountInfo, type Language } from '../templates';
+import type { PreviewTarget } from './types';
+
+export type { PreviewTarget } from './types';
+
+/** One item's Discount fields; empty ones undefined (`valid_until` only on nodes with Discount Valid Until). */
+export function readDiscount(ctx: IExecuteFunctions, i: number): Partial<DiscountInfo> {
+	return {
+		code: optionalStr(ctx.getNodeParameter('discountCode', i, '')),
+		text: optionalStr(ctx.getNodeParameter('discountText', i, '')),
+		valid_until: optionalStr(ctx.getNodeParameter('discountValidUntil', i, '')),
+	};
+}
 
 /** The preview's customer: Anna, two items, in forint. The English preview shows the same cart. */
 export function sampleCart(): Cart {
@@ -78,19 +88,6 @@ export function sampleLine(discount: Partial<DiscountInfo> | null): INodePropert
 	return { name: `Sample cart: ${cart.first_name}, ${cart.items.length} items, ${total} · ${code}`, value: 'sample' };
 }
 
-/** "181 characters · GSM-7 · 2 segments — billed as 2 SMS", and a warning when the node would not send it. */
-export function smsCost(sms: RenderedSms, maxSegments: number): { cost: string; warning?: string } {
-	const encoding = sms.encoding === 'UCS-2' ? `UCS-2 because of ${sms.nonGsmCharacters.map((c) => `‘${c}’`).join(', ')}` : 'GSM-7';
-	const cost = `${sms.characters} characters · ${encoding} · ${sms.segments} ${sms.segments === 1 ? 'segment' : 'segments'} — billed as ${sms.segments} SMS`;
-	if (sms.characters > TWILIO_MAX_BODY_CHARACTERS) {
-		return { cost, warning: `Longer than Twilio’s ${TWILIO_MAX_BODY_CHARACTERS} characters: this SMS would not be sent` };
-	}
-	if (sms.segments > maxSegments) {
-		return { cost, warning: `More than Max Segments per SMS (${maxSegments}): this SMS would not be sent` };
-	}
-	return { cost };
-}
-
 /** The panel's current value of a parameter; undefined when it is not set or is an expression the panel could not work out. */
 export function panelParameter(ctx: ILoadOptionsFunctions): (name: string) => unknown {
 	return (name) => {
@@ -114,16 +111,6 @@ export function panelSetup(get: (name: string) => unknown): { stage: number; lan
 export function previewLine(lang: Language, both: boolean, key: string, label: string, text: string): INodePropertyOptions {
 	const oneLine = text.replace(/\s*\n\s*/g, ' ⏎ ').trim();
 	return { name: `${both ? `${LANGUAGE_NAMES[lang]} · ` : ''}${label}: ${oneLine}`, value: `${lang}.${key}` };
-}
-
-export interface PreviewTarget {
-	index: number;
-	cart: Cart;
-	/** No cart in the store for the item: the sample cart. */
-	sample: boolean;
-	lang: Language;
-	stage: number;
-	discount: Partial<DiscountInfo> | null;
 }
 
 /**

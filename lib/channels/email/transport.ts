@@ -1,6 +1,6 @@
 import { MailService } from '@sendgrid/mail';
 
-import { networkFailureKind, parseRetryAfter, ProviderError } from '../delivery/errors';
+import { networkFailureKind, parseRetryAfter, ProviderError } from '../../delivery/errors';
 
 /** SendGrid's API hosts: the global one and the EU data-residency one (an EU subuser's key only works there). */
 export const SENDGRID_HOSTS = { global: 'https://api.sendgrid.com', eu: 'https://api.eu.sendgrid.com' } as const;

@@ -1,7 +1,7 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 
-import { networkFailureKind, parseRetryAfter, ProviderError } from '../delivery/errors';
+import { networkFailureKind, parseRetryAfter, ProviderError } from '../../delivery/errors';
 
 export const TWILIO_API = 'https://api.twilio.com';
 

@@ -1,0 +1,51 @@
+/**
+ * The light half of the channel registry: how each channel the store knows is addressed. The store and consent
+ * (lib/consent/address.ts) read it; it loads no provider SDK, no n8n code, no templates — the full definitions
+ * (lib/channels/index.ts) do.
+ *
+ * WhatsApp and Messenger have entries before they have folders, because the store already keeps their consent:
+ * when lib/channels/whatsapp/ or lib/channels/messenger/ lands with its own address.ts, its entry here points to it.
+ */
+import type { Channel, ConsentSubject } from '../store/types';
+import { emailAddress } from './email/address';
+import { maskPhone, toE164 } from './phone';
+import { smsAddress } from './sms/address';
+import type { ChannelAddress } from './types';
+
+export const CHANNEL_ADDRESSES: Record<Channel, ChannelAddress> = {
+	email: emailAddress,
+	sms: smsAddress,
+	// Interim, until lib/channels/whatsapp/address.ts: the WhatsApp number (else the phone), E.164.
+	whatsapp: {
+		label: 'WhatsApp',
+		noun: 'WhatsApp address',
+		subject: { field: 'whatsappPhone', fallback: 'phone', sql: 'whatsapp_phone' },
+		normalise: (value, country) => toE164(value, country),
+		mask: maskPhone,
+	},
+	// Interim, until lib/channels/messenger/address.ts: the page-scoped id (PSID), as given.
+	messenger: {
+		label: 'Messenger',
+		noun: 'Messenger address',
+		subject: { field: 'messengerPsid', sql: 'messenger_psid' },
+		normalise: (value) => value.trim(),
+		mask: () => null,
+	},
+};
+
+/** A channel's addressing; throws for a name the store does not know. */
+export function channelAddress(channel: Channel): ChannelAddress {
+	const address = CHANNEL_ADDRESSES[channel];
+	if (!address) throw new Error(`Unknown channel "${channel}"`);
+	return address;
+}
+
+/** The raw address a consent subject has on a channel (its field, else its fallback field). */
+export function subjectValue(subject: ConsentSubject, address: ChannelAddress): string | null | undefined {
+	return subject[address.subject.field] || (address.subject.fallback ? subject[address.subject.fallback] : undefined);
+}
+
+/** The generic mask, for addresses a channel's own mask cannot read: `***4321`. */
+export function genericMask(value: string): string {
+	return value.length > 6 ? `***${value.slice(-4)}` : '***';
+}
