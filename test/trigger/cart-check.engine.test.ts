@@ -159,7 +159,8 @@ test('a cart whose customer was erased while the run waited ends quietly on Not 
 	const [stillAbandoned, , , notEligible] = run.outputs('Cart Check');
 	assert.equal(stillAbandoned.length, 0);
 	assert.equal(notEligible.length, 1);
-	assert.deepEqual(Object.keys(notEligible[0]).sort(), ['cart_check', 'cart_id'], 'no email, phone or name goes on');
+	assert.deepEqual(Object.keys(notEligible[0]), ['result', 'cart_id', 'cart_check'], 'no email, phone or name goes on');
+	assert.equal(notEligible[0].result, 'Stopped: the customer’s data was erased');
 	assert.match(String((notEligible[0].cart_check as { reason: string }).reason), /erased/);
 });
 
