@@ -79,6 +79,12 @@ export async function deliver<TMessage>(
 		};
 	}
 
+	// 2b. The channel's own condition (Meta's service window, an undeliverable country): before any claim.
+	if (adapter.precheck) {
+		const refused = await adapter.precheck({ cart, address: to, store, now: now() });
+		if (refused) return { ...base, to, outcome: 'skipped', reason: refused.skip, detail: refused.detail };
+	}
+
 	// 3. Quiet hours: defer, never drop. The message is sent (after a fresh cart check) when they end.
 	if (policy.quietHours) {
 		const end = quietHoursEnd(now(), policy.quietHours);

@@ -19,6 +19,8 @@ const SKIPPED: Record<SkipReason, (channel: string, address: string) => string> 
 	previously_failed: () => 'this message failed earlier and is not sent again',
 	frequency_cap: (ch) => `the customer already got the most ${ch} messages allowed in the period`,
 	opted_out: (ch) => `the customer opted out of ${ch}`,
+	window_closed: (ch) => `the customer has not written on ${ch} in the last 24 hours`,
+	not_deliverable: (ch) => `${ch} does not deliver this message to the customer’s number`,
 };
 
 const DEFERRED = { quiet_hours: 'quiet hours', frequency_cap: 'frequency cap', provider_unavailable: 'the provider is busy' } as const;

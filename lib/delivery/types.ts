@@ -1,5 +1,6 @@
 import type {
 	Cart,
+	CartRecoveryStore,
 	Channel,
 	ClaimDeliveryInput,
 	ClaimDeliveryResult,
@@ -15,6 +16,8 @@ import type { QuietHours } from './quietHours';
 /** The store operations the pipeline uses (CartRecoveryStore implements them). */
 export interface DeliveryStore {
 	getCart(cartId: string): Promise<Cart | null>;
+	/** The customer's 24-hour service window on a Meta channel (WhatsApp, Messenger). */
+	serviceWindow?: CartRecoveryStore['serviceWindow'];
 	checkConsent(subject: ConsentSubject, channels: Channel[]): Promise<ConsentDecision[]>;
 	withdrawConsent(input: WithdrawConsentInput): Promise<unknown>;
 	claimDelivery(input: ClaimDeliveryInput): Promise<ClaimDeliveryResult>;
@@ -86,6 +89,12 @@ export interface ChannelAdapter<TMessage> {
 	render(context: MessageContext): Promise<TMessage> | TMessage;
 	/** Calls the provider once. Throws ProviderError (any other error counts as outcome unknown). */
 	send(message: TMessage, context: MessageContext & { attempt: number }): Promise<ProviderAcceptance>;
+	/**
+	 * A channel's own condition for this message, checked after consent and before quiet hours and the claim, so a
+	 * refusal costs no claim and no provider call: e.g. Meta's 24-hour service window, or a country the provider does
+	 * not deliver to. Returns a skip, or nothing to go on.
+	 */
+	precheck?(context: { cart: Cart; address: string; store: DeliveryStore; now: Date }): Promise<{ skip: SkipReason; detail: string } | void>;
 	/** Facts about the rendered message for the output (SMS: encoding, segments). */
 	describe?(message: TMessage): Record<string, unknown>;
 	/** After a permanent failure was recorded: e.g. Twilio 21610 withdraws SMS consent → Skipped "opted_out". */
@@ -105,7 +114,11 @@ export type SkipReason =
 	| 'in_progress'
 	| 'previously_failed'
 	| 'frequency_cap'
-	| 'opted_out';
+	| 'opted_out'
+	/** Meta: the customer's 24-hour service window is closed and this kind of message needs it. */
+	| 'window_closed'
+	/** The provider does not deliver this kind of message to this recipient (e.g. Meta marketing templates to US numbers). */
+	| 'not_deliverable';
 
 export type DeferReason = 'quiet_hours' | 'frequency_cap' | 'provider_unavailable';
 
