@@ -14,11 +14,14 @@ export { DEFAULT_PHONE_COUNTRY, toE164 } from '../channels/phone';
 export function normaliseAddress(channel: Channel, address: string | null | undefined, country?: CountryCode): string | null {
 	const value = (address ?? '').trim();
 	if (!value) return null;
-	return channelAddress(channel).normalise(value, country);
+	// A channel the package does not know goes to the store as given: the store refuses it (22023), naming the channel.
+	const addressing = CHANNEL_ADDRESSES[channel] as (typeof CHANNEL_ADDRESSES)[Channel] | undefined;
+	return addressing ? addressing.normalise(value, country) : value;
 }
 
 /** The address a subject has on a channel (whatsapp: whatsappPhone, else phone). */
 export function subjectAddress(subject: ConsentSubject, channel: Channel): string | null {
+	if (!(channel in CHANNEL_ADDRESSES)) return null;
 	return normaliseAddress(channel, subjectValue(subject, channelAddress(channel)));
 }
 
