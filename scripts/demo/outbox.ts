@@ -180,3 +180,24 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 		},
 	};
 }
+
+const clip = (s: string, n = 70) => {
+	const one = s.replace(/\s*\n\s*/g, ' ⏎ ');
+	return one.length > n ? `${one.slice(0, n)}…` : one;
+};
+
+/** One line per message for the demo's console, every kind (scripts/demo.ts can print with it). */
+export function describeMessage(m: OutboxMessage): string {
+	switch (m.kind) {
+		case 'email':
+			return `✉️  email → ${m.to}  “${m.subject}”${m.categories.length ? `  [${m.categories.join(', ')}]` : ''}`;
+		case 'sms':
+			return `💬 SMS → ${m.to}  ${m.encoding}, ${m.segments} segment${m.segments === 1 ? '' : 's'}: “${clip(m.body)}”`;
+		case 'whatsapp': {
+			const code = m.buttons.find((b) => b.kind === 'copy_code');
+			return `🟢 WhatsApp → ${m.to}  ${m.template ? `template ${m.template.name} (${m.template.language})` : m.messageType}: “${clip(m.text)}”${code && code.kind === 'copy_code' ? `  [code ${code.code}]` : ''}`;
+		}
+		case 'messenger':
+			return `🔵 Messenger → ${m.to}  ${m.messageType}${m.cards.length ? ` (${m.cards.length} card${m.cards.length === 1 ? '' : 's'})` : ''}${m.text ? `: “${clip(m.text)}”` : ''}`;
+	}
+}

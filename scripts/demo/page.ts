@@ -43,7 +43,7 @@ export function outboxPage(): string {
 	.wa-chat { padding:16px; background:#efeae2; }
 	.wa-msg { max-width:360px; }
 	.wa-bubble { background:#fff; border-radius:0 8px 8px 8px; padding:4px; box-shadow:0 1px 0.5px rgba(11,20,26,.13); }
-	.wa-header-img, .wa-bubble .img-ph { display:block; width:100%; height:180px; object-fit:cover; border-radius:6px; }
+	.wa-header-img { width:100%; height:180px; object-fit:cover; border-radius:6px; }
 	.wa-header-text { font-weight:700; padding:6px 8px 0; }
 	.wa-text { padding:6px 8px 2px; white-space:pre-wrap; word-break:break-word; font-size:14.5px; color:#111b21; }
 	.wa-footer { padding:0 8px 4px; color:#667781; font-size:13px; white-space:pre-wrap; }
@@ -63,8 +63,9 @@ export function outboxPage(): string {
 	.ms-template .ms-text { padding:10px 12px; white-space:pre-wrap; word-break:break-word; }
 	.ms-carousel { display:flex; gap:8px; overflow-x:auto; padding-bottom:6px; scroll-snap-type:x mandatory; }
 	.ms-card { flex:0 0 260px; border:1px solid #e4e6eb; border-radius:18px; overflow:hidden; background:#fff; scroll-snap-align:start; display:flex; flex-direction:column; }
-	.ms-image, .ms-card .img-ph { display:block; width:100%; height:136px; object-fit:cover; }
-	.ms-carousel.square .ms-image, .ms-carousel.square .img-ph { height:260px; }
+	.ms-image { width:100%; height:136px; object-fit:cover; }
+	.ms-carousel.square .ms-image { height:260px; }
+	img.wa-header-img, img.ms-image { display:block; }
 	.ms-info { padding:8px 12px; }
 	.ms-title { font-weight:600; word-break:break-word; }
 	.ms-subtitle { color:#65676b; font-size:13px; word-break:break-word; }
@@ -172,7 +173,7 @@ export function outboxPage(): string {
 		: '<span class="' + cls + '" title="' + esc(url) + '">' + inner + '</span>';
 
 	function waButton(b) {
-		if (b.kind === 'copy_code') return '<div class="wa-button copy-code" data-code="' + esc(b.code) + '" title="' + esc(b.label) + '">⧉ ' + esc(b.label) + ' <span class="code">' + esc(b.code) + '</span></div>';
+		if (b.kind === 'copy_code') return '<div class="wa-button copy-code" data-code="' + esc(b.code) + '" title="' + esc(b.label) + '">📋 ' + esc(b.label) + ' <span class="code">' + esc(b.code) + '</span></div>';
 		if (b.kind === 'url') return link(b.url, 'wa-button url', '↗ ' + esc(b.label) + '<span class="link">' + esc(b.url) + '</span>');
 		if (b.kind === 'phone') return '<div class="wa-button phone" title="' + esc(b.phone) + '">✆ ' + esc(b.label) + '</div>';
 		return '<div class="wa-button reply">↩ ' + esc(b.label) + '</div>';
