@@ -1,13 +1,17 @@
 // The demo's outbox: the loopback SendGrid and Twilio fakes from test/fakes (the same wire handling the tests
 // use — auth, validation, documented responses), plus a small web page that shows every accepted message the
 // way it would arrive: the email rendered in a sandboxed iframe with its subject, sender and headers; the SMS
-// text with its encoding and segment count (the same GSM-7 / UCS-2 rules the SMS Send node counts by).
+// text with its encoding and segment count (the same GSM-7 / UCS-2 rules the SMS Send node counts by). The
+// loopback Meta Graph API fake takes WhatsApp and Messenger messages; the page shows them as the chat apps do
+// (scripts/demo/chat.ts turns the request bodies into what the customer sees).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { analyseSms } from '../../lib/templates/gsm';
+import { startMetaFake, type MetaFake } from '../../test/fakes/meta';
 import { startSendGridFake, type SendGridFake } from '../../test/fakes/sendgrid';
 import { startTwilioFake, type TwilioFake } from '../../test/fakes/twilio';
+import { messengerRecipient, messengerView, whatsappRecipient, whatsappView, type MessengerView, type WhatsAppView } from './chat';
 import { outboxPage } from './page';
 
 export interface OutboxEmail {
@@ -38,13 +42,37 @@ export interface OutboxSms {
 	nonGsmCharacters: string[];
 }
 
-export type OutboxMessage = OutboxEmail | OutboxSms;
+export interface OutboxWhatsApp extends WhatsAppView {
+	kind: 'whatsapp';
+	/** The wamid Meta answered. */
+	id: string;
+	at: string;
+	/** The customer's number, E.164 with '+' (e.g. +36301234567). */
+	to: string;
+	/** The business number the message came from. */
+	from: string;
+}
+
+export interface OutboxMessenger extends MessengerView {
+	kind: 'messenger';
+	/** The message_id Meta answered. */
+	id: string;
+	at: string;
+	/** The customer's page-scoped id (PSID). */
+	to: string;
+	/** The Facebook page the message came from. */
+	from: string;
+}
+
+export type OutboxMessage = OutboxEmail | OutboxSms | OutboxWhatsApp | OutboxMessenger;
 
 export interface Outbox {
 	/** The page. */
 	url: string;
 	sendgrid: SendGridFake;
 	twilio: TwilioFake;
+	/** WhatsApp Cloud API and Messenger Send API (Meta Graph API). */
+	meta: MetaFake;
 	/** Every accepted message, oldest first. */
 	messages(): OutboxMessage[];
 	close(): Promise<void>;
@@ -53,6 +81,7 @@ export interface Outbox {
 export async function startOutbox(options: { port?: number; host?: string } = {}): Promise<Outbox> {
 	const sendgrid = await startSendGridFake();
 	const twilio = await startTwilioFake();
+	const meta = await startMetaFake();
 	const times = new WeakMap<object, string>();
 	const stamp = (o: object) => {
 		if (!times.has(o)) times.set(o, new Date().toISOString());
@@ -95,7 +124,23 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 				nonGsmCharacters: a.nonGsmCharacters,
 			};
 		});
-		return [...emails, ...sms].sort((x, y) => x.at.localeCompare(y.at));
+		const whatsapp: OutboxWhatsApp[] = meta.whatsappSent.map((m) => ({
+			kind: 'whatsapp',
+			id: m.id,
+			at: stamp(m),
+			to: whatsappRecipient(m.body),
+			from: meta.displayPhoneNumber,
+			...whatsappView(m.body, meta.templates),
+		}));
+		const messenger: OutboxMessenger[] = meta.messengerSent.map((m) => ({
+			kind: 'messenger',
+			id: m.id,
+			at: stamp(m),
+			to: messengerRecipient(m.body),
+			from: meta.pageName,
+			...messengerView(m.body),
+		}));
+		return [...emails, ...sms, ...whatsapp, ...messenger].sort((x, y) => x.at.localeCompare(y.at));
 	};
 
 	const server: Server = createServer((req, res) => {
@@ -126,11 +171,33 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 		url: `http://127.0.0.1:${port}/`,
 		sendgrid,
 		twilio,
+		meta,
 		messages,
 		async close() {
 			server.closeAllConnections();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
-			await Promise.all([sendgrid.close(), twilio.close()]);
+			await Promise.all([sendgrid.close(), twilio.close(), meta.close()]);
 		},
 	};
+}
+
+const clip = (s: string, n = 70) => {
+	const one = s.replace(/\s*\n\s*/g, ' ⏎ ');
+	return one.length > n ? `${one.slice(0, n)}…` : one;
+};
+
+/** One line per message for the demo's console, every kind (scripts/demo.ts can print with it). */
+export function describeMessage(m: OutboxMessage): string {
+	switch (m.kind) {
+		case 'email':
+			return `✉️  email → ${m.to}  “${m.subject}”${m.categories.length ? `  [${m.categories.join(', ')}]` : ''}`;
+		case 'sms':
+			return `💬 SMS → ${m.to}  ${m.encoding}, ${m.segments} segment${m.segments === 1 ? '' : 's'}: “${clip(m.body)}”`;
+		case 'whatsapp': {
+			const code = m.buttons.find((b) => b.kind === 'copy_code');
+			return `🟢 WhatsApp → ${m.to}  ${m.template ? `template ${m.template.name} (${m.template.language})` : m.messageType}: “${clip(m.text)}”${code && code.kind === 'copy_code' ? `  [code ${code.code}]` : ''}`;
+		}
+		case 'messenger':
+			return `🔵 Messenger → ${m.to}  ${m.messageType}${m.cards.length ? ` (${m.cards.length} card${m.cards.length === 1 ? '' : 's'})` : ''}${m.text ? `: “${clip(m.text)}”` : ''}`;
+	}
 }

@@ -1,7 +1,10 @@
 // The outbox web page: one self-contained HTML document (no external assets, works offline). It polls
 // /api/messages and shows each message as its recipient would see it. Emails render inside sandboxed iframes
 // (no scripts; links open in a new tab, so the unsubscribe link in a mail really reaches n8n's unsubscribe
-// workflow); SMS show their text with encoding and segment count.
+// workflow); SMS show their text with encoding and segment count; WhatsApp and Messenger messages look as the
+// chat apps show them (WhatsApp bubble with its buttons, the copy-code button labelled with the code; Messenger
+// carousel cards and quick-reply pills). Every text is escaped; an image loads only from an http(s) URL and falls
+// back to a placeholder box.
 export function outboxPage(): string {
 	return `<!doctype html>
 <html lang="en">
@@ -35,6 +38,41 @@ export function outboxPage(): string {
 	pre { white-space:pre-wrap; word-break:break-word; font:12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; margin:8px 0; }
 	.phone { padding:16px; background:#fafbfc; }
 	.bubble { max-width:420px; background:var(--sms); border-radius:16px 16px 16px 4px; padding:10px 14px; white-space:pre-wrap; word-break:break-word; font-size:15px; }
+	.img-ph { display:flex; align-items:center; justify-content:center; background:repeating-linear-gradient(45deg,#e5e7eb,#e5e7eb 8px,#eef0f3 8px,#eef0f3 16px); color:var(--muted); font-size:12px; }
+	.wa-bar { background:#008069; color:#fff; font-weight:600; padding:8px 16px; font-size:14px; }
+	.wa-chat { padding:16px; background:#efeae2; }
+	.wa-msg { max-width:360px; }
+	.wa-bubble { background:#fff; border-radius:0 8px 8px 8px; padding:4px; box-shadow:0 1px 0.5px rgba(11,20,26,.13); }
+	.wa-header-img { width:100%; height:180px; object-fit:cover; border-radius:6px; }
+	.wa-header-text { font-weight:700; padding:6px 8px 0; }
+	.wa-text { padding:6px 8px 2px; white-space:pre-wrap; word-break:break-word; font-size:14.5px; color:#111b21; }
+	.wa-footer { padding:0 8px 4px; color:#667781; font-size:13px; white-space:pre-wrap; }
+	.wa-time { text-align:right; color:#667781; font-size:11px; padding:0 8px 2px; }
+	.wa-buttons { display:flex; flex-direction:column; gap:2px; margin-top:2px; }
+	.wa-button { display:block; background:#fff; border-radius:8px; padding:9px 8px; text-align:center; color:#027eb5; font-weight:500; text-decoration:none; box-shadow:0 1px 0.5px rgba(11,20,26,.13); word-break:break-word; }
+	.wa-button .code { font-family:ui-monospace, SFMono-Regular, Menlo, monospace; font-weight:700; color:#111b21; letter-spacing:.5px; }
+	.wa-button .link { display:block; font-size:11px; color:#667781; font-weight:400; }
+	.wa-list { margin-top:4px; background:#fff; border-radius:8px; padding:8px; box-shadow:0 1px 0.5px rgba(11,20,26,.13); }
+	.wa-list h4 { margin:6px 0 2px; font-size:12px; color:#008069; text-transform:uppercase; }
+	.wa-row { padding:4px 0; border-top:1px solid #f0f2f5; }
+	.wa-row small { display:block; color:#667781; }
+	.ms-bar { background:#0866ff; color:#fff; font-weight:600; padding:8px 16px; font-size:14px; }
+	.ms-chat { padding:16px; background:#fff; display:flex; flex-direction:column; gap:8px; }
+	.ms-bubble { align-self:flex-start; max-width:360px; background:#f0f0f0; border-radius:18px; padding:8px 12px; white-space:pre-wrap; word-break:break-word; font-size:15px; }
+	.ms-template { align-self:flex-start; max-width:300px; border:1px solid #e4e6eb; border-radius:18px; overflow:hidden; }
+	.ms-template .ms-text { padding:10px 12px; white-space:pre-wrap; word-break:break-word; }
+	.ms-carousel { display:flex; gap:8px; overflow-x:auto; padding-bottom:6px; scroll-snap-type:x mandatory; }
+	.ms-card { flex:0 0 260px; border:1px solid #e4e6eb; border-radius:18px; overflow:hidden; background:#fff; scroll-snap-align:start; display:flex; flex-direction:column; }
+	.ms-image { width:100%; height:136px; object-fit:cover; }
+	.ms-carousel.square .ms-image { height:260px; }
+	img.wa-header-img, img.ms-image { display:block; }
+	.ms-info { padding:8px 12px; }
+	.ms-title { font-weight:600; word-break:break-word; }
+	.ms-subtitle { color:#65676b; font-size:13px; word-break:break-word; }
+	.ms-button { display:block; border-top:1px solid #e4e6eb; padding:8px 12px; text-align:center; color:#0866ff; font-weight:600; text-decoration:none; word-break:break-word; }
+	.ms-quick { display:flex; gap:6px; flex-wrap:wrap; justify-content:flex-end; }
+	.ms-pill { border:1px solid #0866ff; color:#0866ff; border-radius:16px; padding:4px 12px; font-size:13px; display:inline-flex; gap:4px; align-items:center; }
+	.ms-pill img { width:16px; height:16px; border-radius:50%; }
 </style>
 </head>
 <body>
@@ -44,8 +82,10 @@ export function outboxPage(): string {
 		<button data-filter="all" class="on">All <span id="n-all">0</span></button>
 		<button data-filter="email">Email <span id="n-email">0</span></button>
 		<button data-filter="sms">SMS <span id="n-sms">0</span></button>
+		<button data-filter="whatsapp">WhatsApp <span id="n-whatsapp">0</span></button>
+		<button data-filter="messenger">Messenger <span id="n-messenger">0</span></button>
 	</div>
-	<div class="hint">What SendGrid and Twilio received from n8n, as the customer would see it. Nothing leaves this machine. New messages appear by themselves.</div>
+	<div class="hint">What SendGrid, Twilio and Meta (WhatsApp, Messenger) received from n8n, as the customer would see it. Nothing leaves this machine. New messages appear by themselves.</div>
 </header>
 <main id="list"><div class="empty" id="empty">No messages yet — the first reminders arrive after the (shortened) waits.</div></main>
 <script>
@@ -113,6 +153,102 @@ export function outboxPage(): string {
 		return el;
 	}
 
+	// Only http(s) images load; anything else (and an image that fails to load) is a placeholder box.
+	const isHttp = (u) => typeof u === 'string' && /^https?:[/][/]\\S+$/i.test(u);
+	const placeholder = (cls, label) => '<div class="img-ph ' + cls + '" role="img" aria-label="' + esc(label) + '">' + esc(label) + '</div>';
+	const image = (url, cls, label) => isHttp(url) ? '<img class="' + cls + '" src="' + esc(url) + '" alt="' + esc(label) + '" loading="lazy" referrerpolicy="no-referrer" data-fallback="' + esc(label) + '">' : placeholder(cls, label);
+	function fallbackImages(el) {
+		for (const img of el.querySelectorAll('img[data-fallback]')) {
+			img.addEventListener('error', () => {
+				const box = document.createElement('div');
+				box.className = 'img-ph ' + img.className;
+				box.setAttribute('role', 'img');
+				box.textContent = img.dataset.fallback;
+				img.replaceWith(box);
+			}, { once: true });
+		}
+	}
+	const link = (url, cls, inner) => isHttp(url)
+		? '<a class="' + cls + '" href="' + esc(url) + '" target="_blank" rel="noopener noreferrer" title="' + esc(url) + '">' + inner + '</a>'
+		: '<span class="' + cls + '" title="' + esc(url) + '">' + inner + '</span>';
+
+	function waButton(b) {
+		if (b.kind === 'copy_code') return '<div class="wa-button copy-code" data-code="' + esc(b.code) + '" title="' + esc(b.label) + '">📋 ' + esc(b.label) + ' <span class="code">' + esc(b.code) + '</span></div>';
+		if (b.kind === 'url') return link(b.url, 'wa-button url', '↗ ' + esc(b.label) + '<span class="link">' + esc(b.url) + '</span>');
+		if (b.kind === 'phone') return '<div class="wa-button phone" title="' + esc(b.phone) + '">✆ ' + esc(b.label) + '</div>';
+		return '<div class="wa-button reply">↩ ' + esc(b.label) + '</div>';
+	}
+
+	function whatsappCard(m) {
+		const el = document.createElement('article');
+		el.className = 'msg';
+		el.dataset.kind = 'whatsapp';
+		el.dataset.to = m.to;
+		el.dataset.id = m.id;
+		const what = m.template ? 'Template ' + m.template.name + ' · ' + m.template.language + (m.template.found ? '' : ' (not in the template list)') : m.messageType;
+		let bubble = '';
+		if (m.header && !m.header.text) bubble += image(m.header.imageUrl, 'wa-header-img', 'Header image');
+		if (m.header && m.header.text) bubble += '<div class="wa-header-text">' + esc(m.header.text) + '</div>';
+		bubble += '<div class="wa-text">' + esc(m.text) + '</div>';
+		if (m.footer) bubble += '<div class="wa-footer">' + esc(m.footer) + '</div>';
+		bubble += '<div class="wa-time">' + esc(time(m.at)) + '</div>';
+		let list = '';
+		if (m.list) {
+			list = '<div class="wa-button list-button">☰ ' + esc(m.list.button) + '</div><div class="wa-list">' + m.list.sections.map((s) =>
+				(s.title ? '<h4>' + esc(s.title) + '</h4>' : '') + s.rows.map((r) => '<div class="wa-row">' + esc(r.title) + (r.description ? '<small>' + esc(r.description) + '</small>' : '') + '</div>').join('')
+			).join('') + '</div>';
+		}
+		el.innerHTML =
+			'<div class="meta"><div class="kind" title="WhatsApp">🟢</div>' +
+			'<div class="subject">WhatsApp to ' + esc(m.to) + '</div><div class="when">' + esc(time(m.at)) + '</div>' +
+			'<div class="who">from ' + esc(m.from) + '</div>' +
+			'<div class="badges"><span class="badge wa-type">' + esc(what) + '</span></div></div>' +
+			'<div class="wa-bar">WhatsApp</div>' +
+			'<div class="wa-chat"><div class="wa-msg"><div class="wa-bubble">' + bubble + '</div>' +
+			(m.buttons.length ? '<div class="wa-buttons">' + m.buttons.map(waButton).join('') + '</div>' : '') + list + '</div></div>';
+		fallbackImages(el);
+		return el;
+	}
+
+	function msButton(b) {
+		if (b.kind === 'url') return link(b.url, 'ms-button url', esc(b.label));
+		if (b.kind === 'phone') return '<div class="ms-button phone" title="' + esc(b.phone) + '">' + esc(b.label) + '</div>';
+		return '<div class="ms-button postback" title="' + esc(b.payload || '') + '">' + esc(b.label) + '</div>';
+	}
+
+	function messengerCard(m) {
+		const el = document.createElement('article');
+		el.className = 'msg';
+		el.dataset.kind = 'messenger';
+		el.dataset.to = m.to;
+		el.dataset.id = m.id;
+		let chat = '';
+		if (m.messageType === 'carousel') {
+			chat += '<div class="ms-carousel' + (m.square ? ' square' : '') + '">' + m.cards.map((c) =>
+				'<div class="ms-card"' + (c.url ? ' data-url="' + esc(c.url) + '"' : '') + '>' + image(c.imageUrl, 'ms-image', 'Image') +
+				'<div class="ms-info"><div class="ms-title">' + esc(c.title) + '</div>' + (c.subtitle ? '<div class="ms-subtitle">' + esc(c.subtitle) + '</div>' : '') + '</div>' +
+				c.buttons.map(msButton).join('') + '</div>'
+			).join('') + '</div>';
+		} else if (m.messageType === 'buttons') {
+			chat += '<div class="ms-template"><div class="ms-text">' + esc(m.text) + '</div>' + m.buttons.map(msButton).join('') + '</div>';
+		} else {
+			chat += '<div class="ms-bubble">' + esc(m.text) + '</div>';
+		}
+		if (m.quickReplies.length) {
+			chat += '<div class="ms-quick">' + m.quickReplies.map((q) => '<span class="ms-pill">' + (isHttp(q.imageUrl) ? '<img src="' + esc(q.imageUrl) + '" alt="" referrerpolicy="no-referrer" data-fallback="">' : '') + esc(q.title) + '</span>').join('') + '</div>';
+		}
+		el.innerHTML =
+			'<div class="meta"><div class="kind" title="Messenger">🔵</div>' +
+			'<div class="subject">Messenger to ' + esc(m.to) + '</div><div class="when">' + esc(time(m.at)) + '</div>' +
+			'<div class="who">from ' + esc(m.from) + '</div>' +
+			'<div class="badges"><span class="badge ms-type">' + esc(m.messageType) + (m.cards.length ? ' · ' + m.cards.length + ' card' + (m.cards.length === 1 ? '' : 's') : '') + '</span></div></div>' +
+			'<div class="ms-bar">Messenger</div><div class="ms-chat">' + chat + '</div>';
+		fallbackImages(el);
+		return el;
+	}
+
+	const cards = { email: emailCard, sms: smsCard, whatsapp: whatsappCard, messenger: messengerCard };
+
 	function applyFilter() {
 		for (const el of list.querySelectorAll('article.msg')) el.hidden = filter !== 'all' && el.dataset.kind !== filter;
 		for (const b of document.querySelectorAll('.tabs button')) b.classList.toggle('on', b.dataset.filter === filter);
@@ -126,12 +262,13 @@ export function outboxPage(): string {
 			for (const m of messages) {
 				if (shown.has(m.id)) continue;
 				shown.add(m.id);
-				list.insertBefore(m.kind === 'email' ? emailCard(m) : smsCard(m), list.firstChild);
+				const card = cards[m.kind];
+				if (card) list.insertBefore(card(m), list.firstChild);
 			}
 			empty.hidden = messages.length > 0;
 			document.getElementById('n-all').textContent = messages.length;
 			document.getElementById('n-email').textContent = messages.filter((m) => m.kind === 'email').length;
-			document.getElementById('n-sms').textContent = messages.filter((m) => m.kind === 'sms').length;
+			for (const kind of ['sms', 'whatsapp', 'messenger']) document.getElementById('n-' + kind).textContent = messages.filter((m) => m.kind === kind).length;
 			document.title = (messages.length ? '(' + messages.length + ') ' : '') + 'Outbox — cart recovery demo';
 			applyFilter();
 		} catch {}
