@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 
 import { OWNER, ROOT, TARBALL, runtime, startN8n, type N8nServer } from '../test/harness/server';
-import { startOutbox, type Outbox, type OutboxMessage } from './demo/outbox';
+import { describeMessage, startOutbox, type Outbox, type OutboxMessage } from './demo/outbox';
 import { CONSENT_WORDING, SHOP, SHOPPERS, cartEvent, checkOutbox, cartId, orderEvent, signedRequest, type SampleShopper } from './demo/samples';
 import { prepareForDemo, shippedWorkflows, triggerPath, webhookPath, type DemoCredential } from './demo/workflows';
 
@@ -247,12 +247,6 @@ async function postEvent(n8n: N8nServer, triggerPath: string, event: Record<stri
 	if (res.status >= 300) throw new Error(`posting ${what} failed: ${res.status} ${await res.text()}`);
 }
 
-function describe(m: OutboxMessage): string {
-	if (m.kind === 'email') return `✉️  email → ${m.to}  “${m.subject}”${m.categories.length ? `  [${m.categories.join(', ')}]` : ''}`;
-	const body = m.body.replace(/\s*\n\s*/g, ' ⏎ ');
-	return `💬 SMS → ${m.to}  ${m.encoding}, ${m.segments} segment${m.segments === 1 ? '' : 's'}: “${body.length > 70 ? `${body.slice(0, 70)}…` : body}”`;
-}
-
 async function main(): Promise<void> {
 	const args = new Set(process.argv.slice(2));
 	const exitAfterSamples = args.has('--exit-after-samples') || process.env.DEMO_EXIT_AFTER_SAMPLES === '1';
@@ -310,7 +304,7 @@ async function main(): Promise<void> {
 		for (const m of demo!.outbox.messages()) {
 			if (printed.has(m.id)) continue;
 			printed.add(m.id);
-			console.log(`${new Date().toLocaleTimeString('hu-HU')}  ${describe(m)}`);
+			console.log(`${new Date().toLocaleTimeString('hu-HU')}  ${describeMessage(m)}`);
 		}
 	}, 500);
 
