@@ -148,7 +148,7 @@ describe('Messenger Send: the cart carousel inside the 24-hour window', () => {
 		const r = await runMessenger(params({ messageKind: 'quickReplies' }), [item(cart.cartId)]);
 		assert.equal(r.status, 'success', r.error?.message);
 		const message = sentTo(cart.psid)[0].body.message as { text: string; quick_replies: Array<{ title: string; payload: string }> };
-		assert.equal(message.text, `Hi Anna! Your cart (HUF 17,980) is still waiting for you.\nGet 10% off with this code: ${CODE}\nPick up where you left off: https://shop.example.hu/cart/restore/${cart.cartId}`);
+		assert.equal(message.text, `Hi Anna! Your cart (HUF\u00a017,980) is still waiting for you.\nGet 10% off with this code: ${CODE}\nPick up where you left off: https://shop.example.hu/cart/restore/${cart.cartId}`);
 		assert.deepEqual(message.quick_replies.map((q) => q.title), ['Send me the code', 'Maybe later', 'Unsubscribe']);
 	});
 });
