@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeTypeDescription } from 'n8n-workflow';
 
 import { closeAllStores } from '../../lib/store';
 import { startMetaFake, type MetaFake } from '../fakes/meta';
-import { connect, manualTrigger, node, runWorkflow, type RunResult } from '../harness/engine';
+import { connect, loadPackage, manualTrigger, node, runWorkflow, type RunResult } from '../harness/engine';
 import { deliveryEnv, messageRows, outcomes, SEND, type DeliveryEnv } from './setup';
 
 let env: DeliveryEnv;
@@ -118,7 +118,7 @@ describe('Messenger Send: the cart carousel inside the 24-hour window', () => {
 						template_type: 'generic',
 						elements: [
 							{ title: 'Kotyogós kávéfőző', subtitle: '12\u00a0990\u00a0Ft', image_url: 'https://shop.example.hu/img/kavefozo.jpg', default_action: { type: 'web_url', url: restore }, buttons },
-							{ title: 'Kerámia bögre', subtitle: '2 × 4\u00a0990\u00a0Ft', default_action: { type: 'web_url', url: restore }, buttons },
+							{ title: 'Kerámia bögre', subtitle: '2 × 2\u00a0495\u00a0Ft', default_action: { type: 'web_url', url: restore }, buttons },
 						],
 					},
 				},
@@ -213,5 +213,40 @@ describe('Messenger Send: outside the window, errors, limits, consent', () => {
 		assert.equal(delivery(outcomes(r).skipped[0]).reason, 'no_consent');
 		assert.equal(callsTo(cart.psid).length, 0);
 		assert.deepEqual(await messageRows(env, cart.cartId), []);
+	});
+});
+
+describe('Messenger Send: the node', () => {
+	test('credentials labelled for what each is for, tested by the Meta test; Cart Carousel, quiet hours and one message a day by default', async () => {
+		const { loader } = await loadPackage();
+		const description = (loader.nodeTypes.messengerSend.type as { description: INodeTypeDescription }).description;
+		assert.deepEqual(
+			description.credentials!.map((c) => [c.name, c.displayName, c.testedBy]),
+			[
+				['cartRecoveryStoreApi', 'Cart Recovery Store', 'cartRecoveryStoreTest'],
+				['metaCartRecoveryApi', 'Meta Account (Sends as Your Facebook Page)', 'metaCartRecoveryTest'],
+			],
+		);
+		const param = (name: string) => description.properties.find((p) => p.name === name);
+		assert.deepEqual([param('messageKind')?.default, param('quietHours')?.default, param('capMax')?.default], ['carousel', true, 1]);
+		assert.deepEqual(
+			description.properties.filter((p) => p.name === 'codeButtonHu' || p.name === 'codeButtonEn').map((p) => p.default),
+			['Kérem a kódot', 'Send me the code'],
+		);
+		assert.equal(description.properties.filter((p) => p.name === 'messengerTextHu').length, 3, 'one Message Text per stage kind');
+	});
+
+	test('Preview Only: the sample cart as a carousel in both languages; nothing claimed, nothing sent', async () => {
+		const before = meta.requests.length;
+		const r = await runMessenger({ mode: 'preview', stage: 2, quietHours: false }, [{}]);
+		assert.equal(r.status, 'success', r.error?.message);
+		const previews = outcomes(r).sent.map((item) => item.preview as Record<string, unknown>);
+		assert.deepEqual(previews.map((p) => [p.language, p.message_kind, p.cards]), [
+			['hu', 'carousel', 2],
+			['en', 'carousel', 2],
+		]);
+		const elements = ((previews[0].message as IDataObject).attachment as { payload: { elements: Array<{ buttons: Array<{ title: string }> }> } }).payload.elements;
+		assert.deepEqual(elements[0].buttons.map((b) => b.title), ['Vissza a kosárhoz', 'Kérem a kódot']);
+		assert.equal(meta.requests.length, before, 'Meta was not called');
 	});
 });

@@ -114,7 +114,7 @@ export function buildMessengerMessage(psid: string, context: MessageTemplateCont
 
 	if (kind === 'carousel') {
 		const elements = cartCarouselElements(
-			context.items.map((item) => ({ name: item.name, quantity: item.quantity, priceText: item.line_total_text, imageUrl: item.image_url ?? undefined })),
+			context.items.map((item) => ({ name: item.name, quantity: item.quantity, priceText: item.price_text, imageUrl: item.image_url ?? undefined })),
 			{ restoreUrl: link, openLabel: settings.labels.linkButton, codeLabel: settings.labels.codeButton, code },
 		).map((element) => ({
 			...element,
