@@ -8,6 +8,7 @@
  */
 import type { Channel, ConsentSubject } from '../store/types';
 import { emailAddress } from './email/address';
+import { messengerAddress } from './messenger/address';
 import { maskPhone, toE164 } from './phone';
 import { smsAddress } from './sms/address';
 import type { ChannelAddress } from './types';
@@ -23,14 +24,7 @@ export const CHANNEL_ADDRESSES: Record<Channel, ChannelAddress> = {
 		normalise: (value, country) => toE164(value, country),
 		mask: maskPhone,
 	},
-	// Interim, until lib/channels/messenger/address.ts: the page-scoped id (PSID), as given.
-	messenger: {
-		label: 'Messenger',
-		noun: 'Messenger address',
-		subject: { field: 'messengerPsid', sql: 'messenger_psid' },
-		normalise: (value) => value.trim(),
-		mask: () => null,
-	},
+	messenger: messengerAddress,
 };
 
 /** A channel's addressing; throws for a name the store does not know. */

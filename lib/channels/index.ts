@@ -5,6 +5,7 @@
  */
 import type { Channel } from '../store/types';
 import { emailChannel } from './email';
+import { messengerChannel } from './messenger';
 import { smsChannel } from './sms';
 import type { ChannelDefinition } from './types';
 
@@ -14,6 +15,7 @@ export { CHANNEL_ADDRESSES, channelAddress } from './address';
 export const SEND_CHANNELS: Partial<Record<Channel, ChannelDefinition>> = {
 	email: emailChannel,
 	sms: smsChannel,
+	messenger: messengerChannel,
 };
 
 /** The definition of a send channel; throws for one without a folder yet. */
