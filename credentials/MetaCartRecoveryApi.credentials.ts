@@ -9,9 +9,6 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
  * it, not a declarative `test`: it checks each part on its own and says which one is wrong (n8n runs a
  * declarative test instead of the method whenever one is declared, so there is none here).
  */
-// WhatsApp Send / Messenger Send (the next step) declare `testedBy: 'metaCartRecoveryTest'`; until they are in
-// the package no node does, and a declarative `test` would shadow the method for good. Remove this line then.
-// eslint-disable-next-line @n8n/community-nodes/credential-test-required
 export class MetaCartRecoveryApi implements ICredentialType {
 	name = 'metaCartRecoveryApi';
 

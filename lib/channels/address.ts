@@ -8,21 +8,14 @@
  */
 import type { Channel, ConsentSubject } from '../store/types';
 import { emailAddress } from './email/address';
-import { maskPhone, toE164 } from './phone';
 import { smsAddress } from './sms/address';
+import { whatsappAddress } from './whatsapp/address';
 import type { ChannelAddress } from './types';
 
 export const CHANNEL_ADDRESSES: Record<Channel, ChannelAddress> = {
 	email: emailAddress,
 	sms: smsAddress,
-	// Interim, until lib/channels/whatsapp/address.ts: the WhatsApp number (else the phone), E.164.
-	whatsapp: {
-		label: 'WhatsApp',
-		noun: 'WhatsApp address',
-		subject: { field: 'whatsappPhone', fallback: 'phone', sql: 'whatsapp_phone' },
-		normalise: (value, country) => toE164(value, country),
-		mask: maskPhone,
-	},
+	whatsapp: whatsappAddress,
 	// Interim, until lib/channels/messenger/address.ts: the page-scoped id (PSID), as given.
 	messenger: {
 		label: 'Messenger',

@@ -7,6 +7,7 @@ import type { Channel } from '../store/types';
 import { emailChannel } from './email';
 import { smsChannel } from './sms';
 import type { ChannelDefinition } from './types';
+import { whatsappChannel } from './whatsapp';
 
 export type * from './types';
 export { CHANNEL_ADDRESSES, channelAddress } from './address';
@@ -14,6 +15,7 @@ export { CHANNEL_ADDRESSES, channelAddress } from './address';
 export const SEND_CHANNELS: Partial<Record<Channel, ChannelDefinition>> = {
 	email: emailChannel,
 	sms: smsChannel,
+	whatsapp: whatsappChannel as ChannelDefinition,
 };
 
 /** The definition of a send channel; throws for one without a folder yet. */
