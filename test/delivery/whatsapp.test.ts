@@ -164,6 +164,41 @@ describe('WhatsApp Send: message kinds and the 24-hour window', () => {
 		assert.equal(sentTo('36302000006').length, 1);
 	});
 
+	test('Interactive Buttons forced, the store thinks the window is open but Meta answers 131047 → Skipped window_closed, recorded failed', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000008', customerId: 'wa-131047', consent: ['whatsapp'], items });
+		await env.store.recordInboundMessage({ channel: 'whatsapp', messageId: 'wamid.in-131047', address: '+36302000008' });
+		const r = await runSend(params({ messageKind: 'interactive' }), [item(cartId)]);
+		const d = delivery(outcomes(r).skipped[0] ?? {});
+		assert.equal(d.reason, 'window_closed', r.error?.message ?? JSON.stringify(outcomes(r)));
+		assert.match(String(d.detail), /131047/);
+		assert.deepEqual(sentTo('36302000008'), [], 'no template sent: the node was told to send buttons');
+		assert.deepEqual((await messageRows(env, cartId)).map((m) => m.status), ['failed']);
+	});
+
+	test('Preview Only: the button message and the template choice for the item’s cart; nothing claimed, Meta not called', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000009', customerId: 'wa-preview', consent: ['whatsapp'], items });
+		const before = meta.requests.length;
+		const r = await runSend(params({ mode: 'preview' }), [item(cartId)]);
+		assert.equal(r.status, 'success', r.error?.message);
+		const [sent] = outcomes(r).sent;
+		const preview = sent.preview as Record<string, unknown>;
+		assert.deepEqual(
+			{ ...preview, body: plain(String(preview.body)) },
+			{
+				channel: 'whatsapp',
+				language: 'hu',
+				stage: 2,
+				kind: 'auto',
+				body: 'Szia, Anna! Még mindig félretesszük neked a kosaradat (12 990 Ft).\n10% kedvezményt kapsz ezzel a kóddal: KOSAR-7K3M9Q',
+				button: 'Vissza a kosárhoz',
+				url: `https://shop.example.hu/cart/restore/${cartId}`,
+				template: 'kosar_emlekezteto (hu)',
+			},
+		);
+		assert.equal(meta.requests.length, before);
+		assert.deepEqual(await messageRows(env, cartId), []);
+	});
+
 	test('no WhatsApp consent → Skipped no_consent', async () => {
 		const cartId = await makeCart(env.store, { phone: '+36302000007', customerId: 'wa-nc', consent: ['sms'], items });
 		const r = await runSend(params(), [item(cartId)]);
