@@ -2,28 +2,18 @@
  * The light half of the channel registry: how each channel the store knows is addressed. The store and consent
  * (lib/consent/address.ts) read it; it loads no provider SDK, no n8n code, no templates — the full definitions
  * (lib/channels/index.ts) do.
- *
- * WhatsApp and Messenger have entries before they have folders, because the store already keeps their consent:
- * when lib/channels/whatsapp/ or lib/channels/messenger/ lands with its own address.ts, its entry here points to it.
  */
 import type { Channel, ConsentSubject } from '../store/types';
 import { emailAddress } from './email/address';
 import { messengerAddress } from './messenger/address';
-import { maskPhone, toE164 } from './phone';
 import { smsAddress } from './sms/address';
+import { whatsappAddress } from './whatsapp/address';
 import type { ChannelAddress } from './types';
 
 export const CHANNEL_ADDRESSES: Record<Channel, ChannelAddress> = {
 	email: emailAddress,
 	sms: smsAddress,
-	// Interim, until lib/channels/whatsapp/address.ts: the WhatsApp number (else the phone), E.164.
-	whatsapp: {
-		label: 'WhatsApp',
-		noun: 'WhatsApp address',
-		subject: { field: 'whatsappPhone', fallback: 'phone', sql: 'whatsapp_phone' },
-		normalise: (value, country) => toE164(value, country),
-		mask: maskPhone,
-	},
+	whatsapp: whatsappAddress,
 	messenger: messengerAddress,
 };
 

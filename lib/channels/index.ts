@@ -8,6 +8,7 @@ import { emailChannel } from './email';
 import { messengerChannel } from './messenger';
 import { smsChannel } from './sms';
 import type { ChannelDefinition } from './types';
+import { whatsappChannel } from './whatsapp';
 
 export type * from './types';
 export { CHANNEL_ADDRESSES, channelAddress } from './address';
@@ -16,6 +17,7 @@ export const SEND_CHANNELS: Partial<Record<Channel, ChannelDefinition>> = {
 	email: emailChannel,
 	sms: smsChannel,
 	messenger: messengerChannel,
+	whatsapp: whatsappChannel as ChannelDefinition,
 };
 
 /** The definition of a send channel; throws for one without a folder yet. */

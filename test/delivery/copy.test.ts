@@ -99,6 +99,7 @@ describe('shipped copy reads naturally with and without the shop’s details', (
 			['Consent Check: Wording', readFileSync(path.join(ROOT, 'nodes/ConsentCheck/actions/consent/record.operation.ts'), 'utf8')],
 			['SMS Send', readFileSync(path.join(ROOT, 'nodes/SmsSend/SmsSend.node.ts'), 'utf8')],
 			['Email Send', readFileSync(path.join(ROOT, 'nodes/EmailSend/EmailSend.node.ts'), 'utf8')],
+			['WhatsApp Send', readFileSync(path.join(ROOT, 'lib/channels/whatsapp/parameters.ts'), 'utf8')],
 		];
 		for (const [where, text] of texts) {
 			for (const flagged of [...FLAGGED, ...FLAGGED_HU]) assert.doesNotMatch(text, flagged, where);
@@ -172,7 +173,7 @@ describe('the send nodes: credential labels and what an SMS costs', () => {
 
 	test('every node with two credential fields labels each for what it is for (n8n shows "Credential" for each otherwise)', () => {
 		const withTwo = [...descriptions].filter(([, d]) => (d.credentials ?? []).length > 1).map(([name]) => name);
-		assert.deepEqual(withTwo.sort(), ['abandonedCartTrigger', 'consentCheck', 'discountCode', 'emailSend', 'messengerSend', 'smsSend']);
+		assert.deepEqual(withTwo.sort(), ['abandonedCartTrigger', 'consentCheck', 'discountCode', 'emailSend', 'messengerSend', 'smsSend', 'whatsAppSend']);
 		for (const name of withTwo) {
 			const labels = (descriptions.get(name)?.credentials ?? []).map((c) => c.displayName);
 			assert.ok(labels.every((l) => l && l !== 'Credential'), `${name}: ${labels.join(', ')}`);

@@ -41,11 +41,13 @@ const htmlOf = (binary: IBinaryData | undefined) => Buffer.from(binary?.data ?? 
 describe('the text fields', () => {
 	let email: INodeTypeDescription;
 	let text: INodeTypeDescription;
+	let whatsapp: INodeTypeDescription;
 	before(async () => {
 		const { loader } = await loadPackage();
 		const description = (name: string) => (loader.nodeTypes[name].type as { description: INodeTypeDescription }).description;
 		email = description('emailSend');
 		text = description('smsSend');
+		whatsapp = description('whatsAppSend');
 	});
 
 	const STAGES: Array<[StageKind, unknown]> = [
@@ -104,7 +106,7 @@ describe('the text fields', () => {
 	});
 
 	test('plain words: no expressions, internal field names or "workers" in what the panel shows; a Preview list and a Mode on both nodes', () => {
-		for (const description of [email, text]) {
+		for (const description of [email, text, whatsapp]) {
 			const shown: string[] = [];
 			const walk = (properties: INodeProperties[]) => {
 				for (const p of properties) {
