@@ -79,6 +79,7 @@ function demoCredentials(outbox: Outbox, webhookSecret: string): DemoCredential[
 			type: 'sendGridCartRecoveryApi',
 			data: { apiKey: outbox.sendgrid.apiKey, fromEmail: SHOP.email, fromName: SHOP.name, region: 'custom', baseUrl: outbox.sendgrid.url },
 		},
+		{ id: 'crDemoMeta000001', name: 'Meta (demo outbox)', type: 'metaCartRecoveryApi', data: outbox.meta.credentials() },
 		{
 			id: 'crDemoTwilio0001',
 			name: 'Twilio (demo outbox)',

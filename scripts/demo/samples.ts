@@ -23,11 +23,11 @@ export interface SampleShopper {
 	lastName: string;
 	email: string;
 	phone: string;
-	consent: Array<'email' | 'sms'>;
+	consent: Array<'email' | 'sms' | 'whatsapp'>;
 	items: SampleItem[];
 	/** Buys after the first reminder arrives (an order event is posted then). */
 	buysAfterFirstEmail?: boolean;
-	/** What the whole sequence leaves in the outbox for this shopper, one entry per message: "email stage-N" or "sms". */
+	/** What the whole sequence leaves in the outbox for this shopper, one entry per message: "email stage-N", "sms" or "whatsapp". */
 	expected: string[];
 }
 
@@ -78,6 +78,18 @@ export const SHOPPERS: SampleShopper[] = [
 		],
 	},
 	{
+		key: 'dora',
+		expected: ['email stage-1', 'whatsapp', 'email stage-3'],
+		story: 'agreed to WhatsApp: the second reminder is the approved WhatsApp template, the code on its copy button',
+		customerId: 'cust-1005',
+		firstName: 'Dóra',
+		lastName: 'Kiss',
+		email: 'kiss.dora@example.hu',
+		phone: '+36304445566',
+		consent: ['email', 'whatsapp'],
+		items: [{ sku: 'ESPRESSO-GEP', name: 'Karos eszpresszógép tejhabosítóval', quantity: 1, price: 54990 }],
+	},
+	{
 		key: 'peter',
 		expected: [],
 		story: 'a 2 990 Ft cart, under the 5 000 Ft minimum: no message',
@@ -91,9 +103,10 @@ export const SHOPPERS: SampleShopper[] = [
 	},
 ];
 
-export const CONSENT_WORDING: Record<'email' | 'sms', string> = {
+export const CONSENT_WORDING: Record<'email' | 'sms' | 'whatsapp', string> = {
 	email: 'Kérem, hogy e-mailben emlékeztessenek a kosaramra, kedvezményes ajánlattal.',
 	sms: 'Kérem, hogy SMS-ben emlékeztessenek a kosaramra, kedvezményes ajánlattal.',
+	whatsapp: 'Kérem, hogy WhatsAppon emlékeztessenek a kosaramra, kedvezményes ajánlattal.',
 };
 
 const run = randomBytes(3).toString('hex');
@@ -141,7 +154,7 @@ export function signedRequest(path: string, body: unknown, secret: string): { bo
 	return { body: raw, headers: { 'content-type': 'application/json', 'x-signature': signWebshopRequest({ secret, path, body: raw }) } };
 }
 
-const labelOf = (m: OutboxMessage) => (m.kind === 'email' ? `email ${m.categories.find((c) => c.startsWith('stage-')) ?? 'stage-1'}` : 'sms');
+const labelOf = (m: OutboxMessage) => (m.kind === 'email' ? `email ${m.categories.find((c) => c.startsWith('stage-')) ?? 'stage-1'}` : m.kind);
 const isFor = (s: SampleShopper) => (m: OutboxMessage) => (m.kind === 'email' ? m.to === s.email || m.to.endsWith(`<${s.email}>`) : m.to === s.phone);
 
 /**

@@ -197,10 +197,10 @@ test('the n8n editor shows every shipped workflow with each node’s icon and no
 });
 
 test('the sequence runs to its end: Bence’s purchase stops his, Anna and Eszter get the final offer', async () => {
-	const [anna, bence, eszter] = ['anna', 'bence', 'eszter'].map(shopper);
+	const [anna, bence, eszter, dora] = ['anna', 'bence', 'eszter', 'dora'].map(shopper);
 	const messages = await until('the final offers', 240_000, async () => {
 		const all = await outboxMessages();
-		return [anna, eszter].every((s) => all.some((m) => emailTo(m, s.email) && stageOf(m) === 'stage-3')) ? all : undefined;
+		return [anna, eszter, dora].every((s) => all.some((m) => emailTo(m, s.email) && stageOf(m) === 'stage-3')) ? all : undefined;
 	});
 	assert.ok(messages.some((m) => emailTo(m, eszter.email) && stageOf(m) === 'stage-2'), 'Eszter’s stage 2 came by email');
 	const check = checkOutbox(messages);
@@ -214,6 +214,10 @@ test('the sequence runs to its end: Bence’s purchase stops his, Anna and Eszte
 	await page.setViewportSize({ width: 1280, height: 900 });
 	await page.goto(printed.outbox);
 	await until('the page to list every message', 30_000, async () => ((await page.locator('article.msg').count()) >= messages.length ? true : undefined));
+	// Dóra's second reminder as WhatsApp shows it: the approved template, the code on its copy button.
+	const whatsapp = page.locator(`article.msg[data-kind="whatsapp"][data-to="${dora.phone}"]`);
+	assert.equal(await whatsapp.count(), 1, 'Dóra’s WhatsApp message is on the page');
+	assert.match(await whatsapp.locator('.copy-code').innerText(), /KOSAR-/);
 	await sleep(500);
 	mkdirSync(SHOTS, { recursive: true });
 	await page.screenshot({ path: path.join(SHOTS, 'outbox.png') });

@@ -11,6 +11,8 @@
 //   C never buys (email → SMS 15% → email 25%)   D no SMS consent (three emails)
 //   E unsubscribes by one-click after stage 1    F its cart event is delivered three times at once, then again
 //   G quiet hours at stage 2 (deferred, sent)    H comes back to the cart during the first wait (Active Again loop)
+//   W WhatsApp consent: stage 2 is the approved WhatsApp template with the code on its copy-code button (no SMS)
+//   M wrote to the shop's Facebook Page: the final offer goes on Messenger (carousel) and by email
 // n8n is restarted while every execution sits in the 70 s Wait (n8n persists Waits ≥ 65 s): all resume and
 // nothing is sent twice. Consent comes in through the shipped consent workflow (as the shop's checkout posts it);
 // at the end the webshop's discount webhooks (validate / redeem) are called with a code that was sent.
@@ -28,6 +30,7 @@ import { createUnsubscribeToken, unsubscribeSecret } from '../../lib/consent/uns
 import { closeAllStores, CartRecoveryStore, PostgresTransport, type Channel } from '../../lib/store';
 import { analyseSms, formatDate } from '../../lib/templates';
 import { sendGridErrors, startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
+import { startMetaFake, type MetaFake } from '../fakes/meta';
 import { startTwilioFake, twilioErrors, type TwilioFake } from '../fakes/twilio';
 import { startN8n, timings, type N8nServer } from '../harness/server';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
@@ -66,6 +69,8 @@ interface Case {
 	phone: string;
 	consent: Channel[];
 	firstName: string;
+	/** The Messenger page-scoped id, for the carts that have one. */
+	psid?: string;
 }
 const CASES: Record<string, Case> = {};
 for (const [i, [key, consent]] of ([
@@ -77,8 +82,10 @@ for (const [i, [key, consent]] of ([
 	['F', ['email', 'sms']],
 	['G', ['email', 'sms']],
 	['H', ['email', 'sms']],
+	['W', ['email', 'whatsapp']],
+	['M', ['email', 'messenger']],
 ] as Array<[string, Channel[]]>).entries()) {
-	const slug = { A: 'buys-early', B: 'buys-after-email', C: 'never-buys', D: 'no-sms', E: 'unsubscribes', F: 'duplicate', G: 'quiet', H: 'comes-back' }[key]!;
+	const slug = { A: 'buys-early', B: 'buys-after-email', C: 'never-buys', D: 'no-sms', E: 'unsubscribes', F: 'duplicate', G: 'quiet', H: 'comes-back', W: 'whatsapp', M: 'messenger' }[key]!;
 	CASES[key] = {
 		key,
 		cartId: `e2e-${slug}-${run}`,
@@ -86,7 +93,8 @@ for (const [i, [key, consent]] of ([
 		email: `vevo.${key.toLowerCase()}.${run}@example.hu`,
 		phone: `+3630111${String(1000 + i).padStart(4, '0')}`,
 		consent,
-		firstName: ['Anna', 'Béla', 'Csilla', 'Dénes', 'Emese', 'Ferenc', 'Gréta', 'Huba'][i],
+		firstName: ['Anna', 'Béla', 'Csilla', 'Dénes', 'Emese', 'Ferenc', 'Gréta', 'Huba', 'Vilma', 'Márk'][i],
+		...(key === 'M' ? { psid: `7${String(Date.now()).slice(-9)}${i}` } : {}),
 	};
 }
 
@@ -101,6 +109,7 @@ function cartEvent(c: Case, eventId: string, occurredAt: string) {
 		customer_id: c.customerId,
 		email: c.email,
 		phone: c.phone,
+		...(c.psid ? { messenger_psid: c.psid } : {}),
 		first_name: c.firstName,
 		locale: 'hu',
 		currency: 'HUF',
@@ -119,6 +128,7 @@ let db: TestDatabase;
 let store: CartRecoveryStore;
 let sendgrid: SendGridFake;
 let twilio: TwilioFake;
+let meta: MetaFake;
 let n8n: N8nServer;
 let t0 = 0;
 let quietEnd: Date;
@@ -177,12 +187,13 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		db = await freshDatabase('e2e');
 		store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
 		await store.ready();
-		[sendgrid, twilio] = await Promise.all([startSendGridFake(), startTwilioFake()]);
+		[sendgrid, twilio, meta] = await Promise.all([startSendGridFake(), startTwilioFake(), startMetaFake()]);
 
 		const values: Record<string, Record<string, unknown>> = {
 			cartRecoveryStoreApi: { ...db.credentials },
 			webshopApi: webshopCredentials,
 			sendGridCartRecoveryApi: { apiKey: sendgrid.apiKey, fromEmail: 'bolt@cipobolt.example.hu', fromName: 'Cipőbolt', region: 'custom', baseUrl: sendgrid.url },
+			metaCartRecoveryApi: meta.credentials(),
 			twilioCartRecoveryApi: { accountSid: twilio.accountSid, authType: 'authToken', authToken: twilio.authToken, senderType: 'phoneNumber', from: '+36709990000', baseUrl: twilio.url },
 		};
 		const credentials = [...credentialRefs(recovery, unsubscribe, discount, consentIntake).values()].map((ref) => {
@@ -195,7 +206,8 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		const consent = (body: object, secret?: string) => signedRequest('/webhook/cart-recovery/consent', body, secret);
 		for (const c of Object.values(CASES)) {
 			for (const channel of c.consent) {
-				const res = await consent({ channel, address: channel === 'email' ? c.email : c.phone, customer_id: c.customerId, wording: 'Kérek emlékeztetőt a kosaramról.', ip: '203.0.113.7' });
+				const address = channel === 'email' ? c.email : channel === 'messenger' ? c.psid : c.phone;
+				const res = await consent({ channel, address, customer_id: c.customerId, wording: 'Kérek emlékeztetőt a kosaramról.', ip: '203.0.113.7' });
 				assert.equal(res.status, 200, await res.clone().text());
 				assert.deepEqual(await res.json(), { recorded: true, changed: true, channel, status: 'granted', reason: 'granted' });
 			}
@@ -220,6 +232,8 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		const now = Date.now();
 		quietEnd = new Date(Math.ceil((now + (W1 + W2 + 60) * 1000) / 60_000) * 60_000);
 		quietHoursFor(copy, SMS_NODE, `e2e-quiet-`, localHhmm(new Date(now)), localHhmm(quietEnd));
+		// WhatsApp and Messenger keep the shipped quiet hours too; the test must not depend on the time of day it runs.
+		for (const name of ['WhatsApp Send (Second Reminder)', 'Messenger Send (Final Offer)']) node(copy, name).parameters.quietHours = false;
 		fillSettings(copy, SHOP);
 		keepSuccessfulExecutions(copy); // the assertions read each cart's finished execution
 		await n8n.importWorkflow(copy);
@@ -227,7 +241,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 
 	after(async () => {
 		await n8n?.stop();
-		await Promise.all([sendgrid?.close(), twilio?.close()]);
+		await Promise.all([sendgrid?.close(), twilio?.close(), meta?.close()]);
 		await store?.close();
 		await closeAllStores();
 		await db?.drop();
@@ -252,6 +266,11 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.equal(aOrder.json.outcome, 'converted');
 		assert.deepEqual([hTouch.json.enrolled, hTouch.json.outcome], [false, 'updated']);
 		mark('carts posted');
+		// M wrote to the shop's Facebook Page: the store records the message (the channel events webhook will), the fake
+		// opens its window as Meta would.
+		const { M } = CASES;
+		await store.recordInboundMessage({ channel: 'messenger', messageId: `m_${run}`, address: M.psid! });
+		meta.messengerWindowOpen.add(M.psid!);
 
 		const expected = Object.values(CASES).filter((c) => c !== A);
 		await until('the stage-1 email of 7 carts', () => expected.every((c) => emailsTo(c).length === 1), 90_000);
@@ -310,14 +329,14 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 
 	test('n8n restarts while every flow waits (persisted Wait): all resume, nothing is sent twice', async () => {
 		const waiting = await until(
-			'7 executions waiting in "Wait Before Second Reminder"',
+			'9 executions waiting in "Wait Before Second Reminder"',
 			async () => {
 				const list = await n8n.executions(recovery.id);
-				return list.filter((e) => e.status === 'waiting').length === 7 && list;
+				return list.filter((e) => e.status === 'waiting').length === 9 && list;
 			},
 			60_000,
 		);
-		assert.equal(waiting.length, 8, 'one execution per enrolled cart: duplicates and updates started none');
+		assert.equal(waiting.length, 10, 'one execution per enrolled cart: duplicates and updates started none');
 		assert.equal(waiting.find((e) => cartOf(e) === CASES.A.cartId)?.status, 'success');
 		const sentBefore = { emails: sendgrid.accepted.length, sms: twilio.accepted.length };
 		mark('restart begins');
@@ -328,21 +347,21 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.deepEqual({ emails: sendgrid.accepted.length, sms: twilio.accepted.length }, sentBefore);
 
 		const finished = await until(
-			'all 8 executions finished',
+			'all 10 executions finished',
 			async () => {
 				const list = await n8n.executions(recovery.id);
 				const failed = list.filter((e) => ['error', 'crashed', 'canceled'].includes(e.status));
 				if (failed.length) throw new Error(`executions failed: ${JSON.stringify(failed.map((e) => ({ cart: cartOf(e), status: e.status, error: e.data?.resultData?.error?.message, node: e.data?.resultData?.lastNodeExecuted })))}`);
-				return list.length === 8 && list.every((e) => e.status === 'success') && list;
+				return list.length === 10 && list.every((e) => e.status === 'success') && list;
 			},
 			(W2 + 240) * 1000,
 		);
 		mark('all executions finished');
-		assert.equal(finished.length, 8);
+		assert.equal(finished.length, 10);
 	});
 
 	test('what the providers received and what the store holds, per cart', async () => {
-		const { A, B, C, D, E, F, G, H } = CASES;
+		const { A, B, C, D, E, F, G, H, W, M } = CASES;
 		const stagesOf = (c: Case) => emailsTo(c).map(emailStage).sort();
 		const sent = async (c: Case) => (await messages(c)).map((m) => `${m.stage}:${m.channel}:${m.status}`);
 
@@ -395,8 +414,24 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.equal(hCheck.length, 2);
 		assert.equal(hCheck[0].data.main[1].length, 1, 'first check: Active Again');
 		assert.equal(hCheck[1].data.main[0].length, 1, 'second check: Still Abandoned');
-		// Provider totals: 13 emails, 4 SMS; no address got the same stage twice.
-		assert.equal(sendgrid.accepted.length, 13);
+		// W: WhatsApp consent → the second reminder is the approved template, the second reminder's code on its copy-code button.
+		assert.deepEqual([stagesOf(W), smsTo(W).length, await sent(W)], [[1, 3], 0, ['1:email:sent', '2:whatsapp:sent', '3:email:sent']]);
+		const wCode = (await codes(W)).find((x) => x.stage === 2)!;
+		const [wa] = meta.whatsappSent;
+		assert.equal(meta.whatsappSent.length, 1, 'one WhatsApp message in all');
+		const template = wa.body.template as { name: string; language: { code: string }; components: Array<{ type: string; sub_type?: string; parameters: Array<{ coupon_code?: string }> }> };
+		assert.deepEqual([wa.body.to, wa.body.type, template.name, template.language.code], [W.phone.slice(1), 'template', 'kosar_emlekezteto', 'hu']);
+		const coupon = template.components.find((x) => x.type === 'button' && x.sub_type === 'copy_code');
+		assert.equal(coupon?.parameters[0].coupon_code, wCode.code, 'the copy-code button carries the 15% code');
+		// M: wrote to the page → the final offer also on Messenger (a carousel of the cart, the final code behind a button), then the email.
+		assert.deepEqual([stagesOf(M), smsTo(M).length, await sent(M)], [[1, 2, 3], 0, ['1:email:sent', '2:email:sent', '3:email:sent', '3:messenger:sent']]);
+		assert.equal(meta.messengerSent.length, 1, 'one Messenger message in all');
+		const [ms] = meta.messengerSent;
+		const mFinal = (await codes(M)).find((x) => x.stage === 3)!;
+		assert.deepEqual([(ms.body.recipient as { id: string }).id, ms.body.messaging_type, ms.body.tag], [M.psid, 'RESPONSE', undefined]);
+		assert.ok(JSON.stringify(ms.body).includes('Túracipő, 42') && JSON.stringify(ms.body).includes(mFinal.code), 'the carousel shows the items and carries the final code');
+		// Provider totals: 18 emails, 4 SMS; no address got the same stage twice.
+		assert.equal(sendgrid.accepted.length, 18);
 		assert.equal(twilio.accepted.length, 4);
 		const keys = [...sendgrid.accepted.map((m) => `${m.body.personalizations[0].to[0].email}#${emailStage(m)}`), ...twilio.accepted.map((m) => m.params.To)];
 		assert.equal(new Set(keys).size, keys.length, 'no duplicate message');
@@ -419,6 +454,8 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 			[F, 'Sent email stage 3', '3'],
 			[G, 'Sent email stage 3', '3'],
 			[H, 'Sent email stage 3', '3'],
+			[CASES.W, 'Sent email stage 3', '3'],
+			[CASES.M, 'Sent email stage 3', '3'],
 		];
 		for (const [c, result, stage] of expected) {
 			const data = customData(c);
@@ -438,7 +475,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.deepEqual([dBlocked.result, dBlocked.delivery], ['Not sent: no SMS consent', undefined], 'D: the SMS consent check passes on no delivery block of the first email');
 		const cEnd = first(C, 'End: Sequence Finished');
 		assert.deepEqual([Object.keys(cEnd)[0], cEnd.result, cEnd.delivery.stage, cEnd.delivery.outcome], ['result', 'Sent email stage 3', 3, 'sent']);
-		assert.deepEqual(cEnd.earlier_messages.map((m: { stage: number; channel: string; outcome: string }) => `${m.stage}:${m.channel}:${m.outcome}`), ['1:email:sent', '2:sms:sent']);
+		assert.deepEqual(cEnd.earlier_messages.map((m: { stage: number; channel: string; outcome: string }) => `${m.stage}:${m.channel}:${m.outcome}`), ['1:email:sent', '2:sms:sent', '3:messenger:skipped']);
 		const gDeferred = runData(G)[SMS_NODE][0].data.main[2][0].json;
 		assert.match(gDeferred.result, /^Waiting until \d{1,2} \w{3} \d{2}:\d{2} \(quiet hours\) to send SMS stage 2$/);
 	});
