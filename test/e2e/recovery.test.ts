@@ -16,7 +16,9 @@
 // n8n is restarted while every execution sits in the 70 s Wait (n8n persists Waits ≥ 65 s): all resume and
 // nothing is sent twice. Consent comes in through the shipped consent workflow (as the shop's checkout posts it);
 // at the end the webshop's discount webhooks (validate / redeem) are called with a code that was sent.
-// Then the error paths of the shipped sequence, with one more cart alone in the server (so the eight carts'
+// Then WhatsApp's errors with two more carts: J's number stopped marketing messages (Meta 131050: WhatsApp consent
+// withdrawn, the SMS instead), K's code is too long for WhatsApp's copy-code button (nothing sent on WhatsApp, the
+// SMS instead). Then the error paths of the shipped sequence, with one more cart alone in the server (so the eight carts'
 // counts stay as they are): I's first email is refused by SendGrid (400) and its SMS by Twilio (21211 invalid
 // number) — the sequence goes on, I gets the stage-2 email instead of the SMS, then the final offer, whose
 // subject says it is the last reminder and shows the 25% code's expiry date. And the unsubscribed page shows
@@ -30,7 +32,7 @@ import { createUnsubscribeToken, unsubscribeSecret } from '../../lib/consent/uns
 import { closeAllStores, CartRecoveryStore, PostgresTransport, type Channel } from '../../lib/store';
 import { analyseSms, formatDate } from '../../lib/templates';
 import { sendGridErrors, startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
-import { startMetaFake, type MetaFake } from '../fakes/meta';
+import { metaErrors, startMetaFake, type MetaFake } from '../fakes/meta';
 import { startTwilioFake, twilioErrors, type TwilioFake } from '../fakes/twilio';
 import { startN8n, timings, type N8nServer } from '../harness/server';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
@@ -234,6 +236,10 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		quietHoursFor(copy, SMS_NODE, `e2e-quiet-`, localHhmm(new Date(now)), localHhmm(quietEnd));
 		// WhatsApp and Messenger keep the shipped quiet hours too; the test must not depend on the time of day it runs.
 		for (const name of ['WhatsApp Send (Second Reminder)', 'Messenger Send (Final Offer)']) node(copy, name).parameters.quietHours = false;
+		// Cart K's second-reminder code is too long for WhatsApp's copy-code button (15 characters): a limit violation.
+		const secondCode = node(copy, 'Discount Code (Second Reminder)').parameters.options;
+		assert.equal(secondCode.codeLength, 8, 'shipped: KOSAR- + 8 characters fits the copy-code button');
+		secondCode.codeLength = `={{ $json.cart_id.startsWith('e2e-coupon-too-long-') ? 12 : 8 }}`;
 		fillSettings(copy, SHOP);
 		keepSuccessfulExecutions(copy); // the assertions read each cart's finished execution
 		await n8n.importWorkflow(copy);
@@ -523,6 +529,58 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.ok(page.includes('(&lt;***@example.hu)'), page);
 		assert.ok(!page.includes('hara') && !page.includes(`.${run}@`), 'only the first character and the domain are shown');
 		assert.ok(!page.includes('(<***'), 'no markup from the address reaches the page');
+	});
+
+	test('WhatsApp errors: the customer stopped marketing (131050) → consent withdrawn, SMS instead; a code over the copy-button limit → nothing sent on WhatsApp, SMS instead', async () => {
+		const make = (key: string, slug: string, phone: string): Case => ({
+			key,
+			cartId: `e2e-${slug}-${run}`,
+			customerId: `cust-${key}-${run}`,
+			email: `vevo.${key.toLowerCase()}.${run}@example.hu`,
+			phone,
+			consent: ['email', 'whatsapp', 'sms'],
+			firstName: key === 'J' ? 'János' : 'Kata',
+		});
+		const J = make('J', 'whatsapp-opted-out', '+36301113001');
+		const K = make('K', 'coupon-too-long', '+36301113002');
+		for (const c of [J, K]) {
+			for (const channel of c.consent) {
+				const res = await signedRequest('/webhook/cart-recovery/consent', { channel, address: channel === 'email' ? c.email : c.phone, customer_id: c.customerId, wording: 'Kérek emlékeztetőt a kosaramról.' });
+				assert.equal(res.status, 200, await res.text());
+			}
+		}
+		// K fails its limit check before any call, so the one scripted answer is J's.
+		meta.script(metaErrors.optedOut());
+		const sentBefore = meta.whatsappSent.length;
+		for (const c of [J, K]) assert.equal((await post(cartEvent(c, `${c.cartId}-created`, minutesAgo(31)))).status, 202);
+		const runs = await until(
+			'the executions of carts J and K finished',
+			async () => {
+				const list = (await n8n.executions(recovery.id)).filter((x) => [J.cartId, K.cartId].includes(cartOf(x) ?? ''));
+				const failed = list.find((e) => ['error', 'crashed', 'canceled'].includes(e.status));
+				if (failed) throw new Error(`${cartOf(failed)}: ${failed.status} ${failed.data?.resultData?.error?.message} at ${failed.data?.resultData?.lastNodeExecuted}`);
+				return list.length === 2 && list.every((e) => e.status === 'success') && list;
+			},
+			(W1 + W2 + W3 + 180) * 1000,
+		);
+		assert.equal(meta.whatsappSent.length, sentBefore, 'WhatsApp accepted nothing for J or K');
+		// J: Meta refused with 131050 → the message is recorded failed, WhatsApp consent withdrawn, the SMS went instead.
+		assert.deepEqual((await messages(J)).map((m) => `${m.stage}:${m.channel}:${m.status}`), ['1:email:sent', '2:sms:sent', '2:whatsapp:failed', '3:email:sent']);
+		const [jConsent] = await store.checkConsent({ phone: J.phone }, ['whatsapp']);
+		assert.deepEqual([jConsent.allowed, jConsent.reason], [false, 'withdrawn']);
+		const jRun = runs.find((e) => cartOf(e) === J.cartId)!.data.resultData.runData;
+		const jWhatsApp = jRun['WhatsApp Send (Second Reminder)'][0].data.main[1][0].json;
+		assert.deepEqual([jWhatsApp.delivery.outcome, jWhatsApp.delivery.reason], ['skipped', 'opted_out']);
+		assert.equal(jWhatsApp.result, 'Not sent: the customer opted out of WhatsApp (WhatsApp stage 2)');
+		assert.equal(smsTo(J).length, 1, 'J got the SMS instead');
+		// K: the code is longer than WhatsApp's copy-code button allows → the node names the limit, nothing is sent, the
+		// claim is given back, and the SMS carries the code instead.
+		assert.deepEqual((await messages(K)).map((m) => `${m.stage}:${m.channel}:${m.status}`), ['1:email:sent', '2:sms:sent', '2:whatsapp:released', '3:email:sent']);
+		const kRun = runs.find((e) => cartOf(e) === K.cartId)!.data.resultData.runData;
+		const kError = kRun['WhatsApp Send (Second Reminder)'][0].data.main[3][0].json;
+		assert.match(String(kError.error), /15/, `the error names the copy-code limit: ${kError.error}`);
+		const kCode = (await codes(K)).find((x) => x.stage === 2)!;
+		assert.ok(kCode.code.length > 15 && smsTo(K)[0].params.Body.includes(kCode.code), 'the SMS carries the long code');
 	});
 
 	test('error paths: SendGrid refuses the first email, Twilio refuses the SMS (21211) → the sequence goes on, stage-2 email instead of the SMS', async () => {
