@@ -531,7 +531,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.ok(!page.includes('(<***'), 'no markup from the address reaches the page');
 	});
 
-	test('WhatsApp errors: the customer stopped marketing (131050) → consent withdrawn, SMS instead; a code over the copy-button limit → nothing sent on WhatsApp, SMS instead', async () => {
+	test('WhatsApp errors: the customer stopped marketing (131050) → consent withdrawn, SMS instead; a code over the copy-button limit → nothing sent on WhatsApp, SMS instead; Meta\'s marketing cap (131049) → deferred a day; Messenger outside the window → skipped', async () => {
 		const make = (key: string, slug: string, phone: string): Case => ({
 			key,
 			cartId: `e2e-${slug}-${run}`,
@@ -539,20 +539,26 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 			email: `vevo.${key.toLowerCase()}.${run}@example.hu`,
 			phone,
 			consent: ['email', 'whatsapp', 'sms'],
-			firstName: key === 'J' ? 'János' : 'Kata',
+			firstName: { J: 'János', K: 'Kata', L: 'László' }[key]!,
 		});
 		const J = make('J', 'whatsapp-opted-out', '+36301113001');
-		const K = make('K', 'coupon-too-long', '+36301113002');
-		for (const c of [J, K]) {
+		// K also has a Messenger id and consent, but never wrote to the page: Messenger is skipped, window closed.
+		const K = { ...make('K', 'coupon-too-long', '+36301113002'), psid: `8${String(Date.now()).slice(-9)}2` };
+		K.consent = [...K.consent, 'messenger'];
+		const L = make('L', 'whatsapp-capped', '+36301113003');
+		for (const c of [J, K, L]) {
 			for (const channel of c.consent) {
-				const res = await signedRequest('/webhook/cart-recovery/consent', { channel, address: channel === 'email' ? c.email : c.phone, customer_id: c.customerId, wording: 'Kérek emlékeztetőt a kosaramról.' });
+				const address = channel === 'email' ? c.email : channel === 'messenger' ? c.psid : c.phone;
+				const res = await signedRequest('/webhook/cart-recovery/consent', { channel, address, customer_id: c.customerId, wording: 'Kérek emlékeztetőt a kosaramról.' });
 				assert.equal(res.status, 200, await res.text());
 			}
 		}
-		// K fails its limit check before any call, so the one scripted answer is J's.
-		meta.script(metaErrors.optedOut());
+		// K fails its limit check before any call; J's call comes first, L's 15 s later: the answers are theirs in order.
+		meta.script(metaErrors.optedOut(), metaErrors.marketingCap());
 		const sentBefore = meta.whatsappSent.length;
 		for (const c of [J, K]) assert.equal((await post(cartEvent(c, `${c.cartId}-created`, minutesAgo(31)))).status, 202);
+		await new Promise((r) => setTimeout(r, 15_000));
+		assert.equal((await post(cartEvent(L, `${L.cartId}-created`, minutesAgo(31)))).status, 202);
 		const runs = await until(
 			'the executions of carts J and K finished',
 			async () => {
@@ -581,6 +587,22 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.match(String(kError.error), /15/, `the error names the copy-code limit: ${kError.error}`);
 		const kCode = (await codes(K)).find((x) => x.stage === 2)!;
 		assert.ok(kCode.code.length > 15 && smsTo(K)[0].params.Body.includes(kCode.code), 'the SMS carries the long code');
+		const kMessenger = kRun['Messenger Send (Final Offer)'][0].data.main[1][0].json;
+		assert.deepEqual([kMessenger.delivery.reason, kMessenger.result], ['window_closed', 'Not sent: the customer has not written on Messenger in the last 24 hours (Messenger stage 3)']);
+		// L: Meta's per-customer marketing cap → Deferred by a day (not failed, not retried now); the run waits for it.
+		const lRun = await until(
+			'cart L waiting on its deferred WhatsApp message',
+			async () => {
+				const e = (await n8n.executions(recovery.id)).find((x) => cartOf(x) === L.cartId);
+				return e?.status === 'waiting' && e.data.resultData.runData['WhatsApp Send (Second Reminder)'] && e;
+			},
+			60_000,
+		);
+		const lDeferred = lRun.data.resultData.runData['WhatsApp Send (Second Reminder)'][0].data.main[2][0].json.delivery;
+		assert.equal(lDeferred.outcome, 'deferred');
+		assert.ok(new Date(lDeferred.sendAt).getTime() >= Date.now() + 23 * 3600_000, `deferred by about a day: ${lDeferred.sendAt}`);
+		assert.deepEqual((await messages(L)).map((m) => `${m.stage}:${m.channel}:${m.status}`), ['1:email:sent', '2:whatsapp:released'], 'the capped message was given back, not recorded failed');
+		assert.equal(smsTo(L).length, 0, 'no SMS: the WhatsApp message waits');
 	});
 
 	test('error paths: SendGrid refuses the first email, Twilio refuses the SMS (21211) → the sequence goes on, stage-2 email instead of the SMS', async () => {
