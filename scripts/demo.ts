@@ -177,7 +177,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 			}
 		}
 		// 2. The carts, signed as the shop signs them.
-		for (const s of SHOPPERS) await postEvent(n8n, trigger, cartEvent(s), webhookSecret, `${s.firstName}'s cart`);
+		for (const s of SHOPPERS) await postEvent(n8n, trigger, cartEvent(s, new URL('img', outbox.url).toString()), webhookSecret, `${s.firstName}'s cart`);
 		// 3. Watch the outbox: Bence buys when his first email arrives; done when every first reminder is there.
 		const eligible = SHOPPERS.filter((s) => s.items.reduce((sum, i) => sum + i.price * i.quantity, 0) >= 5000);
 		const bought = new Set<string>();

@@ -150,6 +150,12 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 			res.end(JSON.stringify({ messages: messages() }));
 			return;
 		}
+		if (req.method === 'GET' && /^\/img\/[\w-]+\.svg$/.test(url.pathname)) {
+			// The sample shop's product pictures, drawn here: the demo runs offline.
+			res.writeHead(200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=3600' });
+			res.end(productPicture(url.pathname.slice(5, -4)));
+			return;
+		}
 		if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
 			res.writeHead(200, {
 				'Content-Type': 'text/html; charset=utf-8',
@@ -200,4 +206,17 @@ export function describeMessage(m: OutboxMessage): string {
 		case 'messenger':
 			return `🔵 Messenger → ${m.to}  ${m.messageType}${m.cards.length ? ` (${m.cards.length} card${m.cards.length === 1 ? '' : 's'})` : ''}${m.text ? `: “${clip(m.text)}”` : ''}`;
 	}
+}
+
+/** A simple product picture for a SKU: a warm-coloured tile with the product's initials. */
+function productPicture(sku: string): string {
+	let hash = 0;
+	for (const c of sku) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+	const hue = 20 + (hash % 40);
+	const initials = sku
+		.split('-')
+		.slice(0, 2)
+		.map((part) => part[0]?.toUpperCase() ?? '')
+		.join('');
+	return `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="160" viewBox="0 0 160 160"><rect width="160" height="160" rx="16" fill="hsl(${hue},45%,82%)"/><circle cx="80" cy="70" r="38" fill="hsl(${hue},40%,55%)"/><text x="80" y="140" font-family="sans-serif" font-size="22" text-anchor="middle" fill="hsl(${hue},45%,25%)">${initials}</text></svg>`;
 }

@@ -112,8 +112,11 @@ export const CONSENT_WORDING: Record<'email' | 'sms' | 'whatsapp', string> = {
 const run = randomBytes(3).toString('hex');
 export const cartId = (s: SampleShopper) => `demo-${run}-${s.key}`;
 
-/** A generic cart event: last activity 40 minutes ago (the shop saw the shopper leave). */
-export function cartEvent(s: SampleShopper): Record<string, unknown> {
+/**
+ * A generic cart event: last activity 40 minutes ago (the shop saw the shopper leave). `imageBase`: where the product
+ * pictures are (the demo's outbox serves them, so the demo needs no internet).
+ */
+export function cartEvent(s: SampleShopper, imageBase?: string): Record<string, unknown> {
 	return {
 		event_id: `evt-${run}-${s.key}-cart`,
 		type: 'cart',
@@ -127,7 +130,7 @@ export function cartEvent(s: SampleShopper): Record<string, unknown> {
 		locale: 'hu',
 		currency: 'HUF',
 		value: s.items.reduce((sum, i) => sum + i.price * i.quantity, 0),
-		items: s.items.map((i) => ({ ...i, url: `${SHOP.url}/termek/${i.sku.toLowerCase()}` })),
+		items: s.items.map((i) => ({ ...i, url: `${SHOP.url}/termek/${i.sku.toLowerCase()}`, ...(imageBase ? { image_url: `${imageBase}/${i.sku.toLowerCase()}.svg` } : {}) })),
 		restore_url: `${SHOP.url}/kosar/${cartId(s)}`,
 	};
 }

@@ -117,8 +117,8 @@ function cartEvent(c: Case, eventId: string, occurredAt: string) {
 		currency: 'HUF',
 		value: 24980,
 		items: [
-			{ sku: 'CIPO-42', name: 'Túracipő, 42', quantity: 1, price: 19990 },
-			{ sku: 'ZOKNI-3P', name: 'Gyapjú zokni (3 pár)', quantity: 1, price: 4990 },
+			{ sku: 'CIPO-42', name: 'Túracipő, 42', quantity: 1, price: 19990, image_url: 'https://cipobolt.example.hu/kepek/turacipo-42.jpg' },
+			{ sku: 'ZOKNI-3P', name: 'Gyapjú zokni (3 pár)', quantity: 1, price: 4990, image_url: 'https://cipobolt.example.hu/kepek/gyapju-zokni.jpg' },
 		],
 		restore_url: `https://cipobolt.example.hu/kosar/${c.cartId}`,
 	};
