@@ -198,7 +198,9 @@ function urlSuffix(template: WhatsAppTemplate, index: number, restoreUrl: string
 export function whatsappTemplatePayload(to: string, template: WhatsAppTemplate, context: MessageTemplateContext, specs: TemplateValueSpec[]): WhatsAppTemplatePayload {
 	const shape = templateShape(template);
 	const input: TemplateInput = { to, name: template.name, language: template.language, body: templateBodyValues(template, context, specs) };
-	if (shape.headerFormat === 'IMAGE' && context.items[0]?.image_url) input.headerImageUrl = context.items[0].image_url;
+	// The first item that has a picture: a cart's first line may be one without (a gift wrap, a sample).
+	const picture = context.items.find((item) => item.image_url)?.image_url;
+	if (shape.headerFormat === 'IMAGE' && picture) input.headerImageUrl = picture;
 	if (shape.couponButtonIndex !== undefined) {
 		if (!context.discount?.code) throw new MessageLimitError('whatsapp', 'Discount Code', 0, WHATSAPP_LIMITS.couponCode, `Discount Code is empty; template "${template.name}" has a copy-code button that needs it`);
 		input.couponCode = context.discount.code;
@@ -227,7 +229,7 @@ export function whatsappInteractivePayload(to: string, texts: WhatsAppTexts, con
 		displayText: button,
 		url: context.restore_url,
 		footer: context.shop.name ? shorten(context.shop.name, WHATSAPP_LIMITS.footer) : undefined,
-		headerImageUrl: context.items[0]?.image_url ?? undefined,
+		headerImageUrl: context.items.find((item) => item.image_url)?.image_url ?? undefined,
 	});
 }
 

@@ -320,6 +320,6 @@ export function checkTemplateFit(template: WhatsAppTemplate, input: TemplateInpu
 	if (input.couponCode !== undefined && shape.couponButtonIndex === undefined) fail(`Template "${template.name}" has no copy-code button for the discount code`);
 	if (input.urlSuffix !== undefined && shape.dynamicUrlButtonIndex === undefined) fail(`Template "${template.name}" has no link button with a variable ending`);
 	if (input.headerImageUrl && shape.headerFormat !== 'IMAGE') fail(`Template "${template.name}" has no image header`);
-	if (!input.headerImageUrl && shape.headerFormat === 'IMAGE') fail(`Template "${template.name}" has an image header: give it a picture (e.g. the first cart item's)`);
+	if (!input.headerImageUrl && shape.headerFormat === 'IMAGE') fail(`Template "${template.name}" has an image header, and no item of this cart has a picture: send image_url with the cart's items, or pick a template without an image header`);
 	return shape;
 }
