@@ -26,7 +26,9 @@ import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine } from 
 import { permanentFailureHook } from '../rules';
 import type { ProviderErrorRule } from '../types';
 import {
+	buildWhatsAppButtons,
 	buildWhatsAppCtaUrl,
+	buildWhatsAppList,
 	buildWhatsAppTemplate,
 	buildWhatsAppText,
 	checkTemplateFit,
@@ -34,11 +36,25 @@ import {
 	templateShape,
 	WHATSAPP_LIMITS,
 	type TemplateInput,
+	type WhatsAppInteractivePayload,
 	type WhatsAppPayload,
 	type WhatsAppTemplatePayload,
 } from './messages';
 import { listWhatsAppTemplates, sendWhatsAppMessage, type WhatsAppTemplate } from './transport';
-import { shippedWhatsAppCopy, TEMPLATE_LABEL, templateFieldName, WHATSAPP_BODY_LABEL, WHATSAPP_BUTTON_LABEL, WHATSAPP_TEXT_LABEL, type WhatsAppKind } from './parameters';
+import {
+	RESTORE_LINK_LINE,
+	shippedWhatsAppCopy,
+	TEMPLATE_LABEL,
+	templateFieldName,
+	WHATSAPP_BODY_LABEL,
+	WHATSAPP_BUTTON_LABEL,
+	WHATSAPP_LIST_BUTTON_LABEL,
+	WHATSAPP_REPLY_CODE_LABEL,
+	WHATSAPP_REPLY_LATER_LABEL,
+	WHATSAPP_REPLY_STOP_LABEL,
+	WHATSAPP_TEXT_LABEL,
+	type WhatsAppKind,
+} from './parameters';
 
 /**
  * WhatsApp error codes with a meaning beyond "failed" (MetaGraphError classifies every code; these are what the
@@ -61,13 +77,17 @@ export function whatsappRecipient(cart: Cart, region: CountryCode = 'HU'): Recip
 
 // ── Texts ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-export interface WhatsAppTexts {
-	text: CompiledTemplate<MessageTemplateContext>;
-	body: CompiledTemplate<MessageTemplateContext>;
-	button: CompiledTemplate<MessageTemplateContext>;
-}
+const PIECES = {
+	text: ['whatsappText', WHATSAPP_TEXT_LABEL],
+	body: ['whatsappBody', WHATSAPP_BODY_LABEL],
+	button: ['whatsappButton', WHATSAPP_BUTTON_LABEL],
+	replyCode: ['whatsappReplyCode', WHATSAPP_REPLY_CODE_LABEL],
+	replyLater: ['whatsappReplyLater', WHATSAPP_REPLY_LATER_LABEL],
+	replyStop: ['whatsappReplyStop', WHATSAPP_REPLY_STOP_LABEL],
+	listButton: ['whatsappListButton', WHATSAPP_LIST_BUTTON_LABEL],
+} as const;
 
-const PIECES = { text: ['whatsappText', WHATSAPP_TEXT_LABEL], body: ['whatsappBody', WHATSAPP_BODY_LABEL], button: ['whatsappButton', WHATSAPP_BUTTON_LABEL] } as const;
+export type WhatsAppTexts = Record<keyof typeof PIECES, CompiledTemplate<MessageTemplateContext>>;
 
 /**
  * One input item's texts in one language: its fields, or the shipped text of the stage. Compiled once per distinct
@@ -87,11 +107,7 @@ export function whatsappTextsFromFields(read: (name: string, itemIndex: number) 
 		}
 		return template;
 	};
-	return (i, lang) => ({
-		text: one('text', lang, copyValue(read(copyFieldName(PIECES.text[0], lang), i))),
-		body: one('body', lang, copyValue(read(copyFieldName(PIECES.body[0], lang), i))),
-		button: one('button', lang, copyValue(read(copyFieldName(PIECES.button[0], lang), i))),
-	});
+	return (i, lang) => Object.fromEntries((Object.keys(PIECES) as Array<keyof typeof PIECES>).map((piece) => [piece, one(piece, lang, copyValue(read(copyFieldName(PIECES[piece][0], lang), i)))])) as WhatsAppTexts;
 }
 
 /** A rendered text: lines without text left out. */
@@ -233,6 +249,77 @@ export function whatsappInteractivePayload(to: string, texts: WhatsAppTexts, con
 	});
 }
 
+/** The interactive body with the link to the cart below it: reply buttons and list items open no link. */
+function bodyWithLink(texts: WhatsAppTexts, context: MessageTemplateContext) {
+	const label = fieldLabel(WHATSAPP_BODY_LABEL, context.lang);
+	if (!context.restore_url) throw new MessageLimitError('whatsapp', 'Link URL', 0, 2000, 'The cart has no restore link for the message; set Link URL under Options');
+	const body = tidy(`${tidy(texts.body.render(context))}\n${RESTORE_LINK_LINE[context.lang]} ${context.restore_url}`);
+	checkLength('whatsapp', `${label} with the link`, body, WHATSAPP_LIMITS.body, { required: true });
+	return body;
+}
+
+const footerOf = (context: MessageTemplateContext) => (context.shop.name ? shorten(context.shop.name, WHATSAPP_LIMITS.footer) : undefined);
+
+/** Reply-button ids: what the channel-events webhook reads back from a tap (the action and the cart). */
+export const replyButtonId = (action: 'code' | 'later' | 'stop', cartId: string) => `${action}:${cartId}`;
+
+/**
+ * Reply buttons: the body with the link, then "send me the code" (only with a discount code), "maybe later" and
+ * "unsubscribe"; ids code:/later:/stop:<cart id>. Each title ≤ 20 and different from the others, named by its field.
+ */
+export function whatsappReplyButtonsPayload(to: string, texts: WhatsAppTexts, context: MessageTemplateContext) {
+	const lang = context.lang;
+	const body = bodyWithLink(texts, context);
+	const pieces = [...(context.discount?.code ? (['replyCode'] as const) : []), 'replyLater', 'replyStop'] as const;
+	const action = { replyCode: 'code', replyLater: 'later', replyStop: 'stop' } as const;
+	const buttons = pieces.map((piece) => {
+		const field = fieldLabel(PIECES[piece][1], lang);
+		const title = texts[piece].render(context).trim();
+		checkLength('whatsapp', field, title, WHATSAPP_LIMITS.buttonTitle, { required: true });
+		const id = replyButtonId(action[piece], context.cart_id);
+		checkLength('whatsapp', `${field} button id`, id, WHATSAPP_LIMITS.buttonId, { required: true });
+		return { field, id, title };
+	});
+	buttons.forEach((b, i) => {
+		const same = buttons.slice(0, i).find((o) => o.title.toLocaleLowerCase() === b.title.toLocaleLowerCase());
+		if (same) throw new MessageLimitError('whatsapp', b.field, buttons.length, WHATSAPP_LIMITS.replyButtons, `${b.field} "${b.title}" is the same as ${same.field}; WhatsApp needs each button title to be different`);
+	});
+	return buildWhatsAppButtons({
+		to,
+		body,
+		buttons: buttons.map(({ id, title }) => ({ id, title })),
+		footer: footerOf(context),
+		headerImageUrl: context.items.find((item) => item.image_url)?.image_url ?? undefined,
+	});
+}
+
+const QUANTITY: Record<Language, (n: number) => string> = { hu: (n) => `${n} db`, en: (n) => `${n} ×` };
+const MORE_ITEMS: Record<Language, (n: number) => string> = { hu: (n) => `És még ${n} termék`, en: (n) => `And ${n} more item${n === 1 ? '' : 's'}` };
+
+/**
+ * Product list: the body with the link and one row per cart item (the name shortened to 24 with an ellipsis,
+ * "1 db · 12 990 Ft" under it). WhatsApp shows at most 10 rows: a longer cart's 10th row says how many more.
+ */
+export function whatsappListPayload(to: string, texts: WhatsAppTexts, context: MessageTemplateContext) {
+	const lang = context.lang;
+	const body = bodyWithLink(texts, context);
+	const field = fieldLabel(WHATSAPP_LIST_BUTTON_LABEL, lang);
+	const button = texts.listButton.render(context).trim();
+	checkLength('whatsapp', field, button, WHATSAPP_LIMITS.listButton, { required: true });
+	const items = context.items.filter((item) => item.name.trim());
+	if (!items.length) throw new MessageLimitError('whatsapp', 'Product List', 0, WHATSAPP_LIMITS.listRows, 'The cart has no items to list; Message Kind Product List needs at least one');
+	const max = WHATSAPP_LIMITS.listRows;
+	const shown = items.length > max ? items.slice(0, max - 1) : items;
+	const rows = shown.map((item, i) => ({
+		id: `item:${context.cart_id}:${i + 1}`,
+		title: shorten(item.name, WHATSAPP_LIMITS.rowTitle),
+		description: shorten(`${QUANTITY[lang](item.quantity)} · ${item.line_total_text}`, WHATSAPP_LIMITS.rowDescription),
+	}));
+	if (items.length > shown.length) rows.push({ id: `more:${context.cart_id}`, title: shorten(MORE_ITEMS[lang](items.length - shown.length), WHATSAPP_LIMITS.rowTitle), description: '' });
+	rows.forEach((row, i) => checkLength('whatsapp', `Product List row ${i + 1} id`, row.id, WHATSAPP_LIMITS.rowId, { required: true }));
+	return buildWhatsAppList({ to, body, button, sections: [{ rows }], footer: footerOf(context) });
+}
+
 export function whatsappTextPayload(to: string, texts: WhatsAppTexts, context: MessageTemplateContext) {
 	const text = tidy(texts.text.render(context));
 	checkLength('whatsapp', fieldLabel(WHATSAPP_TEXT_LABEL, context.lang), text, WHATSAPP_LIMITS.text, { required: true });
@@ -242,7 +329,7 @@ export function whatsappTextPayload(to: string, texts: WhatsAppTexts, context: M
 // ── The adapter ──────────────────────────────────────────────────────────────────────────────────────────────
 
 export interface WhatsAppMessage {
-	kind: 'template' | 'interactive' | 'text';
+	kind: 'template' | 'interactive' | 'replyButtons' | 'list' | 'text';
 	payload: WhatsAppPayload;
 	/** Auto inside the window: the template, should Meta answer that the window has closed (131047). */
 	fallback?: WhatsAppTemplatePayload;
@@ -321,7 +408,7 @@ export function whatsappAdapter(options: WhatsAppAdapterOptions): ChannelAdapter
 				if (options.kind === 'auto') {
 					resolved = window?.open ? 'interactive' : 'template';
 				} else if (!window?.open) {
-					const kindName = options.kind === 'text' ? 'a text message' : 'a message with buttons';
+					const kindName = options.kind === 'text' ? 'a text message' : options.kind === 'list' ? 'a product list' : 'a message with buttons';
 					const last = window?.last_inbound_at ? `last wrote on WhatsApp at ${window.last_inbound_at}` : 'has not written to you on WhatsApp';
 					return {
 						skip: 'window_closed',
@@ -352,6 +439,8 @@ export function whatsappAdapter(options: WhatsAppAdapterOptions): ChannelAdapter
 				return { kind: 'template', payload, template: `${payload.template.name} (${payload.template.language.code})` };
 			}
 			if (resolved === 'text') return { kind: 'text', payload: whatsappTextPayload(address, options.texts(lang), context) };
+			if (resolved === 'replyButtons') return { kind: 'replyButtons', payload: whatsappReplyButtonsPayload(address, options.texts(lang), context) };
+			if (resolved === 'list') return { kind: 'list', payload: whatsappListPayload(address, options.texts(lang), context) };
 			const payload = whatsappInteractivePayload(address, options.texts(lang), context);
 			// Auto: the template too, ready for a 131047 (the store's window can be a little behind Meta's).
 			let fallback: WhatsAppTemplatePayload | undefined;
@@ -441,6 +530,16 @@ export async function whatsappPreviewOptions(this: ILoadOptionsFunctions): Promi
 				lines.push(previewLine(lang, both, 'button', 'Button', `[ ${interactive.action.parameters.display_text} ] → ${context.restore_url}`));
 			}
 			if (kind === 'text') lines.push(previewLine(lang, both, 'text', 'Text', whatsappTextPayload('36301234567', texts(0, lang), context).text.body));
+			if (kind === 'replyButtons') {
+				const preview = replyButtonsPreview(whatsappReplyButtonsPayload('36301234567', texts(0, lang), context));
+				lines.push(previewLine(lang, both, 'body', 'Message', preview.body));
+				lines.push(previewLine(lang, both, 'button', 'Buttons', preview.buttons.map((b) => `[ ${b} ]`).join(' ')));
+			}
+			if (kind === 'list') {
+				const preview = listPreview(whatsappListPayload('36301234567', texts(0, lang), context));
+				lines.push(previewLine(lang, both, 'body', 'Message', preview.body));
+				lines.push(previewLine(lang, both, 'button', 'List', `[ ${preview.button} ] → ${preview.rows.join('; ')}`));
+			}
 			if (kind === 'auto' || kind === 'template') {
 				const choice = parseTemplateChoice(get(templateFieldName(lang)));
 				const label = kind === 'auto' ? 'Otherwise the template' : 'Template';
@@ -465,6 +564,18 @@ export async function whatsappPreviewOptions(this: ILoadOptionsFunctions): Promi
 		}
 	}
 	return lines;
+}
+
+/** What a reply-button message shows: its text and the button titles. */
+export function replyButtonsPreview(payload: WhatsAppInteractivePayload): { body: string; buttons: string[] } {
+	const i = payload.interactive as Extract<WhatsAppInteractivePayload['interactive'], { type: 'button' }>;
+	return { body: i.body.text, buttons: i.action.buttons.map((b) => b.reply.title) };
+}
+
+/** What a list message shows: its text, its button and each row as "title (description)". */
+export function listPreview(payload: WhatsAppInteractivePayload): { body: string; button: string; rows: string[] } {
+	const i = payload.interactive as Extract<WhatsAppInteractivePayload['interactive'], { type: 'list' }>;
+	return { body: i.body.text, button: i.action.button, rows: i.action.sections.flatMap((s) => s.rows.map((r) => (r.description ? `${r.title} (${r.description})` : r.title))) };
 }
 
 /** The Template Values collection as the code reads it. */

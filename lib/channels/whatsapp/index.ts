@@ -20,8 +20,12 @@ import {
 	parseTemplateChoice,
 	readTemplateValues,
 	whatsappAdapter,
+	listPreview,
+	replyButtonsPreview,
 	whatsappInteractivePayload,
+	whatsappListPayload,
 	whatsappPreviewOptions,
+	whatsappReplyButtonsPayload,
 	whatsappRecipient,
 	whatsappTextPayload,
 	whatsappTextsFromFields,
@@ -44,13 +48,13 @@ interface WhatsAppShared {
 	templates: Map<string, WhatsAppTemplate>;
 }
 
-const KINDS: WhatsAppKind[] = ['auto', 'template', 'interactive', 'text'];
+const KINDS: WhatsAppKind[] = ['auto', 'template', 'interactive', 'replyButtons', 'list', 'text'];
 
 function whatsappSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials, MetaCredentials, WhatsAppShared, WhatsAppMessage> {
 	const texts = whatsappTextsFromFields((name, i) => ctx.getNodeParameter(name, i, null));
 	const kindOf = (i: number): WhatsAppKind => {
 		const kind = String(ctx.getNodeParameter('messageKind', i, 'auto') || 'auto') as WhatsAppKind;
-		if (!KINDS.includes(kind)) throw new NodeOperationError(ctx.getNode(), `Message Kind must be auto, template, interactive or text, not "${kind}"`, { itemIndex: i });
+		if (!KINDS.includes(kind)) throw new NodeOperationError(ctx.getNode(), `Message Kind must be auto, template, interactive, replyButtons, list or text, not "${kind}"`, { itemIndex: i });
 		return kind;
 	};
 	const choiceOf = (i: number, lang: Language) => parseTemplateChoice(ctx.getNodeParameter(templateFieldName(lang), i, ''));
@@ -125,6 +129,11 @@ function whatsappSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials, 
 				});
 				const to = (whatsappRecipient(cart).ok ? (whatsappRecipient(cart) as { address: string }).address : '+36301234567').replace(/^\+/, '');
 				if (kind === 'text') preview.text = whatsappTextPayload(to, texts(i, lang), context).text.body;
+				if (kind === 'replyButtons') Object.assign(preview, replyButtonsPreview(whatsappReplyButtonsPayload(to, texts(i, lang), context)));
+				if (kind === 'list') {
+					const list = listPreview(whatsappListPayload(to, texts(i, lang), context));
+					Object.assign(preview, { body: list.body, button: list.button, items: list.rows });
+				}
 				if (kind === 'auto' || kind === 'interactive') {
 					const interactive = whatsappInteractivePayload(to, texts(i, lang), context).interactive as { body: { text: string }; action: { parameters: { display_text: string; url: string } } };
 					preview.body = interactive.body.text;

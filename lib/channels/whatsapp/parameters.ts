@@ -9,14 +9,19 @@ import { copyField, copyFieldName, copyNotice } from '../copy';
  * country. sendNodeProperties puts them among the shared ones.
  */
 
-export type WhatsAppKind = 'auto' | 'template' | 'interactive' | 'text';
+export type WhatsAppKind = 'auto' | 'template' | 'interactive' | 'replyButtons' | 'list' | 'text';
 
-/** The text fields: the Text message, the interactive message's text and its link button. */
+/** The text fields: the Text message, the interactive messages' text, the link button, the reply buttons, the list's button. */
 export const WHATSAPP_TEXT_LABEL = 'Text Message';
 export const WHATSAPP_BODY_LABEL = 'Button Message Text';
 export const WHATSAPP_BUTTON_LABEL = 'Link Button Text';
+export const WHATSAPP_REPLY_CODE_LABEL = 'Code Button Title';
+export const WHATSAPP_REPLY_LATER_LABEL = 'Later Button Title';
+export const WHATSAPP_REPLY_STOP_LABEL = 'Unsubscribe Button Title';
+export const WHATSAPP_LIST_BUTTON_LABEL = 'List Button Text';
 
-export const WHATSAPP_COPY_FIELDS = LANGUAGES.flatMap((lang) => [copyFieldName('whatsappText', lang), copyFieldName('whatsappBody', lang), copyFieldName('whatsappButton', lang)]);
+const COPY_PIECES = ['whatsappText', 'whatsappBody', 'whatsappButton', 'whatsappReplyCode', 'whatsappReplyLater', 'whatsappReplyStop', 'whatsappListButton'];
+export const WHATSAPP_COPY_FIELDS = LANGUAGES.flatMap((lang) => COPY_PIECES.map((piece) => copyFieldName(piece, lang)));
 
 /** The template field of a language: templateHu, templateEn; its label names it in errors. */
 export const templateFieldName = (lang: Language) => copyFieldName('template', lang);
@@ -47,11 +52,37 @@ const linkLine: Record<Language, string> = {
 	en: '{{#if restore_url}}Pick up where you left off: {{restore_url}}{{/if}}',
 };
 export const SHIPPED_BUTTON: Record<Language, string> = { hu: 'Vissza a kosárhoz', en: 'Back to my cart' };
+/** Reply buttons (they answer in the chat, they open no link) and the list's button; each at most 20 characters. */
+export const SHIPPED_REPLY: Record<Language, { code: string; later: string; stop: string; list: string }> = {
+	hu: { code: 'Kérem a kódot', later: 'Majd később', stop: 'Leiratkozom', list: 'Termékeid' },
+	en: { code: 'Send me the code', later: 'Maybe later', stop: 'Unsubscribe', list: 'Your items' },
+};
+/** The link line the reply-button and list messages add under their text (their buttons open no link). */
+export const RESTORE_LINK_LINE: Record<Language, string> = { hu: 'Itt folytathatod:', en: 'Pick up where you left off:' };
+
+export interface ShippedWhatsAppCopy {
+	text: string;
+	body: string;
+	button: string;
+	replyCode: string;
+	replyLater: string;
+	replyStop: string;
+	listButton: string;
+}
 
 /** The shipped texts (the wording of lib/channels/meta/copy.ts, as templates the marketer can edit). */
-export function shippedWhatsAppCopy(lang: Language, kind: StageKind): { text: string; body: string; button: string } {
+export function shippedWhatsAppCopy(lang: Language, kind: StageKind): ShippedWhatsAppCopy {
 	const body = `${greeting[lang]} ${cartLine[lang][kind]}\n${codeLine[lang]}`;
-	return { body, text: `${body}\n${linkLine[lang]}\n{{shop.name}}`, button: SHIPPED_BUTTON[lang] };
+	const reply = SHIPPED_REPLY[lang];
+	return {
+		body,
+		text: `${body}\n${linkLine[lang]}\n{{shop.name}}`,
+		button: SHIPPED_BUTTON[lang],
+		replyCode: reply.code,
+		replyLater: reply.later,
+		replyStop: reply.stop,
+		listButton: reply.list,
+	};
 }
 
 /** The per-language, per-stage text fields. */
@@ -63,7 +94,7 @@ export function whatsappCopyProperties(): INodeProperties[] {
 				lang,
 				copyFieldName('whatsappBody', lang),
 				WHATSAPP_BODY_LABEL,
-				'The text of the message with the link button (within the 24-hour window), at most 1,024 characters. The shop name goes below it in small print. Empty: the shipped text.',
+				'The text of the button and list messages (within the 24-hour window), at most 1,024 characters. Reply Buttons and Product List add the link to the cart below it; the shop name goes below in small print. Empty: the shipped text.',
 				(kind) => shippedWhatsAppCopy(lang, kind).body,
 				4,
 			),
@@ -73,6 +104,34 @@ export function whatsappCopyProperties(): INodeProperties[] {
 				WHATSAPP_BUTTON_LABEL,
 				'The button that opens the cart, at most 20 characters',
 				(kind) => shippedWhatsAppCopy(lang, kind).button,
+			),
+			...copyField(
+				lang,
+				copyFieldName('whatsappReplyCode', lang),
+				WHATSAPP_REPLY_CODE_LABEL,
+				'Reply Buttons: the button asking for the discount code (left out when there is no code), at most 20 characters',
+				(kind) => shippedWhatsAppCopy(lang, kind).replyCode,
+			),
+			...copyField(
+				lang,
+				copyFieldName('whatsappReplyLater', lang),
+				WHATSAPP_REPLY_LATER_LABEL,
+				'Reply Buttons: the button for “not now”, at most 20 characters',
+				(kind) => shippedWhatsAppCopy(lang, kind).replyLater,
+			),
+			...copyField(
+				lang,
+				copyFieldName('whatsappReplyStop', lang),
+				WHATSAPP_REPLY_STOP_LABEL,
+				'Reply Buttons: the button that stops these messages, at most 20 characters',
+				(kind) => shippedWhatsAppCopy(lang, kind).replyStop,
+			),
+			...copyField(
+				lang,
+				copyFieldName('whatsappListButton', lang),
+				WHATSAPP_LIST_BUTTON_LABEL,
+				'Product List: the button that opens the list of the cart’s items, at most 20 characters',
+				(kind) => shippedWhatsAppCopy(lang, kind).listButton,
 			),
 			...copyField(
 				lang,
@@ -104,6 +163,16 @@ export function whatsappNodeParameters() {
 				},
 				{ name: 'Template', value: 'template', description: 'Always your approved template (the only kind WhatsApp allows outside the 24 hours)' },
 				{ name: 'Interactive Buttons', value: 'interactive', description: 'A message with a button that opens the cart; only within 24 hours of the customer’s last message' },
+				{
+					name: 'Reply Buttons',
+					value: 'replyButtons',
+					description: 'The message with the link to the cart and up to three answer buttons (send the code, maybe later, unsubscribe); only within 24 hours of the customer’s last message',
+				},
+				{
+					name: 'Product List',
+					value: 'list',
+					description: 'The message with the link to the cart and a list of the cart’s items, with quantity and price; only within 24 hours of the customer’s last message',
+				},
 				{ name: 'Text', value: 'text', description: 'A plain text message with the link; only within 24 hours of the customer’s last message' },
 			],
 			description: 'WhatsApp lets a business start a conversation only with a template approved by Meta',
