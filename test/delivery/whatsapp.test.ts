@@ -206,6 +206,150 @@ describe('WhatsApp Send: message kinds and the 24-hour window', () => {
 	});
 });
 
+describe('WhatsApp Send: Reply Buttons and Product List (within the 24-hour window)', () => {
+	const longName = 'Kotyogós kávéfőző indukciós lapra, 6 személyes';
+	const twoItems = [
+		{ name: longName, quantity: 1, price: 12990, image_url: image },
+		{ name: 'Kerámia bögre', quantity: 2, price: 2495 },
+	];
+
+	test('Reply Buttons inside the window: the text with the link, three reply buttons whose ids carry the action and the cart', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000030', customerId: 'wa-reply', consent: ['whatsapp'], items });
+		await customerWrote('+36302000030');
+		const r = await runSend(params({ messageKind: 'replyButtons', options: { shopName: 'Kávémanufaktúra' } }), [item(cartId)]);
+		const d = delivery(outcomes(r).sent[0] ?? {});
+		assert.equal(d.kind, 'replyButtons', r.error?.message ?? JSON.stringify(outcomes(r)));
+		const [sent] = sentTo('36302000030');
+		assert.equal(d.provider_id, sent.id);
+		assert.deepEqual(JSON.parse(plain(JSON.stringify(sent.body))), {
+			messaging_product: 'whatsapp',
+			recipient_type: 'individual',
+			to: '36302000030',
+			type: 'interactive',
+			interactive: {
+				type: 'button',
+				header: { type: 'image', image: { link: image } },
+				body: {
+					text: `Szia, Anna! Még mindig félretesszük neked a kosaradat (12 990 Ft).\n10% kedvezményt kapsz ezzel a kóddal: KOSAR-7K3M9Q\nItt folytathatod: https://shop.example.hu/cart/restore/${cartId}`,
+				},
+				footer: { text: 'Kávémanufaktúra' },
+				action: {
+					buttons: [
+						{ type: 'reply', reply: { id: `code:${cartId}`, title: 'Kérem a kódot' } },
+						{ type: 'reply', reply: { id: `later:${cartId}`, title: 'Majd később' } },
+						{ type: 'reply', reply: { id: `stop:${cartId}`, title: 'Leiratkozom' } },
+					],
+				},
+			},
+		});
+		assert.deepEqual((await messageRows(env, cartId)).map((m) => [m.status, m.provider_id]), [['sent', sent.id]]);
+	});
+
+	test('Reply Buttons in English without a discount code: no code button, the English titles', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000031', customerId: 'wa-reply-en', consent: ['whatsapp'], items, locale: 'en-GB' });
+		await customerWrote('+36302000031');
+		const r = await runSend(params({ messageKind: 'replyButtons', stage: 1 }), [{ cart_id: cartId }]);
+		assert.equal(delivery(outcomes(r).sent[0] ?? {}).kind, 'replyButtons', r.error?.message ?? JSON.stringify(outcomes(r)));
+		const interactive = sentTo('36302000031')[0].body.interactive as { action: { buttons: Array<{ reply: { id: string; title: string } }> } };
+		assert.deepEqual(
+			interactive.action.buttons.map((b) => b.reply),
+			[
+				{ id: `later:${cartId}`, title: 'Maybe later' },
+				{ id: `stop:${cartId}`, title: 'Unsubscribe' },
+			],
+		);
+	});
+
+	test('Product List inside the window: one row per cart item, a long name shortened to 24 with an ellipsis, quantity and price under it', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000032', customerId: 'wa-list', consent: ['whatsapp'], items: twoItems });
+		await customerWrote('+36302000032');
+		const r = await runSend(params({ messageKind: 'list' }), [item(cartId)]);
+		const d = delivery(outcomes(r).sent[0] ?? {});
+		assert.equal(d.kind, 'list', r.error?.message ?? JSON.stringify(outcomes(r)));
+		const [sent] = sentTo('36302000032');
+		const interactive = JSON.parse(plain(JSON.stringify(sent.body.interactive)));
+		assert.deepEqual(interactive, {
+			type: 'list',
+			body: {
+				text: `Szia, Anna! Még mindig félretesszük neked a kosaradat (17 980 Ft).\n10% kedvezményt kapsz ezzel a kóddal: KOSAR-7K3M9Q\nItt folytathatod: https://shop.example.hu/cart/restore/${cartId}`,
+			},
+			action: {
+				button: 'Termékeid',
+				sections: [
+					{
+						rows: [
+							{ id: `item:${cartId}:1`, title: 'Kotyogós kávéfőző induk…', description: '1 db · 12 990 Ft' },
+							{ id: `item:${cartId}:2`, title: 'Kerámia bögre', description: '2 db · 4 990 Ft' },
+						],
+					},
+				],
+			},
+		});
+		assert.equal([...interactive.action.sections[0].rows[0].title].length, 24);
+		assert.ok(longName.startsWith(interactive.action.sections[0].rows[0].title.slice(0, -1)));
+	});
+
+	test('Reply Buttons and Product List with the window closed → Skipped window_closed before any claim or call', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000033', customerId: 'wa-closed-new', consent: ['whatsapp'], items });
+		const calls = messageCalls();
+		for (const [messageKind, noun] of [
+			['replyButtons', 'a message with buttons'],
+			['list', 'a product list'],
+		]) {
+			const r = await runSend(params({ messageKind }), [item(cartId)]);
+			const d = delivery(outcomes(r).skipped[0] ?? {});
+			assert.equal(d.reason, 'window_closed', r.error?.message ?? JSON.stringify(outcomes(r)));
+			assert.match(String(d.detail), new RegExp(`has not written to you on WhatsApp: WhatsApp allows ${noun} only within 24 hours`));
+		}
+		assert.equal(messageCalls(), calls, 'Meta was not called');
+		assert.deepEqual(await messageRows(env, cartId), [], 'nothing claimed');
+	});
+
+	test('a reply button title over 20 characters → node error naming the field, nothing sent, the claim given back', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000034', customerId: 'wa-reply-limit', consent: ['whatsapp'], items });
+		await customerWrote('+36302000034');
+		const calls = messageCalls();
+		const r = await runSend(params({ messageKind: 'replyButtons', whatsappReplyLaterHu: 'Talán majd később, köszi' }), [item(cartId)]);
+		assert.equal(r.status, 'error');
+		assert.equal(r.error?.message, 'Later Button Title (Hungarian) "Talán majd később, köszi" is 24 characters; WhatsApp allows at most 20');
+		assert.equal(messageCalls(), calls);
+		assert.deepEqual((await messageRows(env, cartId)).map((m) => m.status), ['released']);
+	});
+
+	test('two reply buttons with the same title → node error naming both fields, nothing sent', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000035', customerId: 'wa-reply-dup', consent: ['whatsapp'], items });
+		await customerWrote('+36302000035');
+		const calls = messageCalls();
+		const r = await runSend(params({ messageKind: 'replyButtons', whatsappReplyStopHu: 'majd később' }), [item(cartId)]);
+		assert.equal(r.status, 'error');
+		assert.equal(r.error?.message, 'Unsubscribe Button Title (Hungarian) "majd később" is the same as Later Button Title (Hungarian); WhatsApp needs each button title to be different');
+		assert.equal(messageCalls(), calls);
+		assert.deepEqual((await messageRows(env, cartId)).map((m) => m.status), ['released']);
+	});
+
+	test('a list button text over 20 characters → node error naming the field, nothing sent', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000036', customerId: 'wa-list-limit', consent: ['whatsapp'], items: twoItems });
+		await customerWrote('+36302000036');
+		const calls = messageCalls();
+		const r = await runSend(params({ messageKind: 'list', whatsappListButtonHu: 'A kosaradban lévő termékek' }), [item(cartId)]);
+		assert.equal(r.status, 'error');
+		assert.equal(r.error?.message, 'List Button Text (Hungarian) "A kosaradban lévő termékek" is 26 characters; WhatsApp allows at most 20');
+		assert.equal(messageCalls(), calls);
+		assert.deepEqual((await messageRows(env, cartId)).map((m) => m.status), ['released']);
+	});
+
+	test('Preview Only with Product List: the text, the list button and the rows; nothing claimed, Meta not called', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000037', customerId: 'wa-list-preview', consent: ['whatsapp'], items: twoItems });
+		const before = meta.requests.length;
+		const r = await runSend(params({ mode: 'preview', messageKind: 'list' }), [item(cartId)]);
+		assert.equal(r.status, 'success', r.error?.message);
+		const preview = outcomes(r).sent[0].preview as Record<string, unknown>;
+		assert.deepEqual(JSON.parse(plain(JSON.stringify([preview.kind, preview.button, preview.items]))), ['list', 'Termékeid', ['Kotyogós kávéfőző induk… (1 db · 12 990 Ft)', 'Kerámia bögre (2 db · 4 990 Ft)']]);
+		assert.equal(meta.requests.length, before);
+		assert.deepEqual(await messageRows(env, cartId), []);
+	});
+});
+
 describe('WhatsApp Send: Meta errors by code', () => {
 	test('131050 (the customer stopped marketing messages) → WhatsApp consent withdrawn, Skipped opted_out, next stage blocked', async () => {
 		const cartId = await makeCart(env.store, { phone: '+36302000010', customerId: 'wa-stop', consent: ['whatsapp', 'sms'], items });
