@@ -230,7 +230,7 @@ describe('WhatsApp Send: Reply Buttons and Product List (within the 24-hour wind
 				type: 'button',
 				header: { type: 'image', image: { link: image } },
 				body: {
-					text: `Szia, Anna! Még mindig félretesszük neked a kosaradat (12 990 Ft).\n10% kedvezményt kapsz ezzel a kóddal: KOSAR-7K3M9Q\nItt folytathatod: https://shop.example.hu/cart/restore/${cartId}`,
+					text: `Szia, Anna! Még mindig félretesszük neked a kosaradat (12 990 Ft).\n10% kedvezményt kapsz ezzel a kóddal: KOSAR-7K3M9Q\nItt találod a kosaradat: https://shop.example.hu/cart/restore/${cartId}`,
 				},
 				footer: { text: 'Kávémanufaktúra' },
 				action: {
@@ -250,7 +250,11 @@ describe('WhatsApp Send: Reply Buttons and Product List (within the 24-hour wind
 		await customerWrote('+36302000031');
 		const r = await runSend(params({ messageKind: 'replyButtons', stage: 1 }), [{ cart_id: cartId }]);
 		assert.equal(delivery(outcomes(r).sent[0] ?? {}).kind, 'replyButtons', r.error?.message ?? JSON.stringify(outcomes(r)));
-		const interactive = sentTo('36302000031')[0].body.interactive as { action: { buttons: Array<{ reply: { id: string; title: string } }> } };
+		const interactive = sentTo('36302000031')[0].body.interactive as { body: { text: string }; action: { buttons: Array<{ reply: { id: string; title: string } }> } };
+		assert.equal(
+			plain(interactive.body.text),
+			`Hi Anna! We've saved your cart (HUF 12,990) so you can pick up where you left off.\nHere’s your cart: https://shop.example.hu/cart/restore/${cartId}`,
+		);
 		assert.deepEqual(
 			interactive.action.buttons.map((b) => b.reply),
 			[
@@ -271,7 +275,7 @@ describe('WhatsApp Send: Reply Buttons and Product List (within the 24-hour wind
 		assert.deepEqual(interactive, {
 			type: 'list',
 			body: {
-				text: `Szia, Anna! Még mindig félretesszük neked a kosaradat (17 980 Ft).\n10% kedvezményt kapsz ezzel a kóddal: KOSAR-7K3M9Q\nItt folytathatod: https://shop.example.hu/cart/restore/${cartId}`,
+				text: `Szia, Anna! Még mindig félretesszük neked a kosaradat (17 980 Ft).\n10% kedvezményt kapsz ezzel a kóddal: KOSAR-7K3M9Q\nItt találod a kosaradat: https://shop.example.hu/cart/restore/${cartId}`,
 			},
 			action: {
 				button: 'Termékeid',

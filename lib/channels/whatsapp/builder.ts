@@ -293,7 +293,7 @@ export function whatsappReplyButtonsPayload(to: string, texts: WhatsAppTexts, co
 	});
 }
 
-const QUANTITY: Record<Language, (n: number) => string> = { hu: (n) => `${n} db`, en: (n) => `${n} ×` };
+const QUANTITY: Record<Language, (n: number) => string> = { hu: (n) => `${n} db`, en: (n) => `Qty ${n}` };
 const MORE_ITEMS: Record<Language, (n: number) => string> = { hu: (n) => `És még ${n} termék`, en: (n) => `And ${n} more item${n === 1 ? '' : 's'}` };
 
 /**

@@ -58,7 +58,7 @@ export const SHIPPED_REPLY: Record<Language, { code: string; later: string; stop
 	en: { code: 'Send me the code', later: 'Maybe later', stop: 'Unsubscribe', list: 'Your items' },
 };
 /** The link line the reply-button and list messages add under their text (their buttons open no link). */
-export const RESTORE_LINK_LINE: Record<Language, string> = { hu: 'Itt folytathatod:', en: 'Pick up where you left off:' };
+export const RESTORE_LINK_LINE: Record<Language, string> = { hu: 'Itt találod a kosaradat:', en: 'Here’s your cart:' };
 
 export interface ShippedWhatsAppCopy {
 	text: string;
