@@ -159,13 +159,6 @@ export interface MessageEvent {
  */
 export type ChannelEventMapper = (payload: unknown, headers: Record<string, string | undefined>) => MessageEvent[];
 
-/**
- * Whether the channel may send to this customer now (Meta's 24-hour service window). Slot for WhatsApp and
- * Messenger: their adapter calls it before rendering and skips with `reason` when closed; the store will answer it
- * from the inbound messages it records.
- */
-export type ServiceWindowCheck = (cart: Cart, store: CartRecoveryStore, now: Date) => Promise<{ open: boolean; reason?: SkipReason; detail?: string }>;
-
 // ── The definition ───────────────────────────────────────────────────────────────────────────────────────────
 
 export interface ChannelDefinition<TCredentials = unknown, TClient = unknown, TShared = unknown, TMessage = unknown> {
@@ -202,8 +195,6 @@ export interface ChannelDefinition<TCredentials = unknown, TClient = unknown, TS
 	sender(ctx: IExecuteFunctions): ChannelSender<TCredentials, TClient, TShared, TMessage>;
 	/** Provider error codes that withdraw consent or skip (see ProviderErrorRule). */
 	errors?: ProviderErrorRule[];
-	/** Meta's service window; unset: always open. */
-	serviceWindow?: ServiceWindowCheck;
 	/** Status events → message statuses; unset until the events issue. */
 	events?: ChannelEventMapper;
 }
