@@ -6,7 +6,7 @@
 // offer's 20 → 25 %, and a code in the first reminder (5 %) for cart H only. Every message must follow them.
 // Credentials are imported under the ids the shipped files reference, with test values.
 //
-// Eight carts run in parallel in one server, each a case of the brief:
+// Ten carts run in parallel in one server, each a case of the brief:
 //   A buys before stage 1 (no message)          B buys after the first email (recovered, with value; no SMS)
 //   C never buys (email → SMS 15% → email 25%)   D no SMS consent (three emails)
 //   E unsubscribes by one-click after stage 1    F its cart event is delivered three times at once, then again
