@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 
-import { CHANNEL_ADDRESSES, channelAddress, subjectValue } from '../channels/address';
+import { CHANNEL_ADDRESSES } from '../channels/address';
 import type { Channel, ConsentSubject } from '../store/types';
 
 // Phone numbers are normalised in one place, lib/channels/phone.ts; re-exported for the consent API.
@@ -17,12 +17,6 @@ export function normaliseAddress(channel: Channel, address: string | null | unde
 	// A channel the package does not know goes to the store as given: the store refuses it (22023), naming the channel.
 	const addressing = CHANNEL_ADDRESSES[channel] as (typeof CHANNEL_ADDRESSES)[Channel] | undefined;
 	return addressing ? addressing.normalise(value, country) : value;
-}
-
-/** The address a subject has on a channel (whatsapp: whatsappPhone, else phone). */
-export function subjectAddress(subject: ConsentSubject, channel: Channel): string | null {
-	if (!(channel in CHANNEL_ADDRESSES)) return null;
-	return normaliseAddress(channel, subjectValue(subject, channelAddress(channel)));
 }
 
 /** The subject as the SQL functions take it (snake case, phones in E.164). */

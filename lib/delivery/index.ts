@@ -1,4 +1,4 @@
 export * from './types';
 export * from './errors';
 export * from './quietHours';
-export { deliver, backoffDelay, DeliveryError, type DeliveryDeps } from './pipeline';
+export { deliver, backoffDelay, type DeliveryDeps } from './pipeline';

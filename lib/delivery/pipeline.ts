@@ -1,6 +1,5 @@
 import { DeliveryError, ProviderError } from './errors';
 
-export { DeliveryError } from './errors';
 import { nextAllowedTime, quietHoursEnd } from './quietHours';
 import type {
 	ChannelAdapter,

@@ -80,7 +80,7 @@ $$;
 create or replace function cart_recovery.event_customer_key(p_event jsonb)
 returns text language sql immutable as $$
   select coalesce(nullif(p_event ->> 'customer_id', ''), lower(nullif(p_event ->> 'email', '')),
-                  nullif(p_event ->> 'phone', ''), nullif(p_event ->> 'whatsapp_phone', ''),
+                  nullif(p_event ->> 'phone', ''), cart_recovery.normalise_address('sms', nullif(p_event ->> 'whatsapp_phone', '')),
                   'whatsapp:' || nullif(btrim(p_event ->> 'whatsapp_bsuid'), ''),
                   'messenger:' || nullif(btrim(p_event ->> 'messenger_psid'), ''))
 $$;
@@ -609,12 +609,16 @@ begin
 end
 $$;
 
--- Supabase: the new store functions are for the service role only (create or replace keeps the earlier ones' grants).
+-- The new store functions are not for everyone: on any Postgres, PUBLIC could otherwise open a customer's service
+-- window or learn whether a number wrote in. On Supabase only the service role may call them (create or replace
+-- keeps the earlier functions' grants).
+revoke all on function public.cart_recovery_record_inbound_message(text, text, text, text, timestamptz) from public;
+revoke all on function public.cart_recovery_service_window(text, text, text) from public;
 do $$
 begin
   if exists (select 1 from pg_roles where rolname = 'anon') then
-    revoke all on function public.cart_recovery_record_inbound_message(text, text, text, text, timestamptz) from public, anon, authenticated;
-    revoke all on function public.cart_recovery_service_window(text, text, text) from public, anon, authenticated;
+    revoke all on function public.cart_recovery_record_inbound_message(text, text, text, text, timestamptz) from anon, authenticated;
+    revoke all on function public.cart_recovery_service_window(text, text, text) from anon, authenticated;
   end if;
   if exists (select 1 from pg_roles where rolname = 'service_role') then
     grant execute on function public.cart_recovery_record_inbound_message(text, text, text, text, timestamptz) to service_role;

@@ -1,6 +1,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 import { checkCount, checkLength, checkUnique, checkUrl, MessageLimitError, visibleLength } from '../meta/limits';
+import { DEFAULT_PHONE_COUNTRY, phoneRecipient } from '../phone';
 import type { WhatsAppTemplate } from './transport';
 
 /**
@@ -90,13 +91,13 @@ export type WhatsAppPayload = WhatsAppTextPayload | WhatsAppTemplatePayload | Wh
 // Numbers
 
 /** Hungarian shops first: a number without a country code is read as Hungarian (06 30 … → 36 30 …). */
-export const DEFAULT_WHATSAPP_COUNTRY: CountryCode = 'HU';
+export const DEFAULT_WHATSAPP_COUNTRY: CountryCode = DEFAULT_PHONE_COUNTRY;
 
-/** A phone number as WhatsApp's `to` expects it: E.164 digits without the '+' (36301234567). */
+/** A phone number as WhatsApp's `to` expects it: E.164 digits without the '+' (36301234567). Parsed by lib/channels/phone.ts. */
 export function toWhatsAppNumber(phone: string, country: CountryCode = DEFAULT_WHATSAPP_COUNTRY): string {
-	const parsed = parsePhoneNumberFromString((phone ?? '').trim(), country);
-	if (!parsed || !parsed.isValid()) throw new MessageLimitError('whatsapp', 'Phone number', visibleLength(phone ?? ''), 15, `"${phone}" is not a phone number WhatsApp can reach (give it with its country code, e.g. +36 30 123 4567)`);
-	return parsed.number.replace(/^\+/, '');
+	const recipient = phoneRecipient(phone, country);
+	if (!recipient.ok) throw new MessageLimitError('whatsapp', 'Phone number', visibleLength(phone ?? ''), 15, `"${phone}" is not a phone number WhatsApp can reach (give it with its country code, e.g. +36 30 123 4567)`);
+	return recipient.e164.replace(/^\+/, '');
 }
 
 /**
