@@ -612,13 +612,13 @@ $$;
 -- The new store functions are not for everyone: on any Postgres, PUBLIC could otherwise open a customer's service
 -- window or learn whether a number wrote in. On Supabase only the service role may call them (create or replace
 -- keeps the earlier functions' grants).
-revoke all on function public.cart_recovery_record_inbound_message(text, text, text, text, timestamptz) from public;
-revoke all on function public.cart_recovery_service_window(text, text, text) from public;
+revoke execute on function public.cart_recovery_record_inbound_message(text, text, text, text, timestamptz) from public;
+revoke execute on function public.cart_recovery_service_window(text, text, text) from public;
 do $$
 begin
   if exists (select 1 from pg_roles where rolname = 'anon') then
-    revoke all on function public.cart_recovery_record_inbound_message(text, text, text, text, timestamptz) from anon, authenticated;
-    revoke all on function public.cart_recovery_service_window(text, text, text) from anon, authenticated;
+    revoke all on function public.cart_recovery_record_inbound_message(text, text, text, text, timestamptz) from public, anon, authenticated;
+    revoke all on function public.cart_recovery_service_window(text, text, text) from public, anon, authenticated;
   end if;
   if exists (select 1 from pg_roles where rolname = 'service_role') then
     grant execute on function public.cart_recovery_record_inbound_message(text, text, text, text, timestamptz) to service_role;
