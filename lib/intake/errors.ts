@@ -5,7 +5,7 @@
  */
 export class IntakeError extends Error {
 	constructor(
-		readonly status: 400 | 401 | 413 | 415,
+		readonly status: 400 | 401 | 403 | 405 | 413 | 415,
 		message: string,
 		readonly field?: string,
 	) {

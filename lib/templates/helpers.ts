@@ -66,3 +66,9 @@ export function safeUrl(value: unknown): string | null {
 		return null;
 	}
 }
+
+/** "10%" or "2 000 Ft" — a discount as customers read it, formatted like the prices beside it (Hungarian by default). */
+export function amountText(code: { kind: 'percent' | 'fixed'; amount: number | string; currency?: string | null }, locale = 'hu-HU'): string {
+	if (code.kind === 'percent') return `${Number(code.amount)}%`;
+	return formatMoney(code.amount, code.currency ?? 'HUF', locale);
+}

@@ -10,8 +10,6 @@ import {
 
 import {
 	cartItem,
-	CredentialCache,
-	credentialSlotKey,
 	DEFAULT_MAPPING,
 	DEFAULT_SUPABASE_COLUMNS,
 	IntakeError,
@@ -26,23 +24,9 @@ import {
 import { cartRecoveryStoreTest, STORE_CREDENTIAL, storeCredentialId } from '../../lib/n8n/store';
 import { choice, expression, live, text } from '../../lib/n8n/subtitleText';
 import { webshopApiTest } from '../../lib/n8n/webshop';
+import { forgetWebhookCredentials, webhookCredentials } from '../../lib/n8n/webhookCredentials';
 import { currencyOrFail, regionOrFail } from '../../lib/n8n/isoCodes';
 import { getStore, type CartRecoveryStore, type StoreCredentials } from '../../lib/store';
-
-/**
- * How long this process reuses a credential it read (README, "Benchmark"): in n8n 2.x each
- * `getCredentials` from a webhook cold-starts and disposes an expression isolate, which cost more than
- * everything else the trigger does. A changed Webshop secret or store connection takes effect within this time.
- */
-export const CREDENTIAL_TTL_MS = 5_000;
-const credentialCache = new CredentialCache<IDataObject>(CREDENTIAL_TTL_MS);
-
-/** The node's credential of `type`, read from n8n at most once per CREDENTIAL_TTL_MS per process. */
-async function cachedCredentials(context: IWebhookFunctions, type: string): Promise<IDataObject> {
-	const key = credentialSlotKey(context.getWorkflow().id, context.getNode(), type);
-	const load = () => context.getCredentials(type) as Promise<IDataObject>;
-	return key === undefined ? load() : credentialCache.get(key, load);
-}
 
 const COLUMN_LABELS: Record<keyof SupabaseColumns, string> = {
 	cartId: 'Cart ID Column',
@@ -272,13 +256,13 @@ export class AbandonedCartTrigger implements INodeType {
 		const columns = this.getNodeParameter('columns', {}) as Partial<SupabaseColumns>;
 
 		// Credentials come from a short per-process cache: reading one from n8n inside a webhook costs an expression
-		// isolate (see CREDENTIAL_TTL_MS). The store is only used once the delivery is valid.
-		const storePromise: Promise<CartRecoveryStore> = cachedCredentials(this, STORE_CREDENTIAL).then((c) => getStore(c as unknown as StoreCredentials, storeCredentialId(this)));
+		// isolate (lib/n8n/webhookCredentials.ts). The store is only used once the delivery is valid.
+		const storePromise: Promise<CartRecoveryStore> = webhookCredentials(this, STORE_CREDENTIAL).then((c) => getStore(c as unknown as StoreCredentials, storeCredentialId(this)));
 		storePromise.catch(() => undefined); // awaited below; a failure must not become an unhandled rejection
 		let secrets: SenderSecrets = {};
 		let signatureToleranceSeconds: number | undefined;
 		if (verification === 'signature') {
-			const credentials = await cachedCredentials(this, 'webshopApi');
+			const credentials = await webhookCredentials(this, 'webshopApi');
 			secrets = {
 				webhookSecret: credentials.webhookSecret as string,
 				supabaseHeaderName: credentials.supabaseHeaderName as string,
@@ -343,8 +327,7 @@ export class AbandonedCartTrigger implements INodeType {
 		} catch (error) {
 			// Nothing was stored (one transaction): the shop may retry. Re-read the store credential next time, so a
 			// corrected credential takes effect at once.
-			const key = credentialSlotKey(this.getWorkflow().id, this.getNode(), STORE_CREDENTIAL);
-			if (key !== undefined) credentialCache.invalidate(key);
+			forgetWebhookCredentials(this, STORE_CREDENTIAL);
 			this.logger.error(`Abandoned Cart Trigger: the store refused event ${event.event_id}: ${(error as Error).message}`);
 			return answer(503, { accepted: false, error: 'The cart store is unavailable; retry later' });
 		}

@@ -453,7 +453,8 @@ export function whatsappAdapter(options: WhatsAppAdapterOptions): ChannelAdapter
 			}
 			return { kind: 'interactive', payload, fallback };
 		},
-		async send(message) {
+		async send(message, context) {
+			const tagged = <T extends WhatsAppPayload>(payload: T): T => ({ ...payload, biz_opaque_callback_data: context.messageId });
 			const accepted = (sent: Awaited<ReturnType<typeof sendWhatsAppMessage>>, kind: WhatsAppMessage['kind'], template: string | undefined, fellBack: boolean): ProviderAcceptance => ({
 				providerId: sent.messageId,
 				details: {
@@ -464,12 +465,12 @@ export function whatsappAdapter(options: WhatsAppAdapterOptions): ChannelAdapter
 				},
 			});
 			try {
-				return accepted(await sendWhatsAppMessage(options.ctx, options.credentials, message.payload), message.kind, message.template, false);
+				return accepted(await sendWhatsAppMessage(options.ctx, options.credentials, tagged(message.payload)), message.kind, message.template, false);
 			} catch (error) {
 				if (error instanceof MetaGraphError && error.fallbackToTemplate && message.fallback) {
 					const template = `${message.fallback.template.name} (${message.fallback.template.language.code})`;
 					try {
-						return accepted(await sendWhatsAppMessage(options.ctx, options.credentials, message.fallback), 'template', template, true);
+						return accepted(await sendWhatsAppMessage(options.ctx, options.credentials, tagged(message.fallback)), 'template', template, true);
 					} catch (second) {
 						throw toDeliveryError(second);
 					}

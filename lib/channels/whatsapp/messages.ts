@@ -42,6 +42,8 @@ interface Base {
 	recipient_type: 'individual';
 	/** E.164 digits without '+', e.g. 36301234567. */
 	to: string;
+	/** Echoed by Meta in this message's status webhooks: our message id, so a status finds its message even when the sender stopped before recording the wamid. */
+	biz_opaque_callback_data?: string;
 }
 
 export interface WhatsAppTextPayload extends Base {

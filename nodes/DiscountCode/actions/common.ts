@@ -1,7 +1,9 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
 import type { DiscountCode } from '../../../lib/store';
-import { formatMoney } from '../../../lib/templates/helpers';
+import { amountText } from '../../../lib/templates/helpers';
+
+export { amountText };
 
 // The glue every store node shares lives in lib/n8n; re-exported so operations import from one place.
 export { requiredString, str } from '../../../lib/n8n/parameters';
@@ -16,13 +18,6 @@ export function optionalNumber(ctx: IExecuteFunctions, name: string, label: stri
 		throw new NodeOperationError(ctx.getNode(), `"${label}" must be a number, not "${String(raw)}"`, { itemIndex: i });
 	}
 	return value;
-}
-
-/** "10%" or "2 000 Ft" — the amount as customers read it (Hungarian formatting by default). */
-export function amountText(code: Pick<DiscountCode, 'kind' | 'amount' | 'currency'>, locale = 'hu-HU'): string {
-	if (code.kind === 'percent') return `${code.amount}%`;
-	// The same formatter as the prices in the message, so "2 000 Ft kedvezmény" sits beside "12 990 Ft".
-	return formatMoney(code.amount, code.currency ?? 'HUF', locale);
 }
 
 export function dateText(iso: string, timeZone = 'Europe/Budapest', locale = 'hu-HU'): string {

@@ -1,0 +1,18 @@
+import type { Language } from '../../lib/templates/copy';
+
+/**
+ * What Reply to Customer says, as shipped. Placeholders as in the send nodes' texts: {{customer.first_name}},
+ * {{discount.code}}, {{discount.text}} ("10%", "2 000 Ft"), {{discount.valid_until}}, {{restore_url}}, {{total_text}}.
+ */
+export const REPLY_COPY: Record<Language, { code: string; noCode: string; text: string }> = {
+	hu: {
+		code: 'Szia{{#if customer.first_name}}, {{customer.first_name}}{{/if}}! Itt a kódod: {{discount.code}}{{#if discount.text}} – {{discount.text}} kedvezményt ad{{/if}}{{#if discount.valid_until}}, és {{date discount.valid_until "MMMM d"}}-ig érvényes{{/if}}.{{#if restore_url}} A kosarad itt vár: {{restore_url}}{{/if}}',
+		noCode: 'Szia{{#if customer.first_name}}, {{customer.first_name}}{{/if}}! Ehhez a kosárhoz most nincs érvényes kedvezménykód, de a kosaradat megőriztük.{{#if restore_url}} Itt folytathatod: {{restore_url}}{{/if}}',
+		text: 'Szia{{#if customer.first_name}}, {{customer.first_name}}{{/if}}! Köszönjük az üzenetedet, hamarosan válaszolunk.',
+	},
+	en: {
+		code: 'Hi{{#if customer.first_name}} {{customer.first_name}}{{/if}}! Here is your code: {{discount.code}}{{#if discount.text}} – {{discount.text}} off{{/if}}{{#if discount.valid_until}}, valid until {{date discount.valid_until "MMMM d"}}{{/if}}.{{#if restore_url}} Your cart is waiting here: {{restore_url}}{{/if}}',
+		noCode: 'Hi{{#if customer.first_name}} {{customer.first_name}}{{/if}}! There is no discount code for this cart right now, but we have kept your cart for you.{{#if restore_url}} Pick up where you left off: {{restore_url}}{{/if}}',
+		text: 'Hi{{#if customer.first_name}} {{customer.first_name}}{{/if}}! Thanks for your message, we will get back to you soon.',
+	},
+};
