@@ -67,5 +67,14 @@ export class SendGridCartRecoveryApi implements ICredentialType {
 			description: 'The API address, without /v3',
 			displayOptions: { show: { region: ['custom'] } },
 		},
+		{
+			displayName: 'Event Webhook Verification Key',
+			name: 'eventWebhookVerificationKey',
+			type: 'string',
+			default: '',
+			placeholder: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE...',
+			description:
+				'Only for the Channel Events Trigger. In SendGrid open Settings → Mail Settings → Event Webhook, turn on Signed Event Webhook and copy the Verification Key shown there. It is a public key, so it is not secret.',
+		},
 	];
 }

@@ -152,6 +152,8 @@ export interface EventRequest {
 export interface EventSecrets {
 	/** SendGrid: the Event Webhook verification key, as Mail Settings shows it (base64 of the DER public key, or PEM). */
 	sendGridVerificationKey?: string;
+	/** SendGrid: how old (or how far in the future) a signed event's timestamp may be, in seconds; default 300, capped at 3600. */
+	sendGridToleranceSeconds?: number;
 	/** Twilio: the account's Auth Token, which signs every webhook. */
 	twilioAuthToken?: string;
 	/** Meta: the App Secret (X-Hub-Signature-256) and the Verify Token the user typed into the app's webhook settings. */
