@@ -30,6 +30,7 @@ import { TWILIO_MAX_BODY_CHARACTERS, TwilioSmsClient, type TwilioCredentials } f
 export { smsAddress } from './address';
 export * from './builder';
 export * from './copy';
+export { twilioSigningToken, twilioWebhook } from './events';
 export * from './transport';
 
 interface SmsShared {
