@@ -188,6 +188,8 @@ describe('Twilio inbound SMS', () => {
 				text: body,
 			});
 		}
+		// An inbound message that also carries MessageStatus=received is still an inbound message.
+		assert.equal(one(inboundSms('STOP', { MessageStatus: 'received' })).kind, 'opt_out');
 		// A Messaging Service's custom opt-out keyword: Twilio says so, whatever the words.
 		const custom = one(inboundSms('ELÉG', { OptOutType: 'STOP' })) as OptOutEvent;
 		assert.deepEqual([custom.kind, custom.source, custom.detail, custom.text], ['opt_out', 'twilio_stop', 'OptOutType=STOP', 'ELÉG']);

@@ -79,7 +79,10 @@ export function twilioSigningInput(url: string, params: URLSearchParams): string
 
 const unauthorized = (message: string) => new IntakeError(401, `${TWILIO_SIGNATURE_HEADER}: ${message}`, TWILIO_SIGNATURE_HEADER);
 
-/** Why the request is not a UTF-8 form post, or undefined when it is (Twilio posts its status callbacks and inbound SMS as forms). */
+/**
+ * Why the request is not a UTF-8 form post, or undefined when it is. Twilio posts message status callbacks and inbound
+ * SMS as forms; its JSON webhooks (signed over the URL with a bodySHA256 query parameter) belong to other products.
+ */
 function formContentTypeProblem(contentType: string | string[] | undefined): string | undefined {
 	const value = headerValue(contentType)?.trim();
 	if (!value) return 'the Content-Type header is missing; Twilio posts application/x-www-form-urlencoded';
@@ -316,7 +319,9 @@ function parseInbound(params: URLSearchParams, at: string): ChannelEvent[] {
 	optional(params, 'AccountSid', ACCOUNT_SID, 'a Twilio account SID (AC and 32 hex digits)');
 	optional(params, 'MessagingServiceSid', SERVICE_SID, 'a Messaging Service SID (MG and 32 hex digits)');
 	const smsStatus = field(params, 'SmsStatus');
-	if (smsStatus !== undefined && smsStatus !== 'received') throw invalid('SmsStatus', `"${smsStatus.slice(0, 40)}" is not "received", what Twilio sends with an inbound SMS`);
+	if (smsStatus !== undefined && smsStatus !== 'received' && smsStatus !== 'receiving') {
+		throw invalid('SmsStatus', `"${smsStatus.slice(0, 40)}" is not "received", what Twilio sends with an inbound SMS`);
+	}
 	const optOutType = field(params, 'OptOutType');
 	if (optOutType !== undefined && optOutType !== '' && !['STOP', 'START', 'HELP'].includes(optOutType.toUpperCase())) {
 		throw invalid('OptOutType', `"${optOutType.slice(0, 40)}" is not STOP, START or HELP`);
@@ -350,8 +355,12 @@ function parse(request: EventRequest, now?: Date | number): ChannelEvent[] {
 	const params = formParams(request);
 	checkStorable(params);
 	const at = isoNow(now);
-	if (params.has('MessageStatus')) return parseStatus(params, request, at);
-	if (params.has('Body') || params.has('SmsStatus')) return parseInbound(params, at);
+	const status = params.get('MessageStatus');
+	// An inbound message is recognised by its Body even if a MessageStatus of received/receiving came with it: a STOP
+	// must never be dropped as "a status that records nothing".
+	const inbound = (params.has('Body') || params.has('SmsStatus')) && (status === null || status === 'received' || status === 'receiving');
+	if (inbound) return parseInbound(params, at);
+	if (status !== null) return parseStatus(params, request, at);
 	throw invalid('MessageStatus', 'is missing, and there is no Body either: neither a Twilio message status callback nor an inbound SMS');
 }
 

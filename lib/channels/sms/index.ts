@@ -167,5 +167,6 @@ export const smsChannel: ChannelDefinition<TwilioCredentials, TwilioSmsClient, S
 	},
 	sender: smsSender,
 	errors: SMS_ERROR_RULES,
-	// events: Twilio's status callback (queued, sent, delivered, undelivered, failed) — the events issue.
+	// events: Twilio's status callbacks and inbound SMS are verified and parsed by twilioWebhook (./events.ts) for the
+	// Channel Events Trigger.
 };
