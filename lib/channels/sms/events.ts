@@ -358,7 +358,7 @@ function parse(request: EventRequest, now?: Date | number): ChannelEvent[] {
 	const status = params.get('MessageStatus');
 	// An inbound message is recognised by its Body even if a MessageStatus of received/receiving came with it: a STOP
 	// must never be dropped as "a status that records nothing".
-	const inbound = (params.has('Body') || params.has('SmsStatus')) && (status === null || status === 'received' || status === 'receiving');
+	const inbound = status === null ? params.has('Body') || params.has('SmsStatus') : params.has('Body') && (status === 'received' || status === 'receiving');
 	if (inbound) return parseInbound(params, at);
 	if (status !== null) return parseStatus(params, request, at);
 	throw invalid('MessageStatus', 'is missing, and there is no Body either: neither a Twilio message status callback nor an inbound SMS');
