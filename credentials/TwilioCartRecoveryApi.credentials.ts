@@ -3,7 +3,8 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 /**
  * Twilio for the SMS Send node: Account SID with an Auth Token or an API Key + Secret, the sender (a phone
  * number / alphanumeric sender ID, or a Messaging Service) and an optional API base URL. Its Test is the
- * `twilioCartRecoveryTest` method of SMS Send (fetches the account, checks the sender is set).
+ * `twilioCartRecoveryTest` method of SMS Send (fetches the account, checks the sender is set). Twilio signs its
+ * webhooks with the Auth Token only: with an API Key the Channel Events Trigger reads `webhookAuthToken`.
  */
 export class TwilioCartRecoveryApi implements ICredentialType {
 	name = 'twilioCartRecoveryApi';
@@ -55,6 +56,16 @@ export class TwilioCartRecoveryApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
+			displayOptions: { show: { authType: ['apiKey'] } },
+		},
+		{
+			displayName: 'Auth Token for Webhook Signatures',
+			name: 'webhookAuthToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'Only needed for the Channel Events Trigger (delivery reports and replies). Twilio signs every request it sends to n8n with your account’s Auth Token, never with an API Key, so the trigger needs the Auth Token to check that a request really comes from Twilio. Copy it from the Twilio Console (Account Info). Sending SMS does not use it.',
 			displayOptions: { show: { authType: ['apiKey'] } },
 		},
 		{

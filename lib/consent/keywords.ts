@@ -84,6 +84,18 @@ export function matchOptOutKeyword(message: string, keywords: readonly string[] 
 	return { matched: false, keyword: null };
 }
 
+/**
+ * Opt-in keywords: a customer who opted out texts one of these to receive messages again. Twilio's defaults (its
+ * STOP filtering lifts the block on them); whole message only, like the single-word opt-out keywords ("Yes
+ * please, send the code" is a reply, not an opt-in). Recorded and output, never consent by itself.
+ */
+export const DEFAULT_OPT_IN_KEYWORDS: readonly string[] = ['START', 'YES', 'UNSTOP'];
+
+/** Whether an inbound message is an opt-in keyword (same folding and matching as the opt-out keywords). */
+export function matchOptInKeyword(message: string, keywords: readonly string[] = DEFAULT_OPT_IN_KEYWORDS): KeywordMatch {
+	return matchOptOutKeyword(message, keywords);
+}
+
 /** Parses a comma- or newline-separated keyword list from a node parameter; empty → the defaults. */
 export function parseKeywordList(value: string | null | undefined): string[] {
 	const list = (value ?? '')

@@ -21,6 +21,7 @@ import { isPhoneCountry, phoneRecipient, type CountryCode } from '../phone';
 import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine } from '../preview';
 import { permanentFailureHook } from '../rules';
 import type { ProviderErrorRule } from '../types';
+import { MESSAGE_ID_PARAM } from './events';
 import { TWILIO_ERRORS, TWILIO_MAX_BODY_CHARACTERS, type TwilioSmsClient } from './transport';
 
 export { phoneRecipient } from '../phone';
@@ -63,6 +64,31 @@ export interface SmsChannelOptions {
 
 export interface SmsMessage extends RenderedSms {
 	to: string;
+	/** The Status Callback URL for this message, our message id on it (see statusCallbackFor). */
+	statusCallback?: string;
+}
+
+/**
+ * The Status Callback URL with `cr_message_id=<our message id>` added to its query, so the Channel Events Trigger
+ * knows which of our messages a delivery report is about (Twilio signs the URL, query included, so the id cannot be
+ * forged). The query is kept byte for byte (re-encoding it would change the URL the user pasted); a
+ * `cr_message_id` already on it is replaced. A string that is not a URL is passed on as given (Twilio refuses it).
+ */
+export function statusCallbackFor(url: string | undefined, messageId: string): string | undefined {
+	const value = url?.trim();
+	if (!value) return undefined;
+	try {
+		new URL(value);
+	} catch {
+		return value;
+	}
+	const hash = value.indexOf('#');
+	const fragment = hash === -1 ? '' : value.slice(hash);
+	const beforeFragment = hash === -1 ? value : value.slice(0, hash);
+	const mark = beforeFragment.indexOf('?');
+	const base = mark === -1 ? beforeFragment : beforeFragment.slice(0, mark);
+	const kept = (mark === -1 ? '' : beforeFragment.slice(mark + 1)).split('&').filter((part) => part !== '' && part.split('=')[0] !== MESSAGE_ID_PARAM);
+	return `${base}?${[...kept, `${MESSAGE_ID_PARAM}=${encodeURIComponent(messageId)}`].join('&')}${fragment}`;
 }
 
 /**
@@ -146,7 +172,7 @@ export function smsAdapter(options: SmsChannelOptions, templateFor: (lang: Langu
 		channel: 'sms',
 		provider: 'Twilio',
 		recipient: (cart) => smsRecipient(cart, options.region ?? 'HU'),
-		render({ cart, address }) {
+		render({ cart, address, messageId }) {
 			const lang = options.language === 'auto' ? templateLanguage(cart.locale) : options.language;
 			const context = buildTemplateContext({
 				cart,
@@ -161,10 +187,10 @@ export function smsAdapter(options: SmsChannelOptions, templateFor: (lang: Langu
 			const sms = renderSmsFor(templateFor(lang), context, { optOutLine: options.optOutLine === undefined ? '' : options.optOutLine, transliterate: !!options.transliterate });
 			// The limits apply to the body as it goes out (opt-out line added, characters replaced).
 			checkSmsLimits(sms, options.maxSegments ?? DEFAULT_MAX_SEGMENTS);
-			return { to: address, ...sms };
+			return { to: address, ...sms, statusCallback: statusCallbackFor(options.statusCallback, messageId) };
 		},
 		async send(message) {
-			const accepted = await options.client.send({ to: message.to, body: message.body, statusCallback: options.statusCallback });
+			const accepted = await options.client.send({ to: message.to, body: message.body, statusCallback: message.statusCallback });
 			return { providerId: accepted.providerId, details: { twilio_status: accepted.status } };
 		},
 		describe(message) {

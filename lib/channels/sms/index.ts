@@ -30,6 +30,7 @@ import { TWILIO_MAX_BODY_CHARACTERS, TwilioSmsClient, type TwilioCredentials } f
 export { smsAddress } from './address';
 export * from './builder';
 export * from './copy';
+export { twilioSigningToken, twilioWebhook } from './events';
 export * from './transport';
 
 interface SmsShared {
@@ -166,5 +167,6 @@ export const smsChannel: ChannelDefinition<TwilioCredentials, TwilioSmsClient, S
 	},
 	sender: smsSender,
 	errors: SMS_ERROR_RULES,
-	// events: Twilio's status callback (queued, sent, delivered, undelivered, failed) — the events issue.
+	// events: Twilio's status callbacks and inbound SMS are verified and parsed by twilioWebhook (./events.ts) for the
+	// Channel Events Trigger.
 };

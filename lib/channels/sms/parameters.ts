@@ -67,7 +67,8 @@ export function smsNodeParameters(): Omit<ChannelNodeParameters, 'copy'> {
 				name: 'statusCallback',
 				type: 'string',
 				default: '',
-				description: 'Twilio posts delivery status here (e.g. the Channel Events trigger’s URL)',
+				description:
+					'Paste the Channel Events Trigger’s Twilio URL here so delivery reports reach the store. Twilio posts each message’s status (sent, delivered, failed) to it; the node adds the message’s ID to the URL so the report finds its message.',
 			},
 		],
 	};

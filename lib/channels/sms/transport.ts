@@ -11,6 +11,8 @@ export interface TwilioCredentials {
 	authToken?: string;
 	apiKeySid?: string;
 	apiKeySecret?: string;
+	/** With an API Key: the account's Auth Token, only to check webhook signatures (Twilio signs with it, never with a key). */
+	webhookAuthToken?: string;
 	/** Sender: a Messaging Service SID (MG…) or a phone number / alphanumeric sender id. */
 	senderType?: 'phoneNumber' | 'messagingService';
 	from?: string;
