@@ -89,6 +89,8 @@ export function eventItem(event: ChannelEvent, result: RecordChannelEventResult)
 		event: event.kind === 'status' ? event.status : event.kind,
 		channel: event.channel,
 		provider: event.provider,
+		// Reply to Customer answers each event at most once, by this id.
+		event_id: event.eventId,
 		customer: event.address ? maskAddress(event.channel, event.address) : null,
 		address: event.address,
 		first_name: result.cart?.first_name ?? null,

@@ -71,7 +71,7 @@ export interface StatusEvent extends EventBase {
 	errorCode: string | null;
 	/** The provider's words about the error or bounce (SendGrid `reason`, WhatsApp `errors[0].title`). */
 	errorDetail: string | null;
-	/** A bounce or failure that will not change on a retry (SendGrid bounce type `bounce`, Twilio 30003…/30005/30006, WhatsApp 131026). */
+	/** A bounce or failure that will not change on a retry (SendGrid bounce type `bounce`, Twilio 21211/21614/30005/30006, WhatsApp 131026). */
 	permanent: boolean;
 	/** An open by a machine (SendGrid `sg_machine_open`, Apple Mail privacy): recorded, left out of open rates. */
 	machine: boolean;
