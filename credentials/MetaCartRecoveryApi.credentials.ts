@@ -3,7 +3,8 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 /**
  * Meta's Graph API for the WhatsApp Send and Messenger Send nodes: the WhatsApp part (access token, phone
  * number ID, business account ID), the Messenger part (Page ID and Page access token), the app secret that
- * signs Meta's webhooks, the Graph API version and an overridable base URL. Fill in one part or both.
+ * signs Meta's webhooks and the verify token of their subscription handshake (both for the Channel Events
+ * Trigger), the Graph API version and an overridable base URL. Fill in one part or both.
  *
  * Its Test is the `metaCartRecoveryTest` method (lib/channels/meta/credentialTest.ts) of the node that uses
  * it, not a declarative `test`: it checks each part on its own and says which one is wrong (n8n runs a
@@ -72,7 +73,17 @@ export class MetaCartRecoveryApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'In your app on developers.facebook.com → App settings → Basic → App secret (Show). Used to check that delivery and reply events really come from Meta.',
+			description:
+				'In your app on developers.facebook.com → App settings → Basic → App secret (Show). The Channel Events Trigger uses it to check the signature on every webhook Meta sends (delivery, read, reply and opt-out events), so only Meta can post to it.',
+		},
+		{
+			displayName: 'Webhook Verify Token',
+			name: 'verifyToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'Any phrase you choose; type the same phrase into Verify Token when you add the Channel Events Trigger’s Meta URL as the webhook callback in your Meta app (WhatsApp → Configuration, or Messenger → Webhooks). Needed only for the Channel Events Trigger.',
 		},
 		{
 			displayName: 'Graph API Version',

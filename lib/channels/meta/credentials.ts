@@ -15,6 +15,8 @@ export interface MetaCredentials {
 	pageId?: string;
 	pageAccessToken?: string;
 	appSecret?: string;
+	/** The phrase Meta's webhook subscription handshake (GET hub.verify_token) must carry. */
+	verifyToken?: string;
 	graphVersion?: string;
 	baseUrl?: string;
 }
@@ -53,6 +55,7 @@ export function readMetaCredentials(data: object | undefined): MetaCredentials {
 		pageId: text(d.pageId),
 		pageAccessToken: text(d.pageAccessToken),
 		appSecret: text(d.appSecret),
+		verifyToken: text(d.verifyToken),
 		graphVersion: text(d.graphVersion),
 		baseUrl: text(d.baseUrl),
 	};
