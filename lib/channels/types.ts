@@ -19,6 +19,7 @@ import type {
 import type { CountryCode } from 'libphonenumber-js';
 
 import type { ProviderError } from '../delivery/errors';
+import type { ProviderWebhook } from '../events/types';
 import type { ChannelAdapter, DeliveryRequest, SkipReason } from '../delivery/types';
 import type { Cart, CartRecoveryStore, Channel, ConsentSubject } from '../store';
 import type { DiscountInfo, Language } from '../templates';
@@ -141,24 +142,6 @@ export interface ProviderErrorRule {
 	source?: string;
 }
 
-/** A message status the events issue will record from provider status events. */
-export type MessageEventStatus = 'delivered' | 'opened' | 'clicked' | 'bounced' | 'failed' | 'complained' | 'unsubscribed' | 'read';
-
-/** One provider status event mapped to our message (by the message id the provider was given). */
-export interface MessageEvent {
-	messageId: string | null;
-	providerId: string | null;
-	status: MessageEventStatus;
-	at: string;
-	detail?: string;
-}
-
-/**
- * Provider status events → message statuses (SendGrid event webhook, Twilio status callback, Meta webhooks).
- * Unimplemented for now: the events issue fills it in per channel and routes the webhook through it.
- */
-export type ChannelEventMapper = (payload: unknown, headers: Record<string, string | undefined>) => MessageEvent[];
-
 // ── The definition ───────────────────────────────────────────────────────────────────────────────────────────
 
 export interface ChannelDefinition<TCredentials = unknown, TClient = unknown, TShared = unknown, TMessage = unknown> {
@@ -195,8 +178,12 @@ export interface ChannelDefinition<TCredentials = unknown, TClient = unknown, TS
 	sender(ctx: IExecuteFunctions): ChannelSender<TCredentials, TClient, TShared, TMessage>;
 	/** Provider error codes that withdraw consent or skip (see ProviderErrorRule). */
 	errors?: ProviderErrorRule[];
-	/** Status events → message statuses; unset until the events issue. */
-	events?: ChannelEventMapper;
+	/**
+	 * Where the provider's events about this channel come in (deliveries, opens, replies, opt-outs): the webhook the
+	 * Channel Events Trigger verifies and parses them with (./events.ts in the channel folder). Channels on one
+	 * provider share it (Meta: WhatsApp and Messenger).
+	 */
+	events: ProviderWebhook;
 }
 
 /** The permanent-failure hook deliver() calls, from a definition's error rules: withdraw consent or skip, by code. */

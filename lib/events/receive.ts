@@ -1,16 +1,12 @@
-import { sendGridWebhook } from '../channels/email/events';
-import { metaWebhook } from '../channels/meta/webhook';
-import { twilioWebhook } from '../channels/sms/events';
+import { SEND_CHANNELS } from '../channels';
 import { headerValue } from '../intake/signature';
 import { IntakeError } from '../intake/errors';
 import type { ChannelEvent, EventProvider, EventRequest, EventSecrets, ProviderWebhook } from './types';
 
-/** Each provider's webhook, from its channel folder (Meta's serves WhatsApp and Messenger). */
-export const PROVIDER_WEBHOOKS: Record<EventProvider, ProviderWebhook> = {
-	sendgrid: sendGridWebhook,
-	twilio: twilioWebhook,
-	meta: metaWebhook,
-};
+/** Each provider's webhook, as the channel folders name it (Meta's serves WhatsApp and Messenger). */
+export const PROVIDER_WEBHOOKS = Object.fromEntries(
+	Object.values(SEND_CHANNELS).map((channel) => [channel!.events.provider, channel!.events]),
+) as Record<EventProvider, ProviderWebhook>;
 
 /** What the trigger node needs to answer one request, before the store. */
 export type Received = { kind: 'handshake'; challenge: string } | { kind: 'events'; events: ChannelEvent[] };

@@ -1,7 +1,8 @@
 /**
- * Why a webhook delivery was refused. `status` is the HTTP answer (400 invalid payload, 401 sender not
- * verified, 403 Meta's GET handshake with a wrong verify token, 413 body too large, 415 not JSON); `field` names the offending field (a JSON path such as
- * `items[2].price`) so the shop's developer sees what to fix. Nothing is stored for a refused delivery.
+ * Why a webhook delivery was refused. `status` is the HTTP answer (400 invalid payload, 401 sender not verified,
+ * 403 Meta's GET handshake with a wrong verify token, 405 a GET where only POST is taken, 413 body too large, 415
+ * not JSON); `field` names the offending field (a JSON path such as `items[2].price`) so the sender sees what to
+ * fix. Nothing is stored for a refused delivery.
  */
 export class IntakeError extends Error {
 	constructor(

@@ -15,6 +15,7 @@ import { emailAdapter, emailPreviewOptions, emailRecipient, emailTemplatesFromFi
 import { EMAIL_COPY_FIELDS, emailCopyProperties } from './copy';
 import { emailNodeParameters } from './parameters';
 import { SendGridClient, testSendGridCredentials, type SendGridCredentials } from './transport';
+import { sendGridWebhook } from './events';
 
 export { emailAddress } from './address';
 export * from './builder';
@@ -152,5 +153,5 @@ export const emailChannel: ChannelDefinition<SendGridCredentials, SendGridClient
 		description: 'Open the list to read this email as Anna, a sample customer with two items in her cart, would get it, with the text above',
 	},
 	sender: emailSender,
-	// events: SendGrid's event webhook (delivered, open, click, bounce, spamreport, unsubscribe) — the events issue.
+	events: sendGridWebhook,
 };

@@ -28,6 +28,7 @@ import { MESSENGER_COPY_FIELDS, messengerCopyProperties } from './copy';
 import { MESSAGE_KIND, messengerNodeParameters } from './parameters';
 import { MESSENGER_LIMITS } from './messages';
 import { sendMessengerMessage } from './transport';
+import { metaWebhook } from '../meta/webhook';
 
 export { messengerAddress } from './address';
 export * from './builder';
@@ -120,5 +121,5 @@ export const messengerChannel: ChannelDefinition<MetaCredentials, MessengerClien
 	},
 	sender: messengerSender,
 	// Code 10 / subcode 2018278 (window closed) is matched in the adapter on code and subcode: code 10 alone is a permission error.
-	// events: Meta's message_deliveries / message_reads webhooks — the events issue.
+	events: metaWebhook,
 };

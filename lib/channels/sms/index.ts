@@ -30,6 +30,8 @@ import { TWILIO_MAX_BODY_CHARACTERS, TwilioSmsClient, type TwilioCredentials } f
 export { smsAddress } from './address';
 export * from './builder';
 export * from './copy';
+import { twilioWebhook } from './events';
+
 export { twilioSigningToken, twilioWebhook } from './events';
 export * from './transport';
 
@@ -167,6 +169,5 @@ export const smsChannel: ChannelDefinition<TwilioCredentials, TwilioSmsClient, S
 	},
 	sender: smsSender,
 	errors: SMS_ERROR_RULES,
-	// events: Twilio's status callbacks and inbound SMS are verified and parsed by twilioWebhook (./events.ts) for the
-	// Channel Events Trigger.
+	events: twilioWebhook,
 };

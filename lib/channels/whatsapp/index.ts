@@ -36,6 +36,7 @@ import {
 import { WHATSAPP_LIMITS } from './messages';
 import { TEMPLATE_LABEL, templateFieldName, WHATSAPP_COPY_FIELDS, whatsappCopyProperties, whatsappNodeParameters, type WhatsAppKind } from './parameters';
 import { listWhatsAppTemplates, type WhatsAppTemplate } from './transport';
+import { metaWebhook } from '../meta/webhook';
 
 export { whatsappAddress } from './address';
 export * from './builder';
@@ -176,5 +177,5 @@ export const whatsappChannel: ChannelDefinition<MetaCredentials, MetaCredentials
 	},
 	sender: whatsappSender,
 	errors: WHATSAPP_ERROR_RULES,
-	// events: Meta's message status webhooks (sent, delivered, read, failed) — the events issue.
+	events: metaWebhook,
 };
