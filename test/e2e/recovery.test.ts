@@ -6,13 +6,16 @@
 // offer's 20 → 25 %, and a code in the first reminder (5 %) for cart H only. Every message must follow them.
 // Credentials are imported under the ids the shipped files reference, with test values.
 //
-// Ten carts run in parallel in one server, each a case of the brief:
+// Eleven carts run in parallel in one server, each a case of the brief:
 //   A buys before stage 1 (no message)          B buys after the first email (recovered, with value; no SMS)
 //   C never buys (email → SMS 15% → email 25%)   D no SMS consent (three emails)
 //   E unsubscribes by one-click after stage 1    F its cart event is delivered three times at once, then again
 //   G quiet hours at stage 2 (deferred, sent)    H comes back to the cart during the first wait (Active Again loop)
 //   W WhatsApp consent: stage 2 is the approved WhatsApp template with the code on its copy-code button (no SMS)
 //   M wrote to the shop's Facebook Page: the final offer goes on Messenger (carousel) and by email
+//   S texts STOP to the shop's number after the first email (through the shipped channel events workflow): no SMS
+//     at stage 2, the email instead. C's first email is reported delivered, opened and clicked by SendGrid's signed
+//     event webhook: the store shows it clicked and the cart returned, and C's sequence goes on.
 // n8n is restarted while every execution sits in the 70 s Wait (n8n persists Waits ≥ 65 s): all resume and
 // nothing is sent twice. Consent comes in through the shipped consent workflow (as the shop's checkout posts it);
 // at the end the webshop's discount webhooks (validate / redeem) are called with a code that was sent.
@@ -33,6 +36,8 @@ import { closeAllStores, CartRecoveryStore, PostgresTransport, type Channel } fr
 import { analyseSms, formatDate } from '../../lib/templates';
 import { sendGridErrors, startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
 import { metaErrors, startMetaFake, type MetaFake } from '../fakes/meta';
+import { createSendGridEventSigner, sendGridEvents } from '../fakes/sendgridEvents';
+import { formBody, inboundSms, signTwilio } from '../fakes/twilioEvents';
 import { startTwilioFake, twilioErrors, type TwilioFake } from '../fakes/twilio';
 import { startN8n, timings, type N8nServer } from '../harness/server';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
@@ -49,6 +54,9 @@ const recovery = shippedWorkflow('abandoned-cart-recovery');
 const unsubscribe = shippedWorkflow('unsubscribe');
 const discount = shippedWorkflow('discount-redeem');
 const consentIntake = shippedWorkflow('consent-intake');
+const channelEvents = shippedWorkflow('channel-events');
+const eventsPath = (trigger: string) => `/webhook/${node(channelEvents, trigger).webhookId}/events`;
+const sendGridSigner = createSendGridEventSigner();
 const TRIGGER = node(recovery, 'Abandoned Cart Trigger');
 const TRIGGER_PATH = `/webhook/${TRIGGER.webhookId}/cart-events`;
 const SMS_NODE = 'SMS Send (Second Reminder)';
@@ -86,8 +94,9 @@ for (const [i, [key, consent]] of ([
 	['H', ['email', 'sms']],
 	['W', ['email', 'whatsapp']],
 	['M', ['email', 'messenger']],
+	['S', ['email', 'sms']],
 ] as Array<[string, Channel[]]>).entries()) {
-	const slug = { A: 'buys-early', B: 'buys-after-email', C: 'never-buys', D: 'no-sms', E: 'unsubscribes', F: 'duplicate', G: 'quiet', H: 'comes-back', W: 'whatsapp', M: 'messenger' }[key]!;
+	const slug = { A: 'buys-early', B: 'buys-after-email', C: 'never-buys', D: 'no-sms', E: 'unsubscribes', F: 'duplicate', G: 'quiet', H: 'comes-back', W: 'whatsapp', M: 'messenger', S: 'texts-stop' }[key]!;
 	CASES[key] = {
 		key,
 		cartId: `e2e-${slug}-${run}`,
@@ -95,7 +104,7 @@ for (const [i, [key, consent]] of ([
 		email: `vevo.${key.toLowerCase()}.${run}@example.hu`,
 		phone: `+3630111${String(1000 + i).padStart(4, '0')}`,
 		consent,
-		firstName: ['Anna', 'Béla', 'Csilla', 'Dénes', 'Emese', 'Ferenc', 'Gréta', 'Huba', 'Vilma', 'Márk'][i],
+		firstName: ['Anna', 'Béla', 'Csilla', 'Dénes', 'Emese', 'Ferenc', 'Gréta', 'Huba', 'Vilma', 'Márk', 'Sára'][i],
 		...(key === 'M' ? { psid: `7${String(Date.now()).slice(-9)}${i}` } : {}),
 	};
 }
@@ -194,15 +203,15 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		const values: Record<string, Record<string, unknown>> = {
 			cartRecoveryStoreApi: { ...db.credentials },
 			webshopApi: webshopCredentials,
-			sendGridCartRecoveryApi: { apiKey: sendgrid.apiKey, fromEmail: 'bolt@cipobolt.example.hu', fromName: 'Cipőbolt', region: 'custom', baseUrl: sendgrid.url },
+			sendGridCartRecoveryApi: { apiKey: sendgrid.apiKey, fromEmail: 'bolt@cipobolt.example.hu', fromName: 'Cipőbolt', region: 'custom', baseUrl: sendgrid.url, eventWebhookVerificationKey: sendGridSigner.verificationKey },
 			metaCartRecoveryApi: meta.credentials(),
 			twilioCartRecoveryApi: { accountSid: twilio.accountSid, authType: 'authToken', authToken: twilio.authToken, senderType: 'phoneNumber', from: '+36709990000', baseUrl: twilio.url },
 		};
-		const credentials = [...credentialRefs(recovery, unsubscribe, discount, consentIntake).values()].map((ref) => {
+		const credentials = [...credentialRefs(recovery, unsubscribe, discount, consentIntake, channelEvents).values()].map((ref) => {
 			assert.ok(values[ref.type], `test values for credential type ${ref.type}`);
 			return { ...ref, data: values[ref.type] };
 		});
-		n8n = await startN8n({ label: 'e2e', credentials, workflows: [unsubscribe, discount, consentIntake] });
+		n8n = await startN8n({ label: 'e2e', credentials, workflows: [unsubscribe, discount, consentIntake, channelEvents] });
 
 		// Consent as the shop's checkout posts it, through the shipped consent workflow.
 		const consent = (body: object, secret?: string) => signedRequest('/webhook/cart-recovery/consent', body, secret);
@@ -279,7 +288,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		meta.messengerWindowOpen.add(M.psid!);
 
 		const expected = Object.values(CASES).filter((c) => c !== A);
-		await until('the stage-1 email of 7 carts', () => expected.every((c) => emailsTo(c).length === 1), 90_000);
+		await until(`the stage-1 email of ${expected.length} carts`, () => expected.every((c) => emailsTo(c).length === 1), 90_000);
 		mark('stage 1 emails sent');
 		for (const c of expected) {
 			const [mail] = emailsTo(c);
@@ -333,16 +342,47 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		mark('B bought, E unsubscribed, F re-delivered');
 	});
 
+	test('channel events: SendGrid reports C\'s first email delivered, opened and clicked (signed); S texts STOP to the shop\'s number', async () => {
+		const { C, S } = CASES;
+		const [row] = (await db.pool.query("select message_id, provider_id from cart_recovery.messages where cart_id = $1 and stage = 1", [C.cartId])).rows;
+		assert.ok(row?.provider_id, 'C: the first email was stored with SendGrid\'s X-Message-Id');
+		const at = Math.floor(Date.now() / 1000);
+		const ids = { crMessageId: row.message_id, xMessageId: row.provider_id, email: C.email };
+		const batch = [sendGridEvents.delivered({ ...ids, timestamp: at - 20 }), sendGridEvents.open({ ...ids, timestamp: at - 10 }), sendGridEvents.click({ ...ids, timestamp: at })];
+		const raw = JSON.stringify(batch);
+		const res = await n8n.request(eventsPath('SendGrid Events'), { method: 'POST', headers: { 'content-type': 'application/json', ...sendGridSigner.sign(raw) }, body: raw });
+		assert.equal(res.status, 200, await res.clone().text());
+		assert.deepEqual(await res.json(), { received: true, events: 3, recorded: 3, duplicates: 0 });
+		const [message] = (await db.pool.query('select status, delivered_at, opened_at, clicked_at from cart_recovery.messages where message_id = $1', [row.message_id])).rows;
+		assert.equal(message.status, 'clicked');
+		assert.ok(message.delivered_at && message.opened_at && message.clicked_at);
+		const [cart] = (await db.pool.query('select status, returned_at from cart_recovery.carts where cart_id = $1', [C.cartId])).rows;
+		assert.deepEqual([cart.status, cart.returned_at !== null], ['recovering', true], 'C came back to the shop; the sequence goes on until C buys');
+
+		// S answers the shop's number with STOP: Twilio posts the inbound SMS, signed over the URL it called.
+		const path = eventsPath('Twilio Events');
+		const params = inboundSms('STOP', { From: S.phone, To: '+36709990000' });
+		const sms = await n8n.request(path, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilio(twilio.authToken, n8n.baseUrl + path, params) },
+			body: formBody(params),
+		});
+		assert.equal(sms.status, 200, await sms.clone().text());
+		const [decision] = await store.checkConsent({ phone: S.phone }, ['sms']);
+		assert.deepEqual([decision.allowed, decision.reason], [false, 'withdrawn'], 'S: SMS consent withdrawn by the STOP');
+		mark('channel events: C clicked, S texted STOP');
+	});
+
 	test('n8n restarts while every flow waits (persisted Wait): all resume, nothing is sent twice', async () => {
 		const waiting = await until(
-			'9 executions waiting in "Wait Before Second Reminder"',
+			'10 executions waiting in "Wait Before Second Reminder"',
 			async () => {
 				const list = await n8n.executions(recovery.id);
-				return list.filter((e) => e.status === 'waiting').length === 9 && list;
+				return list.filter((e) => e.status === 'waiting').length === 10 && list;
 			},
 			60_000,
 		);
-		assert.equal(waiting.length, 10, 'one execution per enrolled cart: duplicates and updates started none');
+		assert.equal(waiting.length, 11, 'one execution per enrolled cart: duplicates and updates started none');
 		assert.equal(waiting.find((e) => cartOf(e) === CASES.A.cartId)?.status, 'success');
 		const sentBefore = { emails: sendgrid.accepted.length, sms: twilio.accepted.length };
 		mark('restart begins');
@@ -353,21 +393,21 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.deepEqual({ emails: sendgrid.accepted.length, sms: twilio.accepted.length }, sentBefore);
 
 		const finished = await until(
-			'all 10 executions finished',
+			'all 11 executions finished',
 			async () => {
 				const list = await n8n.executions(recovery.id);
 				const failed = list.filter((e) => ['error', 'crashed', 'canceled'].includes(e.status));
 				if (failed.length) throw new Error(`executions failed: ${JSON.stringify(failed.map((e) => ({ cart: cartOf(e), status: e.status, error: e.data?.resultData?.error?.message, node: e.data?.resultData?.lastNodeExecuted })))}`);
-				return list.length === 10 && list.every((e) => e.status === 'success') && list;
+				return list.length === 11 && list.every((e) => e.status === 'success') && list;
 			},
 			(W2 + 240) * 1000,
 		);
 		mark('all executions finished');
-		assert.equal(finished.length, 10);
+		assert.equal(finished.length, 11);
 	});
 
 	test('what the providers received and what the store holds, per cart', async () => {
-		const { A, B, C, D, E, F, G, H, W, M } = CASES;
+		const { A, B, C, D, E, F, G, H, W, M, S } = CASES;
 		const stagesOf = (c: Case) => emailsTo(c).map(emailStage).sort();
 		const sent = async (c: Case) => (await messages(c)).map((m) => `${m.stage}:${m.channel}:${m.status}`);
 
@@ -379,7 +419,8 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		// C, F, G, H: email → SMS with the 15% code → final email with a new 25% code, in this order, once each.
 		for (const c of [C, F, H, G]) {
 			assert.deepEqual([stagesOf(c), smsTo(c).length], [[1, 3], 1], `${c.key}: two emails and one SMS`);
-			assert.deepEqual(await sent(c), ['1:email:sent', '2:sms:sent', '3:email:sent'], c.key);
+			// C's first email was reported delivered, opened and clicked by SendGrid's event webhook.
+			assert.deepEqual(await sent(c), [c === C ? '1:email:clicked' : '1:email:sent', '2:sms:sent', '3:email:sent'], c.key);
 			const rows = await messages(c);
 			assert.ok(rows[0].sent_at! < rows[1].sent_at! && rows[1].sent_at! < rows[2].sent_at!, `${c.key}: stages in order`);
 			assert.ok(rows.every((m) => m.attempts === 1), `${c.key}: each message claimed once`);
@@ -401,6 +442,8 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		assert.deepEqual([stagesOf(D), smsTo(D).length, await sent(D)], [[1, 2, 3], 0, ['1:email:sent', '2:email:sent', '3:email:sent']]);
 		const dSecond = emailsTo(D).find((m) => emailStage(m) === 2)!;
 		assert.ok(html(dSecond).includes((await codes(D)).find((x) => x.stage === 2)!.code) && html(dSecond).includes('15%'), 'D: the second reminder email carries the 15% code');
+		// S: texted STOP after the first email → the stage-2 reminder is an email, like D's.
+		assert.deepEqual([stagesOf(S), smsTo(S).length, await sent(S)], [[1, 2, 3], 0, ['1:email:sent', '2:email:sent', '3:email:sent']]);
 		// E: unsubscribed after stage 1 → nothing more, and no code issued for a customer we may not contact.
 		assert.deepEqual([stagesOf(E), smsTo(E).length, await sent(E)], [[1], 0, ['1:email:sent']]);
 		assert.deepEqual(await codes(E), []);
@@ -436,8 +479,8 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		const mFinal = (await codes(M)).find((x) => x.stage === 3)!;
 		assert.deepEqual([(ms.body.recipient as { id: string }).id, ms.body.messaging_type, ms.body.tag], [M.psid, 'RESPONSE', undefined]);
 		assert.ok(JSON.stringify(ms.body).includes('Túracipő, 42') && JSON.stringify(ms.body).includes(mFinal.code), 'the carousel shows the items and carries the final code');
-		// Provider totals: 18 emails, 4 SMS; no address got the same stage twice.
-		assert.equal(sendgrid.accepted.length, 18);
+		// Provider totals: 21 emails, 4 SMS; no address got the same stage twice.
+		assert.equal(sendgrid.accepted.length, 21);
 		assert.equal(twilio.accepted.length, 4);
 		const keys = [...sendgrid.accepted.map((m) => `${m.body.personalizations[0].to[0].email}#${emailStage(m)}`), ...twilio.accepted.map((m) => m.params.To)];
 		assert.equal(new Set(keys).size, keys.length, 'no duplicate message');
@@ -462,6 +505,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 			[H, 'Sent email stage 3', '3'],
 			[CASES.W, 'Sent email stage 3', '3'],
 			[CASES.M, 'Sent email stage 3', '3'],
+			[CASES.S, 'Sent email stage 3', '3'],
 		];
 		for (const [c, result, stage] of expected) {
 			const data = customData(c);

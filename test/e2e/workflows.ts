@@ -22,7 +22,7 @@ export type WorkflowJson = {
 	settings?: Record<string, unknown>;
 };
 
-export function shippedWorkflow(file: 'abandoned-cart-recovery' | 'unsubscribe' | 'discount-redeem' | 'consent-intake'): WorkflowJson {
+export function shippedWorkflow(file: 'abandoned-cart-recovery' | 'unsubscribe' | 'discount-redeem' | 'consent-intake' | 'channel-events'): WorkflowJson {
 	return JSON.parse(readFileSync(path.join(ROOT, 'workflows', `${file}.json`), 'utf8'));
 }
 
