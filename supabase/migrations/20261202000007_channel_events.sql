@@ -299,6 +299,9 @@ begin
   if v_at is null then
     raise exception 'channel event "at" is missing' using errcode = '22023';
   end if;
+  if not isfinite(v_at) then
+    raise exception 'channel event "at" is not a time: "%"', p_event ->> 'at' using errcode = '22023';
+  end if;
   -- 5 minutes of slack for clocks; an event from the future would hold a service window open.
   if v_at > now() + interval '5 minutes' then
     raise exception 'channel event "at" (%) is in the future', v_at using errcode = '22023';
