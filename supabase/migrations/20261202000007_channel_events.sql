@@ -241,7 +241,7 @@ $$;
 --            source and detail as the proof, whether or not consent was ever given.
 --   opt_in   recorded only: consent needs its own express proof (record_consent).
 -- An erased (suppressed) sender: nothing personal is stored (no inbound message, no consent row, no cart found by
--- address); effect 'suppressed'.
+-- address; the register keeps a hash of the event id, which may name a PSID); effect 'suppressed'.
 -- Returns { duplicate, recorded, found, kind, channel, effect, messages_updated, message, cart, consent_withdrawn,
 --           window_open_until, code }; effect: status_advanced | status_kept | completed_queued | unknown_message |
 --           window_opened | returned | consent_withdrawn | recorded_only | suppressed | duplicate.
@@ -354,6 +354,17 @@ begin
   if v_kind = 'opt_out' and v_addr is null and v_bsuid is null then
     raise exception 'channel event "address" is missing: an opt-out needs the customer''s % address', v_channel using errcode = '22023';
   end if;
+  if v_kind in ('reply', 'opt_out') and v_channel = 'whatsapp' and v_addr is not null and v_addr !~ '^\+[1-9][0-9]{6,14}$' then
+    raise exception 'channel event "address" is not a WhatsApp number or business-scoped user id: "%"', p_event ->> 'address' using errcode = '22023';
+  end if;
+
+  -- An erased customer (GDPR Art. 17) left only salted hashes. Their events are still recorded (the dedup register
+  -- must hold), but under a hash of the event id: a Messenger receipt's id names the PSID.
+  v_suppressed := cart_recovery.is_suppressed(cart_recovery.address_kind(v_channel), v_addr)
+               or cart_recovery.is_suppressed('bsuid', v_bsuid);
+  if v_suppressed then
+    v_event_id := 'suppressed:' || encode(sha256(convert_to(v_event_id, 'UTF8')), 'hex');
+  end if;
 
   -- ── Dedup: the register row first, so a replay (or a concurrent twin) changes nothing ─────────────────
   insert into cart_recovery.channel_events (provider, event_id, channel, kind, status, machine, permanent, error_code,
@@ -372,9 +383,6 @@ begin
       'message', cart_recovery.message_event_json(v_msg, v_msg.status), 'cart', cart_recovery.cart_event_json(v_cart),
       'consent_withdrawn', false, 'window_open_until', null, 'code', null);
   end if;
-
-  v_suppressed := cart_recovery.is_suppressed(cart_recovery.address_kind(v_channel), v_addr)
-               or cart_recovery.is_suppressed('bsuid', v_bsuid);
 
   -- ── status ─────────────────────────────────────────────────────────────────────────────────────────────
   if v_kind = 'status' then

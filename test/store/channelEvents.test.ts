@@ -390,6 +390,7 @@ for (const [name, setup] of storeTransports('chev')) {
 			await rejectsWith(bad({ reply: 'shout' }, reply({ address: waNumber() })), '22023', /"reply"/);
 			await rejectsWith(bad({ action: 'buy' }, reply({ address: waNumber() })), '22023', /"action"/);
 			await rejectsWith(bad({ address: null, bsuid: null }, optOut({})), '22023', /"address" is missing/);
+			await rejectsWith(bad({ address: 'not a number' }, reply({})), '22023', /"address" is not a WhatsApp number/);
 			await rejectsWith(bad({ source: '' }, optOut({ address: '+36305550033' })), '22023', /"source"/);
 			const [row] = await s.sql<{ n: number }>(`select count(*)::int as n from cart_recovery.channel_events where event_id = 'x'`);
 			assert.equal(row.n, 0);
@@ -428,6 +429,15 @@ for (const [name, setup] of storeTransports('chev')) {
 			assert.deepEqual([out.effect, out.consent_withdrawn], ['suppressed', false]);
 			const [rows] = await s.sql<{ n: number }>(`select (select count(*) from cart_recovery.consents where address = $1) + (select count(*) from cart_recovery.inbound_messages where address = $1) as n`, [number]);
 			assert.equal(Number(rows.n), 0);
+
+			// A Messenger receipt's event id names the PSID: for an erased PSID the register keeps only its hash.
+			const p = psid();
+			await s.store.eraseCustomer({ messengerPsid: p });
+			const receipt = status({ provider: 'meta', channel: 'messenger', eventId: `${Date.now()}:read:${p}`, address: p, status: 'read', watermark: String(Date.now()) });
+			assert.equal((await s.store.recordChannelEvent(receipt)).duplicate, false);
+			assert.equal((await s.store.recordChannelEvent(receipt)).duplicate, true, 'the hash still deduplicates');
+			const [named] = await s.sql<{ n: number }>(`select count(*)::int as n from cart_recovery.channel_events where event_id like '%' || $1 || '%'`, [p]);
+			assert.equal(named.n, 0);
 		});
 	});
 }
