@@ -237,6 +237,12 @@ for (const [name, setup] of storeTransports('chev')) {
 			const row = await message(mail.messageId);
 			assert.equal(new Date(row.opened_at as string).getTime(), new Date(openedAt as string).getTime());
 
+			// Three deliveries at the same moment (the provider retrying while the first is still in flight): one wins.
+			const clicked = status({ status: 'clicked', messageId: mail.messageId, eventId: `sg-race-${unique()}` });
+			const raced = await Promise.all([1, 2, 3].map(() => s.store.recordChannelEvent(clicked)));
+			assert.deepEqual(raced.map((r) => r.duplicate).sort(), [false, true, true]);
+			assert.equal((await eventRows('sendgrid', clicked.eventId)).length, 1);
+
 			// A replayed opt-out adds no second consent event.
 			const address = `replay-${unique()}@example.hu`;
 			const out = optOut({ provider: 'sendgrid', channel: 'email', address, source: 'sendgrid_unsubscribe', detail: 'unsubscribe' });
