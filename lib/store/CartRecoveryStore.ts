@@ -23,6 +23,7 @@ import type {
 	IssueDiscountCodeResult,
 	PurgeResult,
 	RecordCartEventResult,
+	RecordChannelEventResult,
 	RecordConsentInput,
 	RecordConsentResult,
 	RecordInboundMessageResult,
@@ -37,6 +38,7 @@ import type {
 	WindowChannel,
 } from './types';
 import { normaliseAddress, subjectToSql } from '../consent/address';
+import type { ChannelEvent } from '../events/types';
 
 export interface StoreTransport extends Transport {
 	currentVersion(): Promise<number>;
@@ -247,6 +249,18 @@ export class CartRecoveryStore {
 		});
 	}
 
+	// ── Channel events (migration 7) ────────────────────────────────────────────────────────────────────
+
+	/**
+	 * Records one provider event (a delivery status, a reply, an opt-out or opt-in) and applies it in one atomic
+	 * call: the message's status moves forward only, a reply opens the service window and may mark the cart
+	 * returned, an opt-out withdraws consent. A replayed event (same provider and event id) changes nothing.
+	 */
+	async recordChannelEvent(event: ChannelEvent): Promise<RecordChannelEventResult> {
+		const result = await this.call<RecordChannelEventResult>('cart_recovery_record_channel_event', { p_event: channelEventToSql(event) });
+		return result.code ? { ...result, code: { ...result.code, amount: Number(result.code.amount) } } : result;
+	}
+
 	async issueDiscountCode(input: IssueDiscountCodeInput): Promise<IssueDiscountCodeResult> {
 		const result = await this.call<IssueDiscountCodeResult>('cart_recovery_issue_discount_code', {
 			p_code: input.code,
@@ -313,6 +327,45 @@ export class CartRecoveryStore {
 
 	async close(): Promise<void> {
 		await this.transport.close();
+	}
+}
+
+/**
+ * The event as record_channel_event takes it: the snake_case of every field. The customer's text and profile name
+ * stay out of the call (the store never keeps them); a status event's URL too.
+ */
+function channelEventToSql(event: ChannelEvent): Record<string, unknown> {
+	const base = { provider: event.provider, channel: event.channel, event_id: event.eventId, kind: event.kind, at: event.at, address: event.address };
+	switch (event.kind) {
+		case 'status':
+			return {
+				...base,
+				status: event.status,
+				message_id: event.messageId,
+				provider_id: event.providerId,
+				watermark: event.watermark ?? null,
+				error_code: event.errorCode,
+				error_detail: event.errorDetail,
+				permanent: event.permanent,
+				machine: event.machine,
+			};
+		case 'reply':
+			return {
+				...base,
+				reply: event.reply,
+				payload: event.payload,
+				action: event.action,
+				cart_id: event.cartId,
+				in_reply_to: event.inReplyTo,
+				bsuid: event.bsuid ?? null,
+			};
+		case 'opt_out':
+			return { ...base, source: event.source, detail: event.detail, message_id: event.messageId, cart_id: event.cartId, bsuid: event.bsuid ?? null };
+		case 'opt_in':
+			return { ...base, source: event.source, detail: event.detail, bsuid: event.bsuid ?? null };
+		default:
+			// A kind the types do not know (untyped input): the store names it in its refusal.
+			return base;
 	}
 }
 

@@ -9,6 +9,8 @@ export type MessageStatus =
 	| 'sent'
 	| 'delivered'
 	| 'opened'
+	/** A read receipt (WhatsApp, Messenger, Twilio; migration 7): ranked like a human open. */
+	| 'read'
 	| 'clicked'
 	| 'failed'
 	| 'bounced';
@@ -289,6 +291,8 @@ export interface PurgeResult {
 	inbound_events: number;
 	/** Messages customers sent on WhatsApp / Messenger, kept for the retention period but at most 7 days. */
 	inbound_messages: number;
+	/** Channel events (migration 7) received before the cutoff, or of the carts purged. */
+	channel_events: number;
 	cutoff: string;
 }
 
@@ -425,4 +429,81 @@ export interface DeactivateDiscountResult {
 	changed: boolean;
 	reason?: 'unknown';
 	code: DiscountCode | null;
+}
+
+// ── Channel events (migration 7) ──────────────────────────────────────────────────────────────────────────
+/**
+ * What recording a channel event changed:
+ *   status_advanced   the message moved forward (delivered, opened, read, clicked) or failed / bounced
+ *   status_kept       the message is that far already (a late or repeated status; a machine open)
+ *   completed_queued  the message was still queued (its sender stopped after the provider accepted it): now sent
+ *                     (or failed) under a fresh claim token, so the sender's late completeMessage is refused
+ *   unknown_message   no message of ours matches: recorded all the same
+ *   window_opened     a WhatsApp / Messenger reply: the 24-hour customer service window is open
+ *   returned          a `code` or `cart` reply marked the recovering cart returned
+ *   consent_withdrawn an opt-out or a stop button withdrew consent for the address on the channel
+ *   recorded_only     nothing to change (an opt-in, an SMS reply)
+ *   suppressed        the sender was erased: nothing personal stored, nothing changed
+ *   duplicate         the provider delivered this event before: nothing changed
+ */
+export type ChannelEventEffect =
+	| 'status_advanced'
+	| 'status_kept'
+	| 'completed_queued'
+	| 'unknown_message'
+	| 'window_opened'
+	| 'returned'
+	| 'consent_withdrawn'
+	| 'recorded_only'
+	| 'suppressed'
+	| 'duplicate';
+
+export interface ChannelEventMessage {
+	message_id: string;
+	cart_id: string;
+	stage: number;
+	channel: Channel;
+	status: MessageStatus;
+	/** The status before this event (equal to status when it changed nothing). */
+	previous_status: MessageStatus;
+}
+
+export interface ChannelEventCart {
+	cart_id: string;
+	status: CartStatus;
+	first_name: string | null;
+	locale: string | null;
+	currency: string;
+	returned_at: string | null;
+}
+
+/** The cart's discount code the customer can still use (active, valid now, not used up), of its latest stage. */
+export interface ChannelEventCode {
+	code: string;
+	kind: DiscountKind;
+	amount: number;
+	currency: string | null;
+	valid_until: string;
+	stage: number | null;
+}
+
+export interface RecordChannelEventResult {
+	/** The provider delivered this event before (same provider and event id): nothing was changed this time. */
+	duplicate: boolean;
+	/** False only for a duplicate. */
+	recorded: boolean;
+	/** status: a message of ours matched; reply / opt-out: a cart was found. */
+	found: boolean;
+	kind: 'status' | 'reply' | 'opt_out' | 'opt_in';
+	channel: Channel;
+	effect: ChannelEventEffect;
+	/** Messages whose status or provider facts this event changed (a Messenger receipt covers several). */
+	messages_updated: number;
+	/** The message the status concerns (the newest one, for a Messenger receipt); null for other kinds. */
+	message: ChannelEventMessage | null;
+	cart: ChannelEventCart | null;
+	consent_withdrawn: boolean;
+	/** Replies on WhatsApp / Messenger: until when free-form messages may be sent to the customer. */
+	window_open_until: string | null;
+	code: ChannelEventCode | null;
 }

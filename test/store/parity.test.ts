@@ -552,6 +552,40 @@ for (const [name, setup] of transports) {
 
 		// ── Discount codes ───────────────────────────────────────────────────────────────────────────────────
 
+		// ── Channel events (migration 7) ───────────────────────────────────────────────────────────────────
+
+		test('recordChannelEvent: a status moves the message forward once; a replay is a duplicate; an opt-out withdraws; bad input → 22023', async () => {
+			const e = cartEvent({ email: `events-${s.kind}@example.hu` });
+			await s.store.recordCartEvent(e);
+			const claim = await s.store.claimMessage({ cartId: e.cart_id, stage: 1, channel: 'email' });
+			assert.ok(claim.claimed);
+			await s.store.completeMessage({ messageId: claim.message_id, claimToken: claim.claim_token, status: 'sent', providerId: `xid-${s.kind}` });
+			const base = { provider: 'sendgrid', channel: 'email', at: new Date(Date.now() - 1000).toISOString(), address: null } as const;
+			const event = {
+				...base,
+				eventId: `sg-parity-${s.kind}`,
+				kind: 'status',
+				status: 'delivered',
+				messageId: null,
+				providerId: `xid-${s.kind}.filterdrecv-1`,
+				errorCode: null,
+				errorDetail: null,
+				permanent: false,
+				machine: false,
+			} as const;
+			const first = keep(s.kind, 'recordChannelEvent:status', await s.store.recordChannelEvent(event));
+			assert.deepEqual([first.duplicate, first.effect, first.message?.message_id, first.message?.status], [false, 'status_advanced', claim.message_id, 'delivered']);
+			const again = keep(s.kind, 'recordChannelEvent:duplicate', await s.store.recordChannelEvent(event));
+			assert.deepEqual([again.duplicate, again.effect], [true, 'duplicate']);
+			const out = keep(
+				s.kind,
+				'recordChannelEvent:opt_out',
+				await s.store.recordChannelEvent({ ...base, eventId: `sg-parity-out-${s.kind}`, address: e.email!, kind: 'opt_out', source: 'sendgrid_unsubscribe', detail: 'unsubscribe', messageId: claim.message_id, cartId: null }),
+			);
+			assert.deepEqual([out.effect, out.consent_withdrawn, out.cart?.cart_id], ['consent_withdrawn', true, e.cart_id]);
+			await rejectsWith(s.store.recordChannelEvent({ ...event, provider: 'mailgun' as 'sendgrid' }), '22023', /"provider"/);
+		});
+
 		test('issueDiscountCode + getDiscountCode: created, upper-cased, numbers as numbers; same cart + stage → same code; collision; bad input → 22023', async () => {
 			const until = new Date(Date.now() + 48 * HOUR);
 			const e = cartEvent({ customer_id: 'dc-1', email: 'dc1@example.hu' });
