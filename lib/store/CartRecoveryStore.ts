@@ -9,6 +9,7 @@ import type {
 	ClaimDeliveryResult,
 	ClaimMessageInput,
 	ClaimMessageResult,
+	ClaimReplyResult,
 	CompleteMessageInput,
 	CompleteMessageResult,
 	ConsentDecision,
@@ -259,6 +260,14 @@ export class CartRecoveryStore {
 	async recordChannelEvent(event: ChannelEvent): Promise<RecordChannelEventResult> {
 		const result = await this.call<RecordChannelEventResult>('cart_recovery_record_channel_event', { p_event: channelEventToSql(event) });
 		return result.code ? { ...result, code: { ...result.code, amount: Number(result.code.amount) } } : result;
+	}
+
+	/**
+	 * Claims the answer to a customer's message recorded by recordChannelEvent (Reply to Customer): only the first call
+	 * per event gets `claimed`; `release` gives the claim back after a send that failed.
+	 */
+	async claimReply(input: { provider: string; eventId: string; release?: boolean }): Promise<ClaimReplyResult> {
+		return this.call<ClaimReplyResult>('cart_recovery_claim_reply', { p_provider: input.provider, p_event_id: input.eventId, p_release: input.release ?? false });
 	}
 
 	async issueDiscountCode(input: IssueDiscountCodeInput): Promise<IssueDiscountCodeResult> {

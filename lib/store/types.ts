@@ -507,3 +507,10 @@ export interface RecordChannelEventResult {
 	window_open_until: string | null;
 	code: ChannelEventCode | null;
 }
+
+/** cart_recovery_claim_reply: whether this caller may answer the customer's message. */
+export interface ClaimReplyResult {
+	claimed: boolean;
+	reason: 'claimed' | 'already_answered' | 'released' | 'unknown_event' | 'not_a_message';
+	answered_at: string | null;
+}

@@ -45,6 +45,7 @@ create table cart_recovery.channel_events (
   occurred_at timestamptz not null,
   received_at timestamptz not null default now(),
   effect      text,                 -- what the event changed (see record_channel_event)
+  answered_at timestamptz,          -- a customer's message answered by Reply to Customer (claim_reply)
   primary key (provider, event_id)
 );
 create index channel_events_message on cart_recovery.channel_events (message_id) where message_id is not null;
@@ -538,17 +539,55 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------------------
+-- Answering a customer's message at most once
+-- ---------------------------------------------------------------------------------------------------------
+
+-- Claims the answer to one recorded customer message (a reply or opt-out event): only the first caller gets
+-- claimed = true, so a retried or doubled execution of Reply to Customer cannot answer twice. p_release = true
+-- gives the claim back after a send that failed, so a later run may answer.
+-- Returns { claimed, reason ('claimed', 'already_answered', 'released', 'unknown_event', 'not_a_message'), answered_at }.
+create or replace function public.cart_recovery_claim_reply(p_provider text, p_event_id text, p_release boolean default false)
+returns jsonb language plpgsql as $$
+declare
+  v_row cart_recovery.channel_events;
+begin
+  select * into v_row from cart_recovery.channel_events e where e.provider = p_provider and e.event_id = p_event_id;
+  if not found then
+    return jsonb_build_object('claimed', false, 'reason', 'unknown_event', 'answered_at', null);
+  end if;
+  if v_row.kind not in ('reply', 'opt_out', 'opt_in') then
+    return jsonb_build_object('claimed', false, 'reason', 'not_a_message', 'answered_at', null);
+  end if;
+  if p_release then
+    update cart_recovery.channel_events e set answered_at = null where e.provider = p_provider and e.event_id = p_event_id;
+    return jsonb_build_object('claimed', false, 'reason', 'released', 'answered_at', null);
+  end if;
+  update cart_recovery.channel_events e set answered_at = now()
+  where e.provider = p_provider and e.event_id = p_event_id and e.answered_at is null
+  returning * into v_row;
+  if found then
+    return jsonb_build_object('claimed', true, 'reason', 'claimed', 'answered_at', v_row.answered_at);
+  end if;
+  select * into v_row from cart_recovery.channel_events e where e.provider = p_provider and e.event_id = p_event_id;
+  return jsonb_build_object('claimed', false, 'reason', 'already_answered', 'answered_at', v_row.answered_at);
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
 -- Privileges, as in version 6: the new store function is not for PUBLIC on any Postgres (it withdraws consent and
 -- answers with a cart's discount code); on Supabase only the service role may call it.
 -- ---------------------------------------------------------------------------------------------------------
 revoke execute on function public.cart_recovery_record_channel_event(jsonb) from public;
+revoke execute on function public.cart_recovery_claim_reply(text, text, boolean) from public;
 do $$
 begin
   if exists (select 1 from pg_roles where rolname = 'anon') then
     revoke all on function public.cart_recovery_record_channel_event(jsonb) from public, anon, authenticated;
+    revoke all on function public.cart_recovery_claim_reply(text, text, boolean) from public, anon, authenticated;
   end if;
   if exists (select 1 from pg_roles where rolname = 'service_role') then
     grant execute on function public.cart_recovery_record_channel_event(jsonb) to service_role;
+    grant execute on function public.cart_recovery_claim_reply(text, text, boolean) to service_role;
     grant select, insert, update, delete on cart_recovery.channel_events to service_role;
   end if;
 end

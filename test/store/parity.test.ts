@@ -584,6 +584,15 @@ for (const [name, setup] of transports) {
 			);
 			assert.deepEqual([out.effect, out.consent_withdrawn, out.cart?.cart_id], ['consent_withdrawn', true, e.cart_id]);
 			await rejectsWith(s.store.recordChannelEvent({ ...event, provider: 'mailgun' as 'sendgrid' }), '22023', /"provider"/);
+
+			// claimReply: the opt-out is a customer's message; one answer to it, given back after a failed send.
+			const claim1 = keep(s.kind, 'claimReply', await s.store.claimReply({ provider: 'sendgrid', eventId: `sg-parity-out-${s.kind}` }));
+			assert.deepEqual([claim1.claimed, claim1.reason], [true, 'claimed']);
+			assert.deepEqual((await s.store.claimReply({ provider: 'sendgrid', eventId: `sg-parity-out-${s.kind}` })).reason, 'already_answered');
+			assert.deepEqual((await s.store.claimReply({ provider: 'sendgrid', eventId: `sg-parity-out-${s.kind}`, release: true })).reason, 'released');
+			assert.equal((await s.store.claimReply({ provider: 'sendgrid', eventId: `sg-parity-out-${s.kind}` })).claimed, true);
+			assert.deepEqual((await s.store.claimReply({ provider: 'sendgrid', eventId: `sg-parity-${s.kind}` })).reason, 'not_a_message', 'a delivery report is not answered');
+			assert.deepEqual((await s.store.claimReply({ provider: 'meta', eventId: 'nothing' })).reason, 'unknown_event');
 		});
 
 		test('issueDiscountCode + getDiscountCode: created, upper-cased, numbers as numbers; same cart + stage → same code; collision; bad input → 22023', async () => {
