@@ -4,7 +4,6 @@ import {
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
-	type INodeProperties,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
@@ -21,23 +20,13 @@ import { withResult } from '../../lib/n8n/outcome';
 import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
 import type { Cart, CartRecoveryStore } from '../../lib/store';
 import { buildTemplateContext } from '../../lib/templates';
-import { LANGUAGES, LANGUAGE_NAMES, type Language } from '../../lib/templates/copy';
+import { LANGUAGES, type Language } from '../../lib/templates/copy';
 import { compileTemplate, type CompiledTemplate } from '../../lib/templates/engine';
 import { amountText, templateLanguage } from '../../lib/templates/helpers';
-import { REPLY_COPY } from './copy';
+import { REPLY_COPY, textField } from './copy';
 
 type ReplyChannel = 'whatsapp' | 'messenger';
 const CHANNEL_LABEL: Record<ReplyChannel, string> = { whatsapp: 'WhatsApp', messenger: 'Messenger' };
-
-const textField = (name: 'code' | 'noCode' | 'text', label: string, lang: Language, description: string, show: string): INodeProperties => ({
-	displayName: `${label} (${LANGUAGE_NAMES[lang]})`,
-	name: `${name}${lang === 'hu' ? 'Hu' : 'En'}`,
-	type: 'string',
-	typeOptions: { rows: 3 },
-	default: REPLY_COPY[lang][name],
-	description,
-	displayOptions: { show: { answer: [show] } },
-});
 
 /**
  * Answers a customer who just wrote to the shop on WhatsApp or Messenger — the Reply output of the Channel Events
@@ -158,7 +147,7 @@ export class ReplyToCustomer implements INodeType {
 						skip('window_closed', `Not answered: ${CHANNEL_LABEL[channel]} says ${who}'s 24-hour window is closed`);
 						continue;
 					}
-					throw error;
+					throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i, description: 'Nothing was sent; the next run may answer this message.' });
 				}
 				sent.push({
 					json: withResult(`Answered ${who} on ${CHANNEL_LABEL[channel]}: “${text.length > 80 ? `${text.slice(0, 79)}…` : text}”`, {
@@ -172,8 +161,8 @@ export class ReplyToCustomer implements INodeType {
 					skipped.push({ json: { ...json, error: (error as Error).message }, pairedItem: { item: i } });
 					continue;
 				}
-				if (error instanceof NodeOperationError) throw error;
-				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+				const failure = error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+				throw failure;
 			}
 		}
 		return [sent, skipped];

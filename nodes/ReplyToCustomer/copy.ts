@@ -1,4 +1,6 @@
-import type { Language } from '../../lib/templates/copy';
+import type { INodeProperties } from 'n8n-workflow';
+
+import { LANGUAGE_NAMES, type Language } from '../../lib/templates/copy';
 
 /**
  * What Reply to Customer says, as shipped. Placeholders as in the send nodes' texts: {{customer.first_name}},
@@ -6,8 +8,8 @@ import type { Language } from '../../lib/templates/copy';
  */
 export const REPLY_COPY: Record<Language, { code: string; noCode: string; text: string }> = {
 	hu: {
-		code: 'Szia{{#if customer.first_name}}, {{customer.first_name}}{{/if}}! Itt a kódod: {{discount.code}}{{#if discount.text}} – {{discount.text}} kedvezményt ad{{/if}}{{#if discount.valid_until}}, és {{date discount.valid_until "MMMM d"}}-ig érvényes{{/if}}.{{#if restore_url}} A kosarad itt vár: {{restore_url}}{{/if}}',
-		noCode: 'Szia{{#if customer.first_name}}, {{customer.first_name}}{{/if}}! Ehhez a kosárhoz most nincs érvényes kedvezménykód, de a kosaradat megőriztük.{{#if restore_url}} Itt folytathatod: {{restore_url}}{{/if}}',
+		code: 'Szia{{#if customer.first_name}}, {{customer.first_name}}{{/if}}! Itt a kódod: {{discount.code}}{{#if discount.text}} – {{discount.text}} kedvezményt ad{{/if}}{{#if discount.valid_until}}{{#if discount.text}}, és{{else}} –{{/if}} {{date discount.valid_until "MMMM d"}}-ig érvényes{{/if}}.{{#if restore_url}} A kosarad itt vár: {{restore_url}}{{/if}}',
+		noCode: 'Szia{{#if customer.first_name}}, {{customer.first_name}}{{/if}}! Ehhez a kosárhoz most sajnos nincs érvényes kedvezménykód, de elmentettük neked.{{#if restore_url}} Itt folytathatod a vásárlást: {{restore_url}}{{/if}}',
 		text: 'Szia{{#if customer.first_name}}, {{customer.first_name}}{{/if}}! Köszönjük az üzenetedet, hamarosan válaszolunk.',
 	},
 	en: {
@@ -16,3 +18,16 @@ export const REPLY_COPY: Record<Language, { code: string; noCode: string; text: 
 		text: 'Hi{{#if customer.first_name}} {{customer.first_name}}{{/if}}! Thanks for your message, we will get back to you soon.',
 	},
 };
+
+/** One answer text field per language, prefilled with the shipped copy. */
+// The default is the shipped text of REPLY_COPY, which the rule cannot read through the function.
+// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
+export const textField = (name: 'code' | 'noCode' | 'text', label: string, lang: Language, description: string, show: string): INodeProperties => ({
+	displayName: `${label} (${LANGUAGE_NAMES[lang]})`,
+	name: `${name}${lang === 'hu' ? 'Hu' : 'En'}`,
+	type: 'string',
+	typeOptions: { rows: 3 },
+	default: REPLY_COPY[lang][name],
+	description,
+	displayOptions: { show: { answer: [show] } },
+});
