@@ -378,6 +378,24 @@ describe('Channel Events Trigger in a real n8n server', () => {
 		assert.equal(confirm.length, 1);
 	});
 
+	test('Reply to Customer: a press from two days ago is recorded but not answered (window closed); the item says why', async () => {
+		const waPhone = `+36304${String(Date.now()).slice(-6)}`;
+		const m = await sentMessage('whatsapp', { whatsapp_phone: waPhone });
+		const waId = waPhone.slice(1);
+		meta.whatsappWindowOpen.add(waId); // Meta would refuse too; the store's window decides first
+		const sentBefore = meta.whatsappSent.length;
+		const old = String(Math.floor(Date.now() / 1000) - 2 * 86400);
+		const runsBefore = (await n8n.executions(shipped.id)).length;
+		const a = await postMeta(whatsappMessages([whatsappMessage(waButtonReply(`code:${m.cartId}`, 'Kérem a kódot'), { from: waId, id: `wamid.OLD${run}`, timestamp: old })], [contact('Kiss Csilla', waId)]));
+		assert.equal(a.status, 200, a.text);
+		const runs = await settled(shipped.id, runsBefore + 1);
+		const skipped = runs.flatMap((e) => outputOf(e, 'Send the Code', 1)).filter((item: any) => item.event_id === `wamid.OLD${run}`);
+		assert.equal(skipped.length, 1);
+		assert.deepEqual(skipped[0].reply, { outcome: 'skipped', reason: 'window_closed' });
+		assert.match(skipped[0].result, /^Not answered: Csilla \(\+36 30 \*\*\* \*\*\d\d\) wrote more than 24 hours ago/);
+		assert.equal(meta.whatsappSent.length, sentBefore, 'nothing sent');
+	});
+
 	test('Meta: a Messenger quick reply carrying the cart counts as a return and opens the Messenger window; WhatsApp marketing stop withdraws consent', async () => {
 		const psid = `7${String(Date.now()).slice(-12)}`;
 		const m = await sentMessage('email', { messenger_psid: psid });
