@@ -12,7 +12,7 @@
 // The n8n lifecycle is the server harness's (test/harness/server.ts): same user-folder layout, community-package
 // install, headless owner, import + publish. Only the choices here are the demo's.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +27,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const RECOVERY_FILE = 'abandoned-cart-recovery.json';
 export const CONSENT_FILE = 'consent-intake.json';
+export const EVENTS_FILE = 'channel-events.json';
 
 export interface DemoOptions {
 	/** tsc + gulp + npm pack first (default true). */
@@ -96,6 +97,26 @@ function demoCredentials(outbox: Outbox, webhookSecret: string): DemoCredential[
 	];
 }
 
+/** The production path of a workflow's Channel Events Trigger for `provider` (/webhook/<webhookId>/events). */
+function eventsPath(workflow: { nodes: Array<{ type: string; parameters: Record<string, unknown>; webhookId?: string }> }, provider: string): string | undefined {
+	const node = workflow.nodes.find((n) => n.type === 'n8n-nodes-cart-recovery.channelEventsTrigger' && n.parameters.provider === provider);
+	return node?.webhookId ? `/webhook/${node.webhookId}/events` : undefined;
+}
+
+/** A Messenger message from the shopper to the shop's Page, as Meta's webhook posts it (X-Hub-Signature-256 with the app secret). */
+async function postMetaMessage(n8n: N8nServer, path: string, outbox: Outbox, s: SampleShopper): Promise<void> {
+	const now = Date.now();
+	const pageId = outbox.meta.pageId;
+	const body = JSON.stringify({
+		object: 'page',
+		entry: [{ id: pageId, time: now, messaging: [{ sender: { id: s.psid }, recipient: { id: pageId }, timestamp: now, message: { mid: `m_demo_${randomBytes(12).toString('hex')}`, text: s.writesOnMessenger } }] }],
+	});
+	const secret = String(outbox.meta.credentials().appSecret);
+	const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+	const res = await n8n.request(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
+	if (!res.ok) throw new Error(`${s.firstName}'s Messenger message was refused: ${res.status} ${await res.text()}`);
+}
+
 async function startOutboxOnPreferredPort(port: number): Promise<Outbox> {
 	try {
 		return await startOutbox({ port });
@@ -129,6 +150,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 	const recovery = prepared[0].json;
 	const consentPath = webhookPath(shipped.get(CONSENT_FILE)!);
 	const trigger = triggerPath(recovery);
+	const metaEvents = shipped.has(EVENTS_FILE) ? eventsPath(shipped.get(EVENTS_FILE)!, 'meta') : undefined;
 	if (!trigger) throw new Error(`${RECOVERY_FILE} has no Abandoned Cart Trigger with a webhookId`);
 
 	log('Starting n8n (Node 24) with the package as a community package and the Embedded store…');
@@ -166,7 +188,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 					{
 						customer_id: s.customerId,
 						channel,
-						address: channel === 'email' ? s.email : s.phone,
+						address: channel === 'email' ? s.email : channel === 'messenger' ? s.psid : s.phone,
 						wording: CONSENT_WORDING[channel],
 						source: 'checkout_checkbox',
 					},
@@ -178,6 +200,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 		}
 		// 2. The carts, signed as the shop signs them.
 		for (const s of SHOPPERS) await postEvent(n8n, trigger, cartEvent(s, new URL('img', outbox.url).toString()), webhookSecret, `${s.firstName}'s cart`);
+		// 2b. Márk writes to the shop's Facebook Page: Meta calls the channel events workflow (signed with the app
+		// secret), which records his message and so opens his 24-hour window; the Page (the outbox) opens it too.
+		for (const s of SHOPPERS.filter((x) => x.psid && x.writesOnMessenger)) {
+			if (!metaEvents) throw new Error(`workflows/${EVENTS_FILE} has no Meta Channel Events Trigger: ${s.firstName}'s message cannot reach the store`);
+			outbox.meta.messengerWindowOpen.add(s.psid!);
+			await postMetaMessage(n8n, metaEvents, outbox, s);
+			log(`💬 ${s.firstName} ${s.lastName} wrote to the shop's Facebook Page: “${s.writesOnMessenger}”`);
+		}
 		// 3. Watch the outbox: Bence buys when his first email arrives; done when every first reminder is there.
 		const eligible = SHOPPERS.filter((s) => s.items.reduce((sum, i) => sum + i.price * i.quantity, 0) >= 5000);
 		const bought = new Set<string>();

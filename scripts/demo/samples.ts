@@ -23,11 +23,15 @@ export interface SampleShopper {
 	lastName: string;
 	email: string;
 	phone: string;
-	consent: Array<'email' | 'sms' | 'whatsapp'>;
+	consent: Array<'email' | 'sms' | 'whatsapp' | 'messenger'>;
+	/** The shopper's Messenger id on the shop's Page (page-scoped), for those who wrote to the Page. */
+	psid?: string;
+	/** What the shopper wrote to the shop's Facebook Page after leaving the cart (Meta's webhook reaches the channel events workflow). */
+	writesOnMessenger?: string;
 	items: SampleItem[];
 	/** Buys after the first reminder arrives (an order event is posted then). */
 	buysAfterFirstEmail?: boolean;
-	/** What the whole sequence leaves in the outbox for this shopper, one entry per message: "email stage-N", "sms" or "whatsapp". */
+	/** What the whole sequence leaves in the outbox for this shopper, one entry per message: "email stage-N", "sms", "whatsapp" or "messenger". */
 	expected: string[];
 }
 
@@ -90,6 +94,20 @@ export const SHOPPERS: SampleShopper[] = [
 		items: [{ sku: 'ESPRESSO-GEP', name: 'Karos eszpresszógép tejhabosítóval', quantity: 1, price: 54990 }],
 	},
 	{
+		key: 'mark',
+		expected: ['email stage-1', 'email stage-2', 'messenger', 'email stage-3'],
+		story: 'wrote to the shop\'s Facebook Page: Meta\'s webhook opens his 24-hour window, so the final offer also comes on Messenger (a carousel of his cart)',
+		customerId: 'cust-1006',
+		firstName: 'Márk',
+		lastName: 'Horváth',
+		email: 'horvath.mark@example.hu',
+		phone: '+36201237788',
+		psid: '6789012345678901',
+		writesOnMessenger: 'Szia! Megvan még a kosaram? Holnap rendelnék.',
+		consent: ['email', 'messenger'],
+		items: [{ sku: 'KAVE-KOLUMB-1KG', name: 'Kolumbiai Supremo szemes kávé, 1 kg', quantity: 2, price: 9490 }],
+	},
+	{
 		key: 'peter',
 		expected: [],
 		story: 'a 2 990 Ft cart, under the 5 000 Ft minimum: no message',
@@ -103,10 +121,11 @@ export const SHOPPERS: SampleShopper[] = [
 	},
 ];
 
-export const CONSENT_WORDING: Record<'email' | 'sms' | 'whatsapp', string> = {
+export const CONSENT_WORDING: Record<'email' | 'sms' | 'whatsapp' | 'messenger', string> = {
 	email: 'Kérem, hogy e-mailben emlékeztessenek a kosaramra, kedvezményes ajánlattal.',
 	sms: 'Kérem, hogy SMS-ben emlékeztessenek a kosaramra, kedvezményes ajánlattal.',
 	whatsapp: 'Kérem, hogy WhatsAppon emlékeztessenek a kosaramra, kedvezményes ajánlattal.',
+	messenger: 'Kérem, hogy Messengeren emlékeztessenek a kosaramra, kedvezményes ajánlattal.',
 };
 
 const run = randomBytes(3).toString('hex');
@@ -125,6 +144,7 @@ export function cartEvent(s: SampleShopper, imageBase?: string): Record<string, 
 		customer_id: s.customerId,
 		email: s.email,
 		phone: s.phone,
+		...(s.psid ? { messenger_psid: s.psid } : {}),
 		first_name: s.firstName,
 		last_name: s.lastName,
 		locale: 'hu',
@@ -158,7 +178,8 @@ export function signedRequest(path: string, body: unknown, secret: string): { bo
 }
 
 const labelOf = (m: OutboxMessage) => (m.kind === 'email' ? `email ${m.categories.find((c) => c.startsWith('stage-')) ?? 'stage-1'}` : m.kind);
-const isFor = (s: SampleShopper) => (m: OutboxMessage) => (m.kind === 'email' ? m.to === s.email || m.to.endsWith(`<${s.email}>`) : m.to === s.phone);
+const isFor = (s: SampleShopper) => (m: OutboxMessage) =>
+	m.kind === 'email' ? m.to === s.email || m.to.endsWith(`<${s.email}>`) : m.kind === 'messenger' ? m.to === s.psid : m.to === s.phone;
 
 /**
  * Compares the outbox with every shopper's story once the sequences have ended: one line per shopper (✓ or ✗ with

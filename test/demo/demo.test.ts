@@ -197,10 +197,10 @@ test('the n8n editor shows every shipped workflow with each node’s icon and no
 });
 
 test('the sequence runs to its end: Bence’s purchase stops his, Anna and Eszter get the final offer', async () => {
-	const [anna, bence, eszter, dora] = ['anna', 'bence', 'eszter', 'dora'].map(shopper);
+	const [anna, bence, eszter, dora, mark] = ['anna', 'bence', 'eszter', 'dora', 'mark'].map(shopper);
 	const messages = await until('the final offers', 240_000, async () => {
 		const all = await outboxMessages();
-		return [anna, eszter, dora].every((s) => all.some((m) => emailTo(m, s.email) && stageOf(m) === 'stage-3')) ? all : undefined;
+		return [anna, eszter, dora, mark].every((s) => all.some((m) => emailTo(m, s.email) && stageOf(m) === 'stage-3')) ? all : undefined;
 	});
 	assert.ok(messages.some((m) => emailTo(m, eszter.email) && stageOf(m) === 'stage-2'), 'Eszter’s stage 2 came by email');
 	const check = checkOutbox(messages);
@@ -218,6 +218,10 @@ test('the sequence runs to its end: Bence’s purchase stops his, Anna and Eszte
 	const whatsapp = page.locator(`article.msg[data-kind="whatsapp"][data-to="${dora.phone}"]`);
 	assert.equal(await whatsapp.count(), 1, 'Dóra’s WhatsApp message is on the page');
 	assert.match(await whatsapp.locator('.copy-code').innerText(), /KOSAR-/);
+	// Márk wrote to the shop's Page (through the channel events workflow): his final offer also came on Messenger.
+	const messenger = page.locator(`article.msg[data-kind="messenger"][data-to="${mark.psid}"]`);
+	assert.equal(await messenger.count(), 1, 'Márk’s Messenger message is on the page');
+	assert.match(await messenger.innerText(), /Kolumbiai Supremo/);
 	await sleep(500);
 	mkdirSync(SHOTS, { recursive: true });
 	await page.screenshot({ path: path.join(SHOTS, 'outbox.png') });

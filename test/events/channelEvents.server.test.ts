@@ -111,9 +111,10 @@ async function sentMessage(channel: 'email' | 'sms' | 'whatsapp', overrides: Par
 	};
 	assert.equal((await store.recordCartEvent(event)).outcome, 'enrolled');
 	const claim = await store.claimMessage({ cartId, stage: 1, channel });
+	assert.ok(claim.claimed);
 	const providerId = channel === 'email' ? randomBytes(16).toString('base64url').slice(0, 22) : channel === 'sms' ? `SM${randomBytes(16).toString('hex')}` : `wamid.${randomBytes(12).toString('hex')}`;
-	await store.completeMessage({ messageId: claim.message_id!, claimToken: claim.claim_token!, status: 'sent', providerId });
-	return { cartId, messageId: claim.message_id!, providerId, email: event.email!, phone: event.phone! };
+	await store.completeMessage({ messageId: claim.message_id, claimToken: claim.claim_token, status: 'sent', providerId });
+	return { cartId, messageId: claim.message_id, providerId, email: event.email!, phone: event.phone! };
 }
 const messageRow = async (messageId: string) =>
 	(await db.pool.query('select status, delivered_at, opened_at, clicked_at, machine_opened_at, error_code, permanent_failure from cart_recovery.messages where message_id = $1', [messageId])).rows[0];
