@@ -70,14 +70,15 @@ export function eventSentence(event: ChannelEvent, result: RecordChannelEventRes
 		const why = event.detail ? ` (${event.detail})` : '';
 		return result.consent_withdrawn || result.effect === 'consent_withdrawn'
 			? `${who(event, result)} opted out of ${channel}${why}: consent withdrawn, no more ${channel} messages to them`
-			: `${who(event, result)} opted out of ${channel}${why}; no consent was on record, nothing more is sent`;
+			: `${who(event, result)} opted out of ${channel}${why}; their consent was already withdrawn (or never given), nothing more is sent`;
 	}
 	if (event.kind === 'opt_in') {
 		return `${who(event, result)} asked to receive ${channel} messages again${event.detail ? ` (${event.detail})` : ''}: recorded; consent is not restored until they give it on your consent form`;
 	}
 	const said = event.text ? ` ${quote(event.text)}` : '';
 	const action = event.action ? `: ${ACTION_WORDS[event.action]}` : '';
-	const code = event.action === 'code' && result.code ? ` (${result.code.code})` : event.action === 'code' ? ' (no valid code for this cart)' : '';
+	// The code itself stays out of the sentence (it is copied into alerts and logs); the item carries it for the answer.
+	const code = event.action === 'code' ? (result.code ? ' (the cart has a valid code)' : ' (no valid code for this cart)') : '';
 	const kind = event.reply === 'text' ? 'wrote' : 'pressed';
 	return `${who(event, result)} ${kind} on ${channel}${said}${action}${code}`;
 }
@@ -123,7 +124,8 @@ export function eventItem(event: ChannelEvent, result: RecordChannelEventResult)
 			in_reply_to: event.inReplyTo,
 			profile_name: event.profileName ?? null,
 			whatsapp_bsuid: event.bsuid ?? null,
-			code: result.code ?? null,
+			// Only to the customer who asked for it, and only then (the store gives it only to the cart's own contact).
+			code: event.action === 'code' ? (result.code ?? null) : null,
 			window_open_until: result.window_open_until ?? null,
 		});
 	} else {

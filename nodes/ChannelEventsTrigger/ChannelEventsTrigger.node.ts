@@ -13,13 +13,13 @@ import { channelDefinition } from '../../lib/channels';
 import { twilioSigningToken } from '../../lib/channels/sms/events';
 import { eventItem, OUTPUTS, outputOf, type EventOutput } from '../../lib/events/item';
 import { PROVIDER_WEBHOOKS, providerLabel, receiveChannelEvents } from '../../lib/events/receive';
-import type { ChannelEvent, EventProvider, EventRequest, EventSecrets } from '../../lib/events/types';
+import type { EventProvider, EventRequest, EventSecrets } from '../../lib/events/types';
 import { IntakeError } from '../../lib/intake/errors';
 import { webhookSigningPath } from '../../lib/intake/signature';
 import { cartRecoveryStoreTest, STORE_CREDENTIAL, storeCredentialId } from '../../lib/n8n/store';
 import { choice, expression, live } from '../../lib/n8n/subtitleText';
 import { forgetWebhookCredentials, webhookCredentials } from '../../lib/n8n/webhookCredentials';
-import { getStore, type StoreCredentials } from '../../lib/store';
+import { getStore, StoreError, type StoreCredentials } from '../../lib/store';
 import type { RecordChannelEventResult } from '../../lib/store/types';
 
 const CREDENTIAL: Record<EventProvider, string> = {
@@ -219,6 +219,14 @@ export class ChannelEventsTrigger implements INodeType {
 			return answerJson(500, { received: false, error: `The ${providerLabel(provider)} credential of the Channel Events Trigger cannot be read` });
 		}
 
+		// A typo in Public URL would fail every Twilio signature as "does not match": say what is wrong instead (500,
+		// nothing stored, so Twilio's retry succeeds once the node is fixed).
+		const configuredUrl = String(options.publicUrl ?? '').trim();
+		if (configuredUrl && !/^https?:\/\/[^/\s]+/i.test(configuredUrl)) {
+			this.logger.error(`Channel Events Trigger is misconfigured: Public URL "${configuredUrl.slice(0, 80)}" is not an http(s) URL`);
+			return answerJson(500, { received: false, error: 'Channel Events Trigger is misconfigured: its Public URL option is not an http(s) URL' });
+		}
+
 		// Only the bytes received are verified and read, never n8n's parse of them (a form or multipart parse has
 		// no raw body left; it stays empty and fails the signature).
 		if (!isSetup && !req.rawBody && typeof req.readRawBody === 'function') await req.readRawBody().catch(() => undefined);
@@ -249,39 +257,58 @@ export class ChannelEventsTrigger implements INodeType {
 			return { noWebhookResponse: true };
 		}
 
-		// One store call per event, in the provider's order. A failure part-way answers 503: the provider sends the
-		// batch again, and the events already recorded are recognised as duplicates, so nothing is lost or doubled.
+		// One store call per event, in the provider's order. An event the store refuses as invalid (its SQL rules: a time
+		// in the future, an id too long) is skipped and named in the answer; the rest of the batch is recorded, so one
+		// bad event does not make the provider send the whole batch again forever. If the store fails part-way, the
+		// answer is 503 and the events recorded so far still run the workflow: the provider sends the batch again, those
+		// come back as duplicates and the rest is recorded, so nothing is lost or doubled.
 		const includeDuplicates = options.includeDuplicates === true;
 		const outputs: INodeExecutionData[][] = OUTPUTS.map(() => []);
 		const counts = { events: received.events.length, recorded: 0, duplicates: 0 };
-		let event: ChannelEvent | undefined;
+		const rejected: Array<{ event_id: string; error: string }> = [];
+		// An opt-out that came in the same message as a reply (a STOP text, a stop button): the reply item says so, so
+		// nothing answers it with an offer.
+		const optOuts = new Set(received.events.filter((e) => e.kind === 'opt_out').map((e) => e.eventId));
+		let outage: string | undefined;
 		try {
 			const store = await storePromise;
-			for (event of received.events) {
-				const result: RecordChannelEventResult = await store.recordChannelEvent(event);
+			for (const event of received.events) {
+				const result: RecordChannelEventResult | StoreError = await store.recordChannelEvent(event).catch((error: unknown) => {
+					if (error instanceof StoreError && error.isInvalidInput) return error;
+					throw new NodeOperationError(this.getNode(), error as Error);
+				});
+				if (result instanceof StoreError) {
+					rejected.push({ event_id: event.eventId, error: result.message });
+					this.logger.warn(`Channel Events Trigger: ${providerLabel(provider)} event ${event.eventId} refused: ${result.message}`);
+					continue;
+				}
 				if (result.duplicate) counts.duplicates++;
 				else counts.recorded++;
 				const output = outputOf(event);
 				if (!startFor.has(output) || (result.duplicate && !includeDuplicates)) continue;
-				outputs[OUTPUT_INDEX[output]].push({ json: eventItem(event, result) });
+				const item = eventItem(event, result);
+				if (event.kind === 'reply' && optOuts.has(`${event.eventId}:optout`)) item.opted_out = true;
+				outputs[OUTPUT_INDEX[output]].push({ json: item });
 			}
 		} catch (error) {
 			forgetWebhookCredentials(this, STORE_CREDENTIAL);
-			const message = (error as Error).message;
-			// The store refusing an event's content (SQLSTATE 22023: e.g. a time in the future) is the provider's data,
-			// not an outage: 400 naming the event, so the provider does not retry it forever.
-			if ((error as { code?: string }).code === '22023') {
-				return answerJson(400, { received: false, error: `event ${event?.eventId ?? ''}: ${message}`, field: 'event' });
-			}
-			this.logger.error(`Channel Events Trigger: the store refused ${providerLabel(provider)} event ${event?.eventId ?? ''}: ${message}`);
-			return answerJson(503, { received: false, error: 'The cart store is unavailable; retry later' });
+			outage = (error as Error).message;
+			this.logger.error(`Channel Events Trigger: the store failed while recording ${providerLabel(provider)} events: ${outage}`);
 		}
 
+		const started = outputs.some((items) => items.length > 0) ? { workflowData: outputs } : {};
+		if (outage !== undefined) {
+			res.status(503).json({ received: false, error: 'The cart store is unavailable; retry later', ...counts });
+			return { noWebhookResponse: true, ...started };
+		}
+		if (rejected.length && rejected.length === received.events.length) {
+			res.status(400).json({ received: false, error: `event ${rejected[0].event_id}: ${rejected[0].error}`, field: 'event', rejected });
+			return { noWebhookResponse: true };
+		}
 		const answer = PROVIDER_WEBHOOKS[provider].answer;
 		if (answer) res.status(200).type(answer.contentType).send(answer.body);
-		else res.status(200).json({ received: true, ...counts });
-		if (outputs.every((items) => items.length === 0)) return { noWebhookResponse: true };
-		return { noWebhookResponse: true, workflowData: outputs };
+		else res.status(200).json({ received: true, ...counts, ...(rejected.length ? { rejected } : {}) });
+		return { noWebhookResponse: true, ...started };
 	}
 }
 

@@ -118,6 +118,10 @@ export class ReplyToCustomer implements INodeType {
 					skip('channel_not_supported', `Not answered: ${String(json.channel)} messages are answered in their own channel's tools, not here`);
 					continue;
 				}
+				if (json.opted_out === true || json.action === 'stop' || json.event === 'opt_in') {
+					skip('opted_out', `Not answered: the customer asked for no more messages here; answer an opt-out from the Opt-out output`);
+					continue;
+				}
 				if (!address) {
 					skip('no_address', `Not answered: the ${CHANNEL_LABEL[channel]} message came without the customer's ${channel === 'whatsapp' ? 'number' : 'ID'}`);
 					continue;
@@ -141,13 +145,21 @@ export class ReplyToCustomer implements INodeType {
 							? (await sendWhatsAppMessage(this, credentials, buildWhatsAppText(address, text))).messageId
 							: (await sendMessengerMessage(this, credentials, buildMessengerText(address, text))).messageId;
 				} catch (error) {
-					// Not sent: the claim is given back, so a later run may answer.
-					await store.claimReply({ provider: json.provider, eventId: json.event_id, release: true });
+					// Refused for certain (Meta answered with an error that is not an outage): the claim is given back, so a later
+					// run may answer. After a network failure or a Meta outage the answer may have gone out: the claim stays, and
+					// the item fails for a person to look at — never a second answer.
+					const ambiguous = !(error instanceof MetaGraphError) || error.reason === 'network' || error.reason === 'provider_unavailable';
+					if (!ambiguous) await store.claimReply({ provider: json.provider, eventId: json.event_id, release: true });
 					if (error instanceof MetaGraphError && error.reason === 'window_closed') {
 						skip('window_closed', `Not answered: ${CHANNEL_LABEL[channel]} says ${who}'s 24-hour window is closed`);
 						continue;
 					}
-					throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i, description: 'Nothing was sent; the next run may answer this message.' });
+					throw new NodeOperationError(this.getNode(), error as Error, {
+						itemIndex: i,
+						description: ambiguous
+							? 'It is not known whether the answer reached the customer, so this message will not be answered again automatically.'
+							: 'Nothing was sent; the next run may answer this message.',
+					});
 				}
 				sent.push({
 					json: withResult(`Answered ${who} on ${CHANNEL_LABEL[channel]}: “${text.length > 80 ? `${text.slice(0, 79)}…` : text}”`, {

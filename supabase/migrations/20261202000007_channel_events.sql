@@ -108,6 +108,32 @@ returns boolean language sql stable as $$
   end, false)
 $$;
 
+-- Withdraws consent for everything a channel event names: its address and, on WhatsApp, the business-scoped user
+-- id and every number the same person wrote from or shopped with under it (sends are checked by number, Meta may
+-- report a stop by user id only). Returns whether any consent changed.
+create or replace function cart_recovery.withdraw_for_event(
+  p_source text, p_channel text, p_address text, p_bsuid text, p_detail text, p_at timestamptz
+) returns boolean language plpgsql as $$
+declare
+  v_changed boolean := false;
+  v_target  text;
+begin
+  for v_target in
+    select a.v from unnest(array[p_address, p_bsuid]) as a(v) where a.v is not null
+    union
+    select m.address from cart_recovery.inbound_messages m
+    where p_channel = 'whatsapp' and p_bsuid is not null and m.channel = 'whatsapp' and m.bsuid = p_bsuid and m.address is not null
+    union
+    select c.whatsapp_phone from cart_recovery.carts c
+    where p_channel = 'whatsapp' and p_bsuid is not null and c.whatsapp_bsuid = p_bsuid and c.whatsapp_phone is not null
+  loop
+    v_changed := coalesce((public.cart_recovery_withdraw_consent(p_source, p_channel, v_target, null, p_detail, p_at) ->> 'changed')::boolean, false)
+                 or v_changed;
+  end loop;
+  return v_changed;
+end
+$$;
+
 -- The cart a reply or opt-out concerns. The cart named by a button payload, when the sender is its contact or
 -- answered one of its messages (a payload alone names any cart id, and a "code" reply returns the cart's code);
 -- else the cart of the message answered; else the sender's latest cart in recovery.
@@ -447,9 +473,8 @@ begin
       v_cart := cart_recovery.event_cart(v_channel, v_addr, v_bsuid, p_event ->> 'cart_id', p_event ->> 'in_reply_to', v_mid);
       v_found := v_cart.cart_id is not null;
       if v_stop and (v_addr is not null or v_bsuid is not null) then
-        perform public.cart_recovery_withdraw_consent('button_stop', v_channel, coalesce(v_addr, v_bsuid), null,
+        v_withdrawn := cart_recovery.withdraw_for_event('button_stop', v_channel, v_addr, v_bsuid,
           left(coalesce(nullif(p_event ->> 'detail', ''), 'payload ' || nullif(p_event ->> 'payload', ''), 'stop button'), 500), v_at);
-        v_withdrawn := true;
         v_effect := 'consent_withdrawn';
       elsif v_action in ('code', 'cart') and v_cart.status = 'recovering' then
         update cart_recovery.carts c set returned_at = coalesce(c.returned_at, v_at), updated_at = now()
@@ -469,9 +494,8 @@ begin
       -- The customer was erased and is never contacted again: a consent row would store the address anew.
       v_effect := 'suppressed';
     else
-      perform public.cart_recovery_withdraw_consent(p_event ->> 'source', v_channel, coalesce(v_addr, v_bsuid), null,
+      v_withdrawn := cart_recovery.withdraw_for_event(p_event ->> 'source', v_channel, v_addr, v_bsuid,
         left(nullif(p_event ->> 'detail', ''), 500), v_at);
-      v_withdrawn := true;
       v_effect := 'consent_withdrawn';
       v_cart := cart_recovery.event_cart(v_channel, v_addr, v_bsuid, p_event ->> 'cart_id', null, v_mid);
       v_found := v_cart.cart_id is not null;
@@ -491,7 +515,11 @@ begin
   return jsonb_build_object('duplicate', false, 'recorded', true, 'found', v_found, 'kind', v_kind, 'channel', v_channel,
     'effect', v_effect, 'messages_updated', v_updated, 'message', v_message, 'cart', cart_recovery.cart_event_json(v_cart),
     'consent_withdrawn', v_withdrawn, 'window_open_until', v_until,
-    'code', cart_recovery.cart_live_code(v_cart.cart_id));
+    -- The cart's code only to whoever asked for it and is that cart's contact on the channel: a payload or a reply
+    -- context alone never hands out a code.
+    'code', case when v_kind = 'reply' and v_action = 'code' and v_cart.cart_id is not null
+                      and cart_recovery.cart_has_contact(v_cart, v_channel, v_addr, v_bsuid)
+                 then cart_recovery.cart_live_code(v_cart.cart_id) end);
 end
 $$;
 
