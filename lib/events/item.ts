@@ -42,9 +42,16 @@ function quote(text: string | null | undefined, max = 60): string {
 	return `“${value.length > max ? `${value.slice(0, max - 1)}…` : value}”`;
 }
 
+/** The address as the store keys it: Meta gives a WhatsApp number without its '+' (wa_id). */
+function addressOf(event: ChannelEvent): string | null {
+	if (!event.address) return null;
+	return event.channel === 'whatsapp' && /^\d{7,15}$/.test(event.address) ? `+${event.address}` : event.address;
+}
+
 /** "Anna (a***@example.hu)", "+36 30 *** **67", or "a customer" when the event names nobody. */
 function who(event: ChannelEvent, result: RecordChannelEventResult): string {
-	const masked = event.address ? maskAddress(event.channel, event.address) : '';
+	const address = addressOf(event);
+	const masked = address ? maskAddress(event.channel, address) : '';
 	const name = result.cart?.first_name?.trim();
 	if (name && masked) return `${name} (${masked})`;
 	return name || masked || 'a customer';
@@ -92,8 +99,8 @@ export function eventItem(event: ChannelEvent, result: RecordChannelEventResult)
 		provider: event.provider,
 		// Reply to Customer answers each event at most once, by this id.
 		event_id: event.eventId,
-		customer: event.address ? maskAddress(event.channel, event.address) : null,
-		address: event.address,
+		customer: addressOf(event) ? maskAddress(event.channel, addressOf(event)!) : null,
+		address: addressOf(event),
 		first_name: result.cart?.first_name ?? null,
 		locale: result.cart?.locale ?? null,
 		cart_id: result.message?.cart_id ?? result.cart?.cart_id ?? null,

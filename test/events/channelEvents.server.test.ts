@@ -212,6 +212,20 @@ describe('Channel Events Trigger in a real n8n server', () => {
 		assert.equal(Object.keys(optOuts[0])[0], 'result');
 	});
 
+	test('SendGrid: an event the store refuses (a time an hour ahead) is named in the answer; the rest of the batch is recorded', async () => {
+		const m = await sentMessage('email');
+		const ahead = sendGridEvents.open({ crMessageId: m.messageId, xMessageId: m.providerId, email: m.email, timestamp: Math.floor(Date.now() / 1000) + 3600 });
+		const delivered = sendGridEvents.delivered({ crMessageId: m.messageId, xMessageId: m.providerId, email: m.email });
+		const a = await postSendGrid([ahead, delivered]);
+		assert.equal(a.status, 200, a.text);
+		assert.deepEqual([a.json.recorded, a.json.rejected.length, a.json.rejected[0].event_id], [1, 1, ahead.sg_event_id]);
+		assert.match(a.json.rejected[0].error, /future/);
+		assert.equal((await messageRow(m.messageId)).status, 'delivered');
+		const alone = await postSendGrid([ahead]);
+		assert.equal(alone.status, 400, 'a body whose every event is refused is a 400, not a 5xx');
+		assert.equal(alone.json.field, 'event');
+	});
+
 	test('SendGrid: status events run the workflow only when the node asks for them', async () => {
 		const m = await sentMessage('email');
 		const a = await postSendGrid([sendGridEvents.delivered({ crMessageId: m.messageId, xMessageId: m.providerId, email: m.email })], { to: STATUS_FLOW });
@@ -372,11 +386,14 @@ describe('Channel Events Trigger in a real n8n server', () => {
 		assert.match(text, new RegExp(`^Szia, Csilla! Itt a kódod: KOSAR-${run.toUpperCase()}AB – 15% kedvezményt ad, és \\w+ \\d{1,2}-ig érvényes\\. A kosarad itt vár: https://cipobolt\\.example\\.hu/kosar/`));
 
 		await store.recordConsent({ channel: 'whatsapp', address: waPhone, source: 'checkout_checkbox', wording: 'Kérek WhatsApp-üzenetet.' });
+		const before = meta.whatsappSent.filter((x) => x.body.to === waId).length;
 		const stop = await postMeta(whatsappMessages([whatsappMessage(waText('STOP'), { from: waId, id: `wamid.IN${run}2`, timestamp: now })], [contact('Kiss Csilla', waId)]));
 		assert.equal(stop.status, 200);
 		assert.equal((await store.checkConsent({ whatsappPhone: waPhone }, ['whatsapp']))[0].allowed, false);
 		const confirm = await waitFor(() => meta.whatsappSent.filter((x) => x.body.to === waId && JSON.stringify(x.body).includes('leiratkoztál')));
 		assert.equal(confirm.length, 1);
+		await new Promise((r) => setTimeout(r, 1500));
+		assert.equal(meta.whatsappSent.filter((x) => x.body.to === waId).length, before + 1, 'the STOP got the confirmation and nothing else');
 	});
 
 	test('Reply to Customer: a press from two days ago is recorded but not answered (window closed); the item says why', async () => {

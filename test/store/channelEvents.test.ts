@@ -363,6 +363,35 @@ for (const [name, setup] of storeTransports('chev')) {
 			assert.deepEqual([proof.source, proof.detail], ['sendgrid_unsubscribe', 'unsubscribe']);
 		});
 
+		test('WhatsApp: a stop reported by user id only withdraws the numbers the same person wrote from or shopped with', async () => {
+			const number = waNumber();
+			const user = bsuid();
+			// The cart names the number and the user id; a message came from the number with the user id.
+			await sent('whatsapp', `wamid.out-${unique()}`, { whatsapp_phone: number, whatsapp_bsuid: user });
+			await s.store.recordConsent({ channel: 'whatsapp', address: number, source: 'checkout_checkbox', wordingVersion: 'v1', occurredAt: ago(HOUR) });
+			assert.equal((await s.store.checkConsent({ whatsappPhone: number }, ['whatsapp']))[0].allowed, true);
+			const r = await s.store.recordChannelEvent(optOut({ provider: 'meta', channel: 'whatsapp', address: null, bsuid: user, source: 'whatsapp_marketing_stop', detail: 'stop' }));
+			assert.deepEqual([r.effect, r.consent_withdrawn], ['consent_withdrawn', true]);
+			const [decision] = await s.store.checkConsent({ whatsappPhone: number }, ['whatsapp']);
+			assert.deepEqual([decision.allowed, decision.reason], [false, 'withdrawn'], 'the send, checked by number, is stopped');
+		});
+
+		test('the cart’s code goes only with a "code" reply from the cart’s own contact: not with free text, not with a stop', async () => {
+			const number = waNumber();
+			const wamid = `wamid.out-${unique()}`;
+			const wa = await sent('whatsapp', wamid, { whatsapp_phone: number });
+			await s.store.issueDiscountCode({ code: `CHEV${unique().replace(/[^a-z0-9]/gi, '').toUpperCase()}`, kind: 'percent', amount: 10, validUntil: new Date(Date.now() + 48 * HOUR), cartId: wa.cart.cart_id, stage: 2 });
+			const text = await s.store.recordChannelEvent(reply({ address: number, text: 'Mikor jön a futár?' }));
+			assert.deepEqual([text.cart?.cart_id, text.code], [wa.cart.cart_id, null]);
+			const later = await s.store.recordChannelEvent(reply({ address: number, reply: 'button', payload: `later:${wa.cart.cart_id}`, action: 'later', cartId: wa.cart.cart_id }));
+			assert.equal(later.code, null);
+			const asked = await s.store.recordChannelEvent(reply({ address: number, reply: 'button', payload: `code:${wa.cart.cart_id}`, action: 'code', cartId: wa.cart.cart_id }));
+			assert.equal(asked.code?.amount, 10);
+			// Someone else answering one of this cart's messages (a reply context alone) gets the cart but not its code.
+			const other = await s.store.recordChannelEvent(reply({ address: waNumber(), reply: 'button', action: 'code', inReplyTo: wamid, cartId: null }));
+			assert.deepEqual([other.cart?.cart_id, other.code], [wa.cart.cart_id, null]);
+		});
+
 		test('opt_in is recorded only and grants no consent', async () => {
 			const phone = '+36305550022';
 			const event: OptInEvent = { provider: 'twilio', channel: 'sms', eventId: `SM-${unique()}`, at: ago(1000), address: phone, kind: 'opt_in', source: 'twilio_start', detail: 'START' };
