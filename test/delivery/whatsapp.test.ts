@@ -72,6 +72,8 @@ describe('WhatsApp Send: message kinds and the 24-hour window', () => {
 			messaging_product: 'whatsapp',
 			recipient_type: 'individual',
 			to: '36302000001',
+			// Meta echoes it in this message's status webhooks: the Channel Events Trigger finds the message by it.
+			biz_opaque_callback_data: d.message_id,
 			type: 'template',
 			template: {
 				name: 'kosar_emlekezteto',
@@ -225,6 +227,7 @@ describe('WhatsApp Send: Reply Buttons and Product List (within the 24-hour wind
 			messaging_product: 'whatsapp',
 			recipient_type: 'individual',
 			to: '36302000030',
+			biz_opaque_callback_data: d.message_id,
 			type: 'interactive',
 			interactive: {
 				type: 'button',
