@@ -231,7 +231,16 @@ const HTML_TAG = /<\/?[a-z][a-z0-9-]*(?:\s[^<>]*)?\/?>|&(?:[a-z]+|#\d+|#x[0-9a-f
 const MARKDOWN = /\[[^\]\n]*\]\([^)\n]*\)|\*\*[^*\n]+\*\*|__[^_\n]+__|(?:^|\n)#{1,6}\s/gu;
 // \n is the only allowed control character; invisible direction and zero-width marks are treated as control characters
 // too (they can hide text), the zero-width joiner is not (emoji sequences need it).
-const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u;
+/** The first control character in `text` other than \n (C0, DEL, C1 and the invisible marks above), or null. */
+export function findControlCharacter(text: string): string | null {
+	for (const ch of text) {
+		const cp = ch.codePointAt(0)!;
+		if (ch === '\n') continue;
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || INVISIBLE.has(cp)) return ch;
+	}
+	return null;
+}
+const INVISIBLE = new Set([0x200b, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2060, 0x2066, 0x2067, 0x2068, 0x2069, 0xfeff]);
 
 const CODE_TOKEN = /(?<![\p{L}\p{N}_\-\u2588])([\p{Lu}\p{N}]+(?:-[\p{Lu}\p{N}]+)*)(?:-\p{Ll}+)?(?![\p{L}\p{N}_\u2588])/gu;
 
@@ -367,9 +376,9 @@ function checkPlainText(c: FieldCheck, text: string): void {
 	for (const m of matchesOf(MARKDOWN, text).reverse()) {
 		report(c, 'not_plain_text', m[0], `${quote(m[0].trim())} is Markdown; write plain text only (put the link as a bare URL)`);
 	}
-	const control = CONTROL.exec(text);
+	const control = findControlCharacter(text);
 	if (control) {
-		const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+		const code = control.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
 		report(c, 'not_plain_text', 'control', `contains the control character U+${code}; use plain text with \\n line breaks only`);
 	}
 }

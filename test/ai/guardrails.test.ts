@@ -215,7 +215,7 @@ describe('AI Offer Writer guardrails', () => {
 			assert.match(v.message, /is a relative deadline, which is never allowed \(the code is valid until Wednesday, 9 December 2026; write the date instead, e\.g\. "december 9-ig"\)$/);
 		}
 		for (const d of ['tomorrow', 'tonight', 'midnight', '24 hours', 'twenty-four hours', '48h', 'this weekend', 'today only', '2 days']) {
-			refused(check(EN, 'subject', `Ends ${d}!`), 'date_not_in_input', `"${d.replace(/^this /, '')}`);
+			refused(check(EN, 'subject', `Hurry, ${d}!`), 'date_not_in_input', `"${d.replace(/^this /, '')}`);
 		}
 		refused(check({ ...HU, discount: { ...HU.discount!, validUntil: '2026-12-03T23:59:59+01:00' } }, 'subject', 'holnap lejár'), 'date_not_in_input', 'relative');
 		clean(check(HU, 'subject', 'Ma is vár rád a kosarad'), 'a plain "ma" is not a deadline');
