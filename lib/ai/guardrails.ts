@@ -525,16 +525,8 @@ function checkDates(c: FieldCheck, text: string): string {
 	const matchesExpiry = (month: number | null, day: number, year: number | null) =>
 		!!e && month === e.month && day === e.day && (year === null || year === e.year);
 	const refuse = (raw: string) => report(c, 'date_not_in_input', raw.toLowerCase(), `${quote(raw)} is not in the input (${describeExpiry(c)})`);
+	const anchors: number[] = [];
 
-	for (const m of matchesOf(RELATIVE_DEADLINES, work)) {
-		report(
-			c,
-			'date_not_in_input',
-			m[0].toLowerCase(),
-			`${quote(m[0])} is a relative deadline, which is never allowed (${describeExpiry(c).replace(/; write/, '; write the date instead,')})`,
-		);
-		work = mask(work, m.index, m.index + m[0].length);
-	}
 	for (const re of DATE_PATTERNS) {
 		for (const m of matchesOf(re, work)) {
 			const g = m.groups ?? {};
@@ -552,6 +544,7 @@ function checkDates(c: FieldCheck, text: string): string {
 			}
 			if (!ok) refuse(m[0]);
 			work = mask(work, m.index, m.index + m[0].length);
+			anchors.push(m.index + m[0].length);
 		}
 	}
 	for (const [re, weekday] of WEEKDAYS) {
@@ -559,7 +552,25 @@ function checkDates(c: FieldCheck, text: string): string {
 		for (const m of matchesOf(global, work)) {
 			if (!e || e.weekday !== weekday) refuse(m[0]);
 			work = mask(work, m.index, m.index + m[0].length);
+			anchors.push(m.index + m[0].length);
 		}
+	}
+	// "december 9-én éjfélig", "Dec 8 at midnight": midnight right after a date (or weekday) is that day's end, not a
+	// relative deadline; it is allowed when the expiry is that day's last minute
+	const midnightOk = !!e && ((e.hour === 23 && e.minute === 59) || (e.hour === 0 && e.minute === 0));
+	for (const m of matchesOf(RELATIVE_DEADLINES, work)) {
+		const anchored = /^(?:éjfél|midnight)/iu.test(m[0]) && anchors.some((end) => /^[\s,]*(?:at\s+)?$/u.test(work.slice(end, m.index)));
+		if (anchored) {
+			if (!midnightOk) refuse(m[0]);
+		} else {
+			report(
+				c,
+				'date_not_in_input',
+				m[0].toLowerCase(),
+				`${quote(m[0])} is a relative deadline, which is never allowed (${describeExpiry(c).replace(/; write/, '; write the date instead,')})`,
+			);
+		}
+		work = mask(work, m.index, m.index + m[0].length);
 	}
 	for (const m of matchesOf(TIME_OF_DAY, work)) {
 		const h = Number(m.groups!.h);

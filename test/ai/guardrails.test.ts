@@ -221,6 +221,19 @@ describe('AI Offer Writer guardrails', () => {
 		clean(check(HU, 'subject', 'Ma is vár rád a kosarad'), 'a plain "ma" is not a deadline');
 	});
 
+	test('date_not_in_input: midnight right after the expiry date is its end, elsewhere it is relative', () => {
+		clean(check(HU, 'subject', 'A kód december 9-én éjfélig érvényes'), 'HU date + midnight');
+		clean(check(HU, 'subject', 'A kód szerda éjfélig érvényes'), 'HU weekday + midnight');
+		clean(check(EN, 'subject', 'Valid until Dec 8 at midnight'), 'EN date + midnight');
+		const wrongDay = check(HU, 'subject', 'A kód december 8-án éjfélig érvényes');
+		assert.deepEqual(rules(wrongDay), ['date_not_in_input'], 'the wrong date is named once');
+		refused(wrongDay, 'date_not_in_input', '"december 8-án"');
+		refused(check(HU, 'subject', 'A kód éjfélig érvényes'), 'date_not_in_input', 'relative deadline');
+		const evening: OfferInput = { ...HU, discount: { ...HU.discount!, validUntil: '2026-12-09T20:00:00+01:00' } };
+		refused(check(evening, 'subject', 'A kód december 9-én éjfélig érvényes'), 'date_not_in_input', '"éjfélig" is not in the input');
+		clean(check(evening, 'subject', 'A kód december 9-én 20:00-ig érvényes'), 'the expiry time');
+	});
+
 	test('benefit_not_in_input: free shipping, gifts, 2 for 1, extra discounts, cashback, loyalty points', () => {
 		const bad = ['ingyenes szállítás', 'ingyen szállítjuk', 'díjmentes házhozszállítás', 'ajándék bögrét', 'ingyenes mintát', '2 for 1', 'kettőt egy áráért',
 			'extra kedvezmény', 'plusz kedvezményt', 'hűségpontokat', 'pénzvisszatérítés'];
