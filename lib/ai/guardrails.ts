@@ -4,6 +4,12 @@
  * the code's expiry, the restore link); anything else it invents (a number, a date, a benefit, a link, another code)
  * is a Violation, and the messages are fed back to the model on its retry, so each one says what the input allows.
  * Pure: no I/O, no clock (relative deadlines are refused outright instead of being compared with "now").
+ *
+ * Deliberately allowed: the shop's, the customer's and the products' names repeated verbatim (with any numbers or
+ * capitals in them, unless a name holds a percentage, an amount or a link, see maskKnownNames); quantities, the piece
+ * and item counts, the expiry's day and year as bare numbers; midnight right after the expiry date when the code ends
+ * at that day's end; the expiry's time of day; e-mail addresses; emoji; the shop name as a bare domain ("Kavezo.hu").
+ * Deliberately not detected: urgency without a date ("csak most", "limited time"), a month without a day.
  */
 import { DateTime } from 'luxon';
 
@@ -54,8 +60,8 @@ export const FORBIDDEN_BENEFITS: readonly { benefit: string; pattern: RegExp }[]
 	},
 ];
 
-/** Uppercase tokens that look like codes but are words the copy may use. */
-const ALLOWED_CODE_LIKE = new Set(['GSM-7', 'UCS-2']);
+/** Uppercase tokens that look like codes but are words the copy may use (shouting "E-MAIL" is not a code). */
+const ALLOWED_CODE_LIKE = new Set(['E-MAIL', 'GSM-7', 'UCS-2', 'WI-FI']);
 
 // ---------------------------------------------------------------------------------------------------------------
 // small helpers

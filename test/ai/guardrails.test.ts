@@ -127,7 +127,7 @@ describe('AI Offer Writer guardrails', () => {
 		refused(check(HU, 'sms', `${HU_SMS} Vagy a SAVE20-szal!`), 'foreign_code', 'SAVE20');
 		refused(check({ ...EN, discount: null }, 'sms', 'Use WELCOME10 at checkout'), 'foreign_code', 'no code was given');
 		refused(check(EN, 'subject', 'Your code save-xy12 is waiting'), 'foreign_code', 'write it exactly as "SAVE-XY12"');
-		const ok = `${HU_SMS} SMS, GSM, HUF, EUR, WhatsApp, KÁVÉ, A KOSAR-AB12CD34-et írd be.`;
+		const ok = `${HU_SMS} SMS, GSM, HUF, EUR, WhatsApp, KÁVÉ, E-MAIL, A KOSAR-AB12CD34-et írd be.`;
 		clean(check(HU, 'whatsapp', ok), 'ordinary capitals');
 		clean(check({ ...HU, shopName: 'KAVE24', items: [{ name: 'AEROPRESS-X2 kávéfőző', quantity: 1, price: 22970 }] }, 'subject', 'KAVE24: az AEROPRESS-X2 kávéfőző vár'), 'names');
 	});
