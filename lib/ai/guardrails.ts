@@ -589,7 +589,7 @@ function checkDates(c: FieldCheck, text: string): string {
 }
 
 function listFacts(list: NumberFact[], max = 6): string {
-	const shown = list.slice(0, max).map((f) => `${formatNumber(f.value)} (${f.label})`);
+	const shown = list.slice(0, max).map((f) => `${f.label === 'expiry year' ? f.value : formatNumber(f.value)} (${f.label})`);
 	return shown.join(', ') + (list.length > max ? ', …' : '');
 }
 
