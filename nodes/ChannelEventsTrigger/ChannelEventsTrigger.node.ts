@@ -35,6 +35,15 @@ function secretsFrom(provider: EventProvider, credentials: IDataObject): EventSe
 	return { metaAppSecret: String(credentials.appSecret ?? ''), metaVerifyToken: String(credentials.verifyToken ?? '') };
 }
 
+/** The credential field a provider's check needs and lacks, for the log. */
+function missingSecret(provider: EventProvider, secrets: EventSecrets, handshake: boolean): string | undefined {
+	if (provider === 'sendgrid' && !secrets.sendGridVerificationKey) return 'Event Webhook Verification Key';
+	if (provider === 'twilio' && !secrets.twilioAuthToken) return 'Auth Token';
+	if (provider === 'meta' && handshake && !secrets.metaVerifyToken) return 'Webhook Verify Token';
+	if (provider === 'meta' && !handshake && !secrets.metaAppSecret) return 'App Secret';
+	return undefined;
+}
+
 const OUTPUT_INDEX: Record<EventOutput, number> = { reply: 0, status: 1, opt_out: 2 };
 
 // Like the Abandoned Cart Trigger, this is called at a URL the user pastes into each provider's console; it
@@ -218,6 +227,10 @@ export class ChannelEventsTrigger implements INodeType {
 			this.logger.error(`Channel Events Trigger: the ${providerLabel(provider)} credential cannot be read: ${(error as Error).message}`);
 			return answerJson(500, { received: false, error: `The ${providerLabel(provider)} credential of the Channel Events Trigger cannot be read` });
 		}
+
+		// Without its secret a provider's every request is refused (401/403, fail closed); say so where the operator looks.
+		const missing = missingSecret(provider, secrets, isSetup);
+		if (missing) this.logger.warn(`Channel Events Trigger: the ${providerLabel(provider)} credential has no ${missing}, so every ${providerLabel(provider)} request is refused`);
 
 		// A typo in Public URL would fail every Twilio signature as "does not match": say what is wrong instead (500,
 		// nothing stored, so Twilio's retry succeeds once the node is fixed).
