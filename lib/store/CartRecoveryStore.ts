@@ -3,6 +3,7 @@ import { describeMissingMigrations, latestSchemaVersion } from './migrations';
 import type { Transport } from './transports/Transport';
 import type {
 	Cart,
+	AiCopyRecord,
 	CartEvent,
 	Channel,
 	ClaimDeliveryInput,
@@ -23,6 +24,7 @@ import type {
 	IssueDiscountCodeInput,
 	IssueDiscountCodeResult,
 	PurgeResult,
+	RecordAiCopyInput,
 	RecordCartEventResult,
 	RecordChannelEventResult,
 	RecordConsentInput,
@@ -268,6 +270,28 @@ export class CartRecoveryStore {
 	 */
 	async claimReply(input: { provider: string; eventId: string; release?: boolean }): Promise<ClaimReplyResult> {
 		return this.call<ClaimReplyResult>('cart_recovery_claim_reply', { p_provider: input.provider, p_event_id: input.eventId, p_release: input.release ?? false });
+	}
+
+	// ── The AI Offer Writer's copy (migration 8) ───────────────────────────────────────────────────────────
+
+	/** The copy stored for (cart, stage), or `{ found: false }`. */
+	async getAiCopy(cartId: string, stage: number): Promise<AiCopyRecord> {
+		return this.call<AiCopyRecord>('cart_recovery_get_ai_copy', { p_cart_id: cartId, p_stage: stage });
+	}
+
+	/** Stores the copy for (cart, stage) unless one is stored already; returns the stored one (`created`: this call stored it). */
+	async recordAiCopy(input: RecordAiCopyInput): Promise<AiCopyRecord & { created: boolean }> {
+		return this.call<AiCopyRecord & { created: boolean }>('cart_recovery_record_ai_copy', {
+			p_cart_id: input.cartId,
+			p_stage: input.stage,
+			p_language: input.language,
+			p_channels: input.channels,
+			p_copy: input.copy,
+			p_model: input.model,
+			p_prompt_tokens: input.promptTokens ?? null,
+			p_completion_tokens: input.completionTokens ?? null,
+			p_attempts: input.attempts ?? 1,
+		});
 	}
 
 	async issueDiscountCode(input: IssueDiscountCodeInput): Promise<IssueDiscountCodeResult> {

@@ -514,3 +514,31 @@ export interface ClaimReplyResult {
 	reason: 'claimed' | 'already_answered' | 'released' | 'unknown_event' | 'not_a_message';
 	answered_at: string | null;
 }
+
+/** cart_recovery_get_ai_copy: the AI Offer Writer's copy for (cart, stage), when one is stored. */
+export interface AiCopyRecord {
+	found: boolean;
+	cart_id?: string;
+	stage?: number;
+	language?: 'hu' | 'en';
+	channels?: string[];
+	/** Field → text (subject, preheader, email_intro, sms, whatsapp, messenger). */
+	copy?: Record<string, string>;
+	model?: string;
+	prompt_tokens?: number | null;
+	completion_tokens?: number | null;
+	attempts?: number;
+	created_at?: string;
+}
+
+export interface RecordAiCopyInput {
+	cartId: string;
+	stage: number;
+	language: 'hu' | 'en';
+	channels: string[];
+	copy: Record<string, string>;
+	model: string;
+	promptTokens?: number | null;
+	completionTokens?: number | null;
+	attempts?: number;
+}

@@ -595,6 +595,24 @@ for (const [name, setup] of transports) {
 			assert.deepEqual((await s.store.claimReply({ provider: 'meta', eventId: 'nothing' })).reason, 'unknown_event');
 		});
 
+		test('getAiCopy + recordAiCopy: nothing stored, then the first copy kept for (cart, stage) whoever writes second; bad input → 22023', async () => {
+			const e = cartEvent({ email: `ai-${s.kind}@example.hu` });
+			await s.store.recordCartEvent(e);
+			assert.deepEqual(keep(s.kind, 'getAiCopy:none', await s.store.getAiCopy(e.cart_id, 2)), { found: false });
+			const first = keep(
+				s.kind,
+				'recordAiCopy',
+				await s.store.recordAiCopy({ cartId: e.cart_id, stage: 2, language: 'hu', channels: ['email', 'sms'], copy: { subject: 'Megvan még a kosarad', sms: 'Szia!' }, model: 'gpt-4o-mini', promptTokens: 410, completionTokens: 120, attempts: 2 }),
+			);
+			assert.deepEqual([first.created, first.found, first.copy?.subject, first.model, first.prompt_tokens, first.attempts, first.channels], [true, true, 'Megvan még a kosarad', 'gpt-4o-mini', 410, 2, ['email', 'sms']]);
+			const second = await s.store.recordAiCopy({ cartId: e.cart_id, stage: 2, language: 'hu', channels: ['email'], copy: { subject: 'Más szöveg' }, model: 'other' });
+			assert.deepEqual([second.created, second.copy?.subject, second.model], [false, 'Megvan még a kosarad', 'gpt-4o-mini'], 'a second writer gets the stored copy');
+			const got = keep(s.kind, 'getAiCopy', await s.store.getAiCopy(e.cart_id, 2));
+			assert.equal(got.copy?.sms, 'Szia!');
+			await rejectsWith(s.store.recordAiCopy({ cartId: e.cart_id, stage: 3, language: 'hu', channels: [], copy: { subject: 5 } as never, model: 'm' }), '22023', /"copy"/);
+			await rejectsWith(s.store.recordAiCopy({ cartId: 'no-such-cart', stage: 1, language: 'hu', channels: [], copy: {}, model: 'm' }), '22023', /unknown cart/);
+		});
+
 		test('issueDiscountCode + getDiscountCode: created, upper-cased, numbers as numbers; same cart + stage → same code; collision; bad input → 22023', async () => {
 			const until = new Date(Date.now() + 48 * HOUR);
 			const e = cartEvent({ customer_id: 'dc-1', email: 'dc1@example.hu' });
