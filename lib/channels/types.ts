@@ -19,6 +19,7 @@ import type {
 import type { CountryCode } from 'libphonenumber-js';
 
 import type { ProviderError } from '../delivery/errors';
+import type { OfferCopy } from '../ai/types';
 import type { ProviderWebhook } from '../events/types';
 import type { ChannelAdapter, DeliveryRequest, SkipReason } from '../delivery/types';
 import type { Cart, CartRecoveryStore, Channel, ConsentSubject } from '../store';
@@ -97,6 +98,12 @@ export interface SendItem {
 	 * the AI Offer Writer puts the opening it wrote. Unset: the Intro field.
 	 */
 	intro?: string;
+	/**
+	 * The AI Offer Writer's copy for this item's stage (the input item's `ai_copy`, when the model wrote it): the
+	 * channel uses its own field (email: subject and preview text; SMS: the text) instead of its template, and its
+	 * template again when that field would break the channel's limits. Unset: the templates.
+	 */
+	aiCopy?: OfferCopy;
 	/** The Options entry every send node has: the restore (link) URL. */
 	restoreUrl?: string;
 }

@@ -6,6 +6,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import type { OfferCopy } from '../ai/types';
 import { toNodeError } from '../n8n/errors';
 import { carryForward, lastSent, reportToExecution, withResult } from '../n8n/outcome';
 import { liveValue } from '../n8n/subtitle';
@@ -318,6 +319,19 @@ function readPolicy(ctx: IExecuteFunctions, i: number): DeliveryPolicy {
 	};
 }
 
+/** The AI Offer Writer's copy on the input item, when the model wrote it for this stage (not the templates' fallback). */
+function aiCopyFor(json: IDataObject | undefined, stage: number): OfferCopy | undefined {
+	const copy = json?.ai_copy;
+	if (!copy || typeof copy !== 'object') return undefined;
+	const c = copy as IDataObject;
+	if ((c.source !== 'model' && c.source !== 'stored') || Number(c.stage) !== stage) return undefined;
+	const out: OfferCopy = {};
+	for (const field of ['subject', 'preheader', 'email_intro', 'sms', 'whatsapp', 'messenger'] as const) {
+		if (typeof c[field] === 'string' && (c[field] as string).trim()) out[field] = (c[field] as string).trim();
+	}
+	return out;
+}
+
 /** The input item's replacement for the Intro text (`offer.intro`), if it carries one. */
 function introOverride(json: IDataObject | undefined): string | undefined {
 	const offer = json?.offer;
@@ -358,6 +372,7 @@ export async function executeSendNode<TCredentials, TClient, TShared, TMessage>(
 				options,
 				discount: readDiscount(ctx, i),
 				intro: introOverride(ctx.getInputData()[i]?.json),
+				aiCopy: aiCopyFor(ctx.getInputData()[i]?.json, request.stage),
 				restoreUrl: optionalStr(options.restoreUrl),
 			});
 		},

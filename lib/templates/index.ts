@@ -224,8 +224,9 @@ const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').replace(/\s{2,}/g, ' '
 
 export function renderEmail(templates: EmailTemplates, context: MessageTemplateContext): RenderedEmail {
 	const piece = (name: EmailPiece) => templates.pieces[name]?.render(context) ?? '';
-	const subject = oneLine(piece('subject'));
-	const preheader = oneLine(piece('preheader'));
+	// A subject or preview text set on the context (the AI Offer Writer's) is printed as is, like the intro.
+	const subject = oneLine(context.subject?.trim() || piece('subject'));
+	const preheader = oneLine(context.preheader?.trim() || piece('preheader'));
 	const headline = oneLine(piece('headline'));
 	const intro = context.intro?.trim() || piece('intro').trim();
 	const offer = oneLine(piece('offer'));

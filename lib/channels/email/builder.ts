@@ -29,6 +29,9 @@ export interface EmailChannelOptions {
 	shop?: ShopInfo;
 	discount?: Partial<DiscountInfo> | null;
 	intro?: string | null;
+	/** The AI Offer Writer's subject and preview text, used instead of the template's. */
+	aiSubject?: string | null;
+	aiPreheader?: string | null;
 	restoreUrl?: string | null;
 	unsubscribe: { baseUrl: string; secret: string; mailto?: string | null };
 	campaign: string;
@@ -128,6 +131,8 @@ export function emailAdapter(options: EmailChannelOptions, templatesFor: (lang: 
 				restoreUrl: options.restoreUrl,
 				timezone: options.timezone,
 			});
+			if (options.aiSubject?.trim()) context.subject = options.aiSubject.trim();
+			if (options.aiPreheader?.trim()) context.preheader = options.aiPreheader.trim();
 			const rendered = renderEmail(templatesFor(lang), context);
 			const token = new URL(unsubscribeUrl).searchParams.get('token') ?? '';
 			const mailto = options.unsubscribe.mailto?.trim();

@@ -48,7 +48,7 @@ function emailSender(ctx: IExecuteFunctions): ChannelSender<SendGridCredentials,
 			ctx.getInputData().forEach((_, i) => languages.forEach((lang) => templates(i, lang)));
 			return { templates, client, secret: await unsubscribeSecret(store) };
 		},
-		adapter: (shared, { index: i, request, language, options, discount, intro, restoreUrl }) =>
+		adapter: (shared, { index: i, request, language, options, discount, intro, aiCopy, restoreUrl }) =>
 			emailAdapter(
 				{
 					client: shared.client,
@@ -56,6 +56,8 @@ function emailSender(ctx: IExecuteFunctions): ChannelSender<SendGridCredentials,
 					shop: shopOf(i),
 					discount,
 					intro,
+					aiSubject: aiCopy?.subject,
+					aiPreheader: aiCopy?.preheader,
 					restoreUrl,
 					unsubscribe: {
 						baseUrl: unsubscribeBase(i),

@@ -50,6 +50,8 @@ export interface SmsChannelOptions {
 	shop?: ShopInfo;
 	discount?: Partial<DiscountInfo> | null;
 	intro?: string | null;
+	/** The AI Offer Writer's SMS text, used instead of the template while it fits the limits (else the template). */
+	aiText?: string | null;
 	restoreUrl?: string | null;
 	stage: number;
 	region?: CountryCode;
@@ -184,9 +186,23 @@ export function smsAdapter(options: SmsChannelOptions, templateFor: (lang: Langu
 				restoreUrl: options.restoreUrl,
 				timezone: options.timezone,
 			});
-			const sms = renderSmsFor(templateFor(lang), context, { optOutLine: options.optOutLine === undefined ? '' : options.optOutLine, transliterate: !!options.transliterate });
+			const settings = { optOutLine: options.optOutLine === undefined ? '' : options.optOutLine, transliterate: !!options.transliterate };
+			const maxSegments = options.maxSegments ?? DEFAULT_MAX_SEGMENTS;
+			// The AI Offer Writer's text goes out as written (plain text, checked by its guardrails), with the same opt-out
+			// line and character replacement; if it does not fit here after all, the template does — the model never
+			// stops a send.
+			const written = options.aiText?.trim();
+			let sms = written ? renderSmsFor({ name: 'AI Offer Writer', render: () => written }, context, settings) : undefined;
+			if (sms) {
+				try {
+					checkSmsLimits(sms, maxSegments);
+				} catch {
+					sms = undefined;
+				}
+			}
+			sms ??= renderSmsFor(templateFor(lang), context, settings);
 			// The limits apply to the body as it goes out (opt-out line added, characters replaced).
-			checkSmsLimits(sms, options.maxSegments ?? DEFAULT_MAX_SEGMENTS);
+			checkSmsLimits(sms, maxSegments);
 			return { to: address, ...sms, statusCallback: statusCallbackFor(options.statusCallback, messageId) };
 		},
 		async send(message) {

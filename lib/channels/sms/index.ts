@@ -71,7 +71,7 @@ function smsSender(ctx: IExecuteFunctions): ChannelSender<TwilioCredentials, Twi
 			ctx.getInputData().forEach((_, i) => languages.forEach((lang) => templates(i, lang)));
 			return { client, regions };
 		},
-		adapter: (shared, { index: i, request, language, options, discount, intro, restoreUrl }) => {
+		adapter: (shared, { index: i, request, language, options, discount, intro, aiCopy, restoreUrl }) => {
 			const settings = settingsOf(i);
 			return smsAdapter(
 				{
@@ -81,6 +81,7 @@ function smsSender(ctx: IExecuteFunctions): ChannelSender<TwilioCredentials, Twi
 					shop: { name: str(options.shopName) },
 					discount,
 					intro,
+					aiText: aiCopy?.sms,
 					restoreUrl,
 					region: shared.regions[i],
 					transliterate: settings.transliterate,
