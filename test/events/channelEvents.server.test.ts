@@ -271,7 +271,7 @@ describe('Channel Events Trigger in a real n8n server', () => {
 		};
 		const generated: string[] = [];
 		for (let i = 0; generated.length < 240; i++) {
-			const mutated: Record<string, unknown> = { ...sendGridEvents.delivered({ crMessageId: randomUUID() }), sg_event_id: `m${i}` };
+			const mutated: Record<string, unknown> = { ...sendGridEvents.delivered({ crMessageId: randomUUID() }), sg_event_id: `malformed-${run}-${i}` };
 			const keys = Object.keys(mutated);
 			if (i % 3 === 0) {
 				const key = ['event', 'sg_event_id', 'timestamp'][i % 9 === 0 ? 0 : i % 2 ? 1 : 2];
@@ -309,7 +309,7 @@ describe('Channel Events Trigger in a real n8n server', () => {
 		assert.ok(refused >= generated.length, `${refused} of ${bodies.length} refused, ${accepted} accepted`);
 		assert.equal(after.events - before.events, recorded);
 		assert.equal(after.consent_events, before.consent_events);
-		const { rows } = await db.pool.query("select count(*)::int as n from cart_recovery.channel_events where event_id like 'm%' and message_id is not null");
+		const { rows } = await db.pool.query("select count(*)::int as n from cart_recovery.channel_events where event_id like 'malformed-' || $1 || '-%' and message_id is not null", [run]);
 		assert.equal(rows[0].n, 0, 'nothing malformed reached a message');
 	});
 
