@@ -89,3 +89,15 @@ export interface Violation {
 
 /** The per-field length limits (characters), besides the SMS segment budget. */
 export const OFFER_LIMITS = { subject: 78, preheader: 150, email_intro: 600, whatsapp: 1024, messenger: 640 } as const;
+
+/**
+ * The AI Offer Writer's copy as a send node gets it from its input item: only what the model wrote for the node's
+ * stage (never the templates' fallback), with the language it is written in. A send node uses a field only for a
+ * message in that language, and only while it keeps the channel's limits there; else its template.
+ */
+export interface WrittenCopy extends OfferCopy {
+	language: Language;
+}
+
+/** Which words a message went out with: the AI Offer Writer's, or the node's templates. Shown per message and stored with it. */
+export type CopySource = 'ai' | 'template';

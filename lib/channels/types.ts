@@ -19,7 +19,7 @@ import type {
 import type { CountryCode } from 'libphonenumber-js';
 
 import type { ProviderError } from '../delivery/errors';
-import type { OfferCopy } from '../ai/types';
+import type { WrittenCopy } from '../ai/types';
 import type { ProviderWebhook } from '../events/types';
 import type { ChannelAdapter, DeliveryRequest, SkipReason } from '../delivery/types';
 import type { Cart, CartRecoveryStore, Channel, ConsentSubject } from '../store';
@@ -100,10 +100,11 @@ export interface SendItem {
 	intro?: string;
 	/**
 	 * The AI Offer Writer's copy for this item's stage (the input item's `ai_copy`, when the model wrote it): the
-	 * channel uses its own field (email: subject and preview text; SMS: the text) instead of its template, and its
-	 * template again when that field would break the channel's limits. Unset: the templates.
+	 * channel uses its own fields (email: subject, preview text, intro; SMS: the text; WhatsApp: the body; Messenger:
+	 * the text) for a message in the copy's language, and its template when a field would break the channel's limits
+	 * (lib/ai/written.ts). Unset: the templates.
 	 */
-	aiCopy?: OfferCopy;
+	aiCopy?: WrittenCopy;
 	/** The Options entry every send node has: the restore (link) URL. */
 	restoreUrl?: string;
 }

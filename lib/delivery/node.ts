@@ -6,7 +6,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import type { OfferCopy } from '../ai/types';
+import type { WrittenCopy } from '../ai/types';
 import { toNodeError } from '../n8n/errors';
 import { carryForward, lastSent, reportToExecution, withResult } from '../n8n/outcome';
 import { liveValue } from '../n8n/subtitle';
@@ -320,12 +320,13 @@ function readPolicy(ctx: IExecuteFunctions, i: number): DeliveryPolicy {
 }
 
 /** The AI Offer Writer's copy on the input item, when the model wrote it for this stage (not the templates' fallback). */
-function aiCopyFor(json: IDataObject | undefined, stage: number): OfferCopy | undefined {
+function aiCopyFor(json: IDataObject | undefined, stage: number): WrittenCopy | undefined {
 	const copy = json?.ai_copy;
 	if (!copy || typeof copy !== 'object') return undefined;
 	const c = copy as IDataObject;
 	if ((c.source !== 'model' && c.source !== 'stored') || Number(c.stage) !== stage) return undefined;
-	const out: OfferCopy = {};
+	if (c.language !== 'hu' && c.language !== 'en') return undefined;
+	const out: WrittenCopy = { language: c.language };
 	for (const field of ['subject', 'preheader', 'email_intro', 'sms', 'whatsapp', 'messenger'] as const) {
 		if (typeof c[field] === 'string' && (c[field] as string).trim()) out[field] = (c[field] as string).trim();
 	}

@@ -1,3 +1,4 @@
+import type { CopySource } from '../ai/types';
 import { DeliveryError, ProviderError } from './errors';
 
 import { nextAllowedTime, quietHoursEnd } from './quietHours';
@@ -131,8 +132,8 @@ export async function deliver<TMessage>(
 	const messageId = claim.message_id;
 	const claimToken = claim.claim_token;
 	const context: MessageContext = { cart, request, address: to, messageId };
-	const complete = (status: 'sent' | 'failed' | 'released', providerId: string | null, error: string | null) =>
-		completeWithRetry(store, { messageId, claimToken, status, providerId, error }, sleep);
+	const complete = (status: 'sent' | 'failed' | 'released', providerId: string | null, error: string | null, copySource?: CopySource) =>
+		completeWithRetry(store, { messageId, claimToken, status, providerId, error, ...(copySource ? { copySource } : {}) }, sleep);
 
 	// 5. Render. Nothing was sent yet, so a failure gives the claim back.
 	let message: TMessage;
@@ -147,7 +148,7 @@ export async function deliver<TMessage>(
 	for (let attempt = 1; ; attempt++) {
 		try {
 			const accepted = await adapter.send(message, { ...context, attempt });
-			const record = await complete('sent', accepted.providerId, null);
+			const record = await complete('sent', accepted.providerId, null, adapter.copyOf?.(message));
 			return {
 				...base,
 				to,

@@ -1,3 +1,4 @@
+import type { CopySource } from '../ai/types';
 import type {
 	Cart,
 	CartRecoveryStore,
@@ -97,6 +98,8 @@ export interface ChannelAdapter<TMessage> {
 	precheck?(context: { cart: Cart; address: string; store: DeliveryStore; now: Date }): Promise<{ skip: SkipReason; detail: string } | void>;
 	/** Facts about the rendered message for the output (SMS: encoding, segments). */
 	describe?(message: TMessage): Record<string, unknown>;
+	/** Whether the message carries the AI Offer Writer's words or the template's; stored with the sent message. */
+	copyOf?(message: TMessage): CopySource;
 	/** After a permanent failure was recorded: e.g. Twilio 21610 withdraws SMS consent → Skipped "opted_out". */
 	onPermanentFailure?(error: ProviderError, context: MessageContext & { store: DeliveryStore }): Promise<{ skipReason?: SkipReason } | void>;
 }

@@ -125,6 +125,7 @@ export class CartRecoveryStore {
 			p_status: input.status,
 			p_provider_id: input.providerId ?? null,
 			p_error: input.error ?? null,
+			p_copy_source: input.copySource ?? null,
 		});
 	}
 

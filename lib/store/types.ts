@@ -147,6 +147,8 @@ export interface CompleteMessageInput {
 	status: 'sent' | 'failed' | 'released';
 	providerId?: string | null;
 	error?: string | null;
+	/** With sent: whose words went out, the AI Offer Writer's (`ai`) or the templates' (migration 9). */
+	copySource?: 'ai' | 'template' | null;
 }
 
 export interface CompleteMessageResult {
@@ -155,6 +157,7 @@ export interface CompleteMessageResult {
 	status: MessageStatus;
 	provider_id: string | null;
 	sent_at?: string | null;
+	copy_source?: 'ai' | 'template' | null;
 }
 
 export interface SchemaVersion {

@@ -55,7 +55,8 @@ export class AiOfferWriter implements INodeType {
 		usableAsTool: undefined, // not an AI tool: it writes customer messages for the send nodes
 		credentials: [
 			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
-			{ name: 'openAiCartRecoveryApi', displayName: 'AI Model (OpenAI or Compatible)', required: true, testedBy: 'openAiCartRecoveryTest' },
+			// Optional: without it the node passes every cart on with the templates (the shipped workflow runs either way).
+			{ name: 'openAiCartRecoveryApi', displayName: 'AI Model (OpenAI or Compatible)', required: false, testedBy: 'openAiCartRecoveryTest' },
 		],
 		properties: [
 			{
@@ -165,7 +166,18 @@ export class AiOfferWriter implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const store = await storeFor(this);
-		const credentials = (await this.getCredentials('openAiCartRecoveryApi')) as unknown as OpenAiCredentials;
+		// Read once, when a cart first needs the model: a stored copy needs no credential.
+		let credentials: OpenAiCredentials | null | undefined;
+		const modelCredentials = async () => {
+			if (credentials === undefined) {
+				try {
+					credentials = ((await this.getCredentials('openAiCartRecoveryApi')) as unknown as OpenAiCredentials | undefined) ?? null;
+				} catch {
+					credentials = null;
+				}
+			}
+			return credentials;
+		};
 		const out: INodeExecutionData[] = [];
 
 		for (let i = 0; i < items.length; i++) {
@@ -191,7 +203,8 @@ export class AiOfferWriter implements INodeType {
 					copy = { ...base, ...pick(stored.copy ?? {}, channels), source: 'stored', model: stored.model, attempts: stored.attempts, usage: { prompt: stored.prompt_tokens ?? null, completion: stored.completion_tokens ?? null } };
 				} else {
 					const input = offerInput(cart, json, { language, stage, channels, tone: this.getNodeParameter('tone', i, 'friendly') as OfferTone, brandVoice: String(this.getNodeParameter('brandVoice', i, '') || ''), options });
-					copy = await write(credentials, input, options);
+					const chosen = await modelCredentials();
+					copy = chosen ? await write(chosen, input, options) : { ...base, source: 'template', reason: 'no AI model credential is chosen in the node (or it cannot be read)' };
 					if (copy.source === 'model') {
 						const kept = await store.recordAiCopy({
 							cartId: cart.cart_id,
@@ -215,10 +228,8 @@ export class AiOfferWriter implements INodeType {
 					? `Templates used for ${who}, stage ${stage}: ${copy.reason}`
 					: `${copy.source === 'stored' ? 'Copy written earlier reused' : `Copy written by ${copy.model}`} for ${who}, stage ${stage} (${channels.map((c) => CHANNEL_NAMES[c]).join(', ')})`;
 			reportToExecution(this, json, result, stage);
-			const next: IDataObject = { ...json, ai_copy: copy as unknown as IDataObject };
-			// Email Send prints `offer.intro` instead of its Intro field (lib/delivery/node.ts).
-			if (copy.email_intro) next.offer = { ...((json.offer as IDataObject) ?? {}), intro: copy.email_intro };
-			out.push({ json: withResult(result, next), pairedItem: { item: i } });
+			// The send nodes of this stage read `ai_copy` (lib/delivery/node.ts, lib/ai/written.ts).
+			out.push({ json: withResult(result, { ...json, ai_copy: copy as unknown as IDataObject }), pairedItem: { item: i } });
 		}
 		return [out];
 	}

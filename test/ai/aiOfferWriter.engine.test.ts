@@ -54,17 +54,23 @@ async function cartItem(items = [{ name: 'Etióp Yirgacheffe szemes kávé, 1 kg
 	return { cart_id: cartId, first_name: 'Anna', email: `${cartId}@example.hu`, value, currency: 'HUF', discount: DISCOUNT };
 }
 
-async function run(item: object, parameters: Record<string, unknown> = {}) {
+async function run(item: object, parameters: Record<string, unknown> = {}, { withModel = true } = {}) {
 	const result = await runWorkflow({
 		nodes: [
 			manualTrigger(),
 			node('AI Offer Writer', 'aiOfferWriter', { stage: 2, channels: ['email', 'sms'], ...parameters }, {
-				credentials: { cartRecoveryStoreApi: { id: 'store', name: 'Cart Recovery Store' }, openAiCartRecoveryApi: { id: 'ai', name: 'AI model (fake)' } },
+				credentials: {
+					cartRecoveryStoreApi: { id: 'store', name: 'Cart Recovery Store' },
+					...(withModel ? { openAiCartRecoveryApi: { id: 'ai', name: 'AI model (fake)' } } : {}),
+				},
 			}),
 		],
 		connections: connect(['Start', 'AI Offer Writer']),
 		pinData: { Start: [{ json: item as never }] },
-		credentials: { cartRecoveryStoreApi: db.credentials, openAiCartRecoveryApi: { apiKey: fake.apiKey, baseUrl: fake.baseUrl, model: 'gpt-4o-mini' } },
+		credentials: {
+			cartRecoveryStoreApi: db.credentials,
+			...(withModel ? { openAiCartRecoveryApi: { apiKey: fake.apiKey, baseUrl: fake.baseUrl, model: 'gpt-4o-mini' } } : {}),
+		},
 	});
 	assert.equal(result.status, 'success', `the node never fails the item: ${result.error?.message}`);
 	const [out] = result.output('AI Offer Writer');
@@ -78,7 +84,7 @@ const copyOf = (sms: string, intro = 'Szia Anna! A kosaradban maradt kávé még
 	sms,
 });
 
-test('a good answer: copy for the channels asked, the intro handed to Email Send, stored; a second run reuses it without a model call', async () => {
+test('a good answer: copy for the channels asked, in the cart’s language, stored; a second run reuses it without a model call', async () => {
 	const item = await cartItem();
 	const before = fake.chats().length;
 	const out = await run(item);
@@ -86,7 +92,8 @@ test('a good answer: copy for the channels asked, the intro handed to Email Send
 	assert.deepEqual(Object.keys(out.ai_copy).filter((k) => ['subject', 'preheader', 'email_intro', 'sms', 'whatsapp', 'messenger'].includes(k)).sort(), ['email_intro', 'preheader', 'sms', 'subject']);
 	assert.ok(out.ai_copy.sms.includes('KOSAR-AB12CD34'));
 	assert.deepEqual(checkOffer(out.ai_copy, { ...offerDataInput(item), channels: ['email', 'sms'] }), []);
-	assert.equal(out.offer.intro, out.ai_copy.email_intro, 'Email Send prints it instead of its Intro field');
+	assert.equal(out.ai_copy.language, 'hu');
+	assert.equal(out.offer, undefined, 'the intro stays in ai_copy, in its language (Email Send reads it there)');
 	assert.equal(Object.keys(out)[0], 'result');
 	// The model as the server names the answering snapshot (the fake answers like OpenAI: gpt-4o-mini-2024-07-18).
 	assert.match(out.result, /^Copy written by gpt-4o-mini\S* for Anna · a\*\*\*@example\.hu, stage 2 \(email, SMS\)$/);
@@ -166,6 +173,16 @@ test('model problems never fail the item: 401, 500, garbage, a slow answer (with
 	assert.equal(out.ai_copy.source, 'template');
 	assert.match(out.ai_copy.reason, /^timeout/);
 	assert.ok(took < 4000, `the item waited ${took} ms, not the model's 5 s`);
+});
+
+test('without an AI model credential the node passes every cart on with the templates, and says so', async () => {
+	const item = await cartItem();
+	const before = fake.chats().length;
+	const out = await run(item, {}, { withModel: false });
+	assert.deepEqual([out.ai_copy.source, out.ai_copy.sms], ['template', undefined]);
+	assert.match(out.ai_copy.reason, /no AI model credential/);
+	assert.match(out.result, /^Templates used for Anna .*, stage 2: no AI model credential/);
+	assert.equal(fake.chats().length, before, 'no model call');
 });
 
 /** The OfferInput the node builds for an item of cartItem(), for checking its copy here. */

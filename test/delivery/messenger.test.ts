@@ -250,3 +250,34 @@ describe('Messenger Send: the node', () => {
 		assert.equal(meta.requests.length, before, 'Meta was not called');
 	});
 });
+
+describe('Messenger Send: the AI Offer Writer’s text', () => {
+	const written = (extra: IDataObject = {}) => ({
+		source: 'stored',
+		stage: 2,
+		language: 'hu',
+		channels: ['messenger'],
+		messenger: `Szia Anna! A kávéfőződ még vár rád. A ${CODE} kóddal 10% kedvezményt kapsz.`,
+		...extra,
+	});
+	const copySource = async (cartId: string) => (await env.db.pool.query('select copy_source from cart_recovery.messages where cart_id = $1', [cartId])).rows[0]?.copy_source;
+
+	test('Quick Replies: the written text with the link to the cart on its own line, the replies as always; recorded as AI copy', async () => {
+		const cart = await makeMessengerCart();
+		const r = await runMessenger(params({ messageKind: 'quickReplies' }), [{ ...item(cart.cartId), ai_copy: written() }]);
+		assert.equal(delivery(outcomes(r).sent[0] ?? {}).copy, 'ai', r.error?.message);
+		const message = sentTo(cart.psid)[0].body.message as { text: string; quick_replies: Array<{ title: string }> };
+		assert.equal(message.text, `${written().messenger}\nhttps://shop.example.hu/cart/restore/${cart.cartId}`);
+		assert.deepEqual(message.quick_replies.map((q) => q.title), ['Kérem a kódot', 'Majd később', 'Leiratkozom']);
+		assert.equal(await copySource(cart.cartId), 'ai');
+	});
+
+	test('Cart Carousel has no text: the cards go out, copy template, and the output says where the written text is used', async () => {
+		const cart = await makeMessengerCart();
+		const r = await runMessenger(params(), [{ ...item(cart.cartId), ai_copy: written() }]);
+		const d = delivery(outcomes(r).sent[0] ?? {});
+		assert.deepEqual([d.message_kind, d.copy], ['carousel', 'template'], r.error?.message);
+		assert.match(String(d.copy_note), /Cart Carousel has no text/);
+		assert.equal(await copySource(cart.cartId), 'template');
+	});
+});

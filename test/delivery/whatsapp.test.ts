@@ -442,3 +442,54 @@ describe('WhatsApp Send: limits before the call', () => {
 		assert.deepEqual((await messageRows(env, cartId)).map((m) => m.status), ['released']);
 	});
 });
+
+describe('WhatsApp Send: the AI Offer Writer’s body', () => {
+	const written = (extra: IDataObject = {}) => ({
+		source: 'model',
+		stage: 2,
+		language: 'hu',
+		channels: ['whatsapp'],
+		whatsapp: 'Szia Anna! Félretettük a kávéfőződet. A KOSAR-7K3M9Q kóddal 10% kedvezményt kapsz rá.',
+		...extra,
+	});
+	const copySource = async (cartId: string) => (await env.db.pool.query('select copy_source from cart_recovery.messages where cart_id = $1', [cartId])).rows[0]?.copy_source;
+
+	test('inside the window: the written body on the link-button message, recorded as AI copy', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000230', customerId: 'wa-ai-int', consent: ['whatsapp'], items });
+		await customerWrote('+36302000230');
+		const r = await runSend(params(), [{ ...item(cartId), ai_copy: written() }]);
+		const d = delivery(outcomes(r).sent[0] ?? {});
+		assert.deepEqual([d.kind, d.copy], ['interactive', 'ai'], r.error?.message ?? JSON.stringify(outcomes(r)));
+		const interactive = sentTo('36302000230')[0].body.interactive as { body: { text: string }; action: { parameters: { url: string } } };
+		assert.equal(interactive.body.text, written().whatsapp);
+		assert.equal(interactive.action.parameters.url, `https://shop.example.hu/cart/restore/${cartId}`, 'the link stays on the button');
+		assert.equal(await copySource(cartId), 'ai');
+	});
+
+	test('Message Kind Text: the written text with the link to the cart below it when the text has none', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000231', customerId: 'wa-ai-text', consent: ['whatsapp'], items });
+		await customerWrote('+36302000231');
+		const r = await runSend(params({ messageKind: 'text' }), [{ ...item(cartId), ai_copy: written() }]);
+		assert.equal(delivery(outcomes(r).sent[0] ?? {}).copy, 'ai', r.error?.message);
+		const text = (sentTo('36302000231')[0].body.text as { body: string }).body;
+		assert.equal(text, `${written().whatsapp}\nItt találod a kosaradat: https://shop.example.hu/cart/restore/${cartId}`);
+	});
+
+	test('outside the window the approved template goes out as approved: copy template, and the output says why the written body waited', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000232', customerId: 'wa-ai-tpl', consent: ['whatsapp'], items });
+		const r = await runSend(params(), [{ ...item(cartId), ai_copy: written() }]);
+		const d = delivery(outcomes(r).sent[0] ?? {});
+		assert.deepEqual([d.kind, d.copy], ['template', 'template'], r.error?.message);
+		assert.match(String(d.copy_note), /approved template’s words cannot change/);
+		assert.equal(await copySource(cartId), 'template');
+	});
+
+	test('copy written in another language than the message’s is not used', async () => {
+		const cartId = await makeCart(env.store, { phone: '+36302000233', customerId: 'wa-ai-en', consent: ['whatsapp'], items, locale: 'en-GB' });
+		await customerWrote('+36302000233');
+		const r = await runSend(params(), [{ ...item(cartId), ai_copy: written() }]);
+		const d = delivery(outcomes(r).sent[0] ?? {});
+		assert.deepEqual([d.kind, d.copy, d.copy_note], ['interactive', 'template', undefined], r.error?.message);
+		assert.match((sentTo('36302000233')[0].body.interactive as { body: { text: string } }).body.text, /^Hi Anna!/);
+	});
+});

@@ -17,6 +17,8 @@ import {
 import { templateLanguage } from '../../templates/helpers';
 import type { Cart } from '../../store';
 import type { ChannelAdapter, RecipientResult } from '../../delivery/types';
+import type { CopySource, WrittenCopy } from '../../ai/types';
+import { describeCopy, writtenText } from '../../ai/written';
 import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine } from '../preview';
 import { isEmailAddress } from './address';
 import { readEmailCopy } from './copy';
@@ -29,9 +31,8 @@ export interface EmailChannelOptions {
 	shop?: ShopInfo;
 	discount?: Partial<DiscountInfo> | null;
 	intro?: string | null;
-	/** The AI Offer Writer's subject and preview text, used instead of the template's. */
-	aiSubject?: string | null;
-	aiPreheader?: string | null;
+	/** The AI Offer Writer's copy: its subject, preview text and intro replace the template's in its language. */
+	written?: WrittenCopy;
 	restoreUrl?: string | null;
 	unsubscribe: { baseUrl: string; secret: string; mailto?: string | null };
 	campaign: string;
@@ -47,6 +48,8 @@ export interface EmailChannelOptions {
 export interface EmailMessage {
 	mail: SendGridMail;
 	rendered: RenderedEmail;
+	/** Whether the AI Offer Writer's subject, preview text or intro is in it. */
+	copy: CopySource;
 }
 
 /** The cart's email address, checked and lower-cased; the consent subject it is asked about. */
@@ -126,13 +129,17 @@ export function emailAdapter(options: EmailChannelOptions, templatesFor: (lang: 
 				language: lang,
 				shop: options.shop,
 				discount: options.discount,
-				intro: options.intro,
+				intro: writtenText(options.written, 'email_intro', lang) ?? options.intro,
 				unsubscribeUrl,
 				restoreUrl: options.restoreUrl,
 				timezone: options.timezone,
 			});
-			if (options.aiSubject?.trim()) context.subject = options.aiSubject.trim();
-			if (options.aiPreheader?.trim()) context.preheader = options.aiPreheader.trim();
+			// Subject and preview text are within their limits: the AI Offer Writer's guardrails checked them.
+			const subject = writtenText(options.written, 'subject', lang);
+			const preheader = writtenText(options.written, 'preheader', lang);
+			if (subject) context.subject = subject;
+			if (preheader) context.preheader = preheader;
+			const copy: CopySource = subject || preheader || writtenText(options.written, 'email_intro', lang) ? 'ai' : 'template';
 			const rendered = renderEmail(templatesFor(lang), context);
 			const token = new URL(unsubscribeUrl).searchParams.get('token') ?? '';
 			const mailto = options.unsubscribe.mailto?.trim();
@@ -141,6 +148,7 @@ export function emailAdapter(options: EmailChannelOptions, templatesFor: (lang: 
 			const name = [cart.first_name, cart.last_name].filter(Boolean).join(' ').trim();
 			return {
 				rendered,
+				copy,
 				mail: {
 					to: { email: address, ...(name ? { name } : {}) },
 					subject: rendered.subject,
@@ -161,7 +169,8 @@ export function emailAdapter(options: EmailChannelOptions, templatesFor: (lang: 
 			return { providerId: accepted.providerId, details: { sandbox: !!options.sandbox } };
 		},
 		describe(message) {
-			return { subject: message.rendered.subject, preheader: message.rendered.preheader };
+			return { subject: message.rendered.subject, preheader: message.rendered.preheader, intro: message.rendered.intro, ...describeCopy(message) };
 		},
+		copyOf: (message) => message.copy,
 	};
 }

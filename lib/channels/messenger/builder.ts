@@ -1,5 +1,7 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
+import type { CopySource, WrittenCopy } from '../../ai/types';
+import { describeCopy, withWritten, writtenText } from '../../ai/written';
 import { DeliveryError } from '../../delivery/errors';
 import type { ChannelAdapter, DeliveryStore, RecipientResult, SkipReason } from '../../delivery/types';
 import type { Cart } from '../../store';
@@ -79,6 +81,9 @@ export interface MessengerMessage {
 	payload: MessengerPayload;
 	kind: MessengerKind;
 	language: Language;
+	/** The AI Offer Writer's text or the node's Message Text (a carousel has no text: always `template`). */
+	copy: CopySource;
+	copyNote?: string;
 	/** The text the customer reads (not for the carousel). */
 	text?: string;
 	/** Carousel: the cards sent, and the cart items beyond Messenger's 10 that got no card. */
@@ -99,7 +104,7 @@ function checkLabel(settings: MessengerMessageSettings, key: MessengerLabel, lim
  * 10 items gets a card for the first 10 (the link opens the whole cart) and the output says how many were left out.
  * A cart without items gets the Button Template instead of the carousel.
  */
-export function buildMessengerMessage(psid: string, context: MessageTemplateContext, settings: MessengerMessageSettings): MessengerMessage {
+export function buildMessengerMessage(psid: string, context: MessageTemplateContext, settings: MessengerMessageSettings): Omit<MessengerMessage, 'copy' | 'copyNote'> {
 	const L = MESSENGER_LIMITS;
 	const code = context.discount?.code;
 	const link = context.restore_url ?? undefined;
@@ -152,6 +157,7 @@ export function buildMessengerMessage(psid: string, context: MessageTemplateCont
 /** Facts about a sent message for the output item. */
 export function describeMessengerMessage(message: MessengerMessage): Record<string, unknown> {
 	return {
+		...describeCopy(message),
 		message_kind: message.kind,
 		language: message.language,
 		...(message.text !== undefined ? { text: message.text } : {}),
@@ -185,7 +191,17 @@ export interface MessengerChannelOptions {
 	discount?: Partial<DiscountInfo> | null;
 	intro?: string | null;
 	restoreUrl?: string | null;
+	/** The AI Offer Writer's copy: its Messenger text replaces Message Text in its language (Button Template, Quick Replies, Text). */
+	written?: WrittenCopy;
 	send: (payload: MessengerPayload) => Promise<{ messageId: string; recipientId: string }>;
+}
+
+/**
+ * The AI Offer Writer's text as the Message Text template: the link to the cart goes on its own line when the text
+ * does not have it (the Button Template renders without it: its button carries the link).
+ */
+function writtenTemplate(text: string): CompiledTemplate<MessageTemplateContext> {
+	return { name: 'AI Offer Writer', render: (context) => (context.restore_url && !text.includes(context.restore_url) ? `${text}\n${context.restore_url}` : text) };
 }
 
 /** The Messenger channel for the delivery pipeline. */
@@ -199,7 +215,15 @@ export function messengerAdapter(options: MessengerChannelOptions): ChannelAdapt
 			const lang = options.language === 'auto' ? templateLanguage(cart.locale) : options.language;
 			const context = buildTemplateContext({ cart, stage: options.stage, language: lang, shop: options.shop, discount: options.discount, intro: options.intro, restoreUrl: options.restoreUrl });
 			try {
-				return buildMessengerMessage(address, context, { ...options.settingsFor(lang), lang });
+				const settings = { ...options.settingsFor(lang), lang };
+				const written = writtenText(options.written, 'messenger', lang);
+				if (written !== undefined && settings.kind === 'carousel' && context.items.length > 0) {
+					return { ...buildMessengerMessage(address, context, settings), copy: 'template', copyNote: 'A Cart Carousel has no text: the AI Offer Writer’s text goes out with Button Template, Quick Replies or Text' };
+				}
+				const built = withWritten(written, (text) =>
+					buildMessengerMessage(address, context, text === undefined ? settings : { ...settings, text: writtenTemplate(text) }),
+				);
+				return { ...built.value, copy: built.copy, copyNote: built.copyNote };
 			} catch (error) {
 				if (error instanceof MessageLimitError) throw new DeliveryError(`${error.message}: not sent`, 'Shorten it; nothing was sent, and the message can go out once it fits');
 				throw error;
@@ -210,6 +234,7 @@ export function messengerAdapter(options: MessengerChannelOptions): ChannelAdapt
 			return { providerId: sent.messageId, details: { recipient_id: sent.recipientId } };
 		},
 		describe: describeMessengerMessage,
+		copyOf: (message) => message.copy,
 		// Code 10 / subcode 2018278: Meta says the window is closed (the store did not know yet). Recorded failed by
 		// the pipeline, Skipped window_closed, not retried. Matched on code and subcode: code 10 alone is a permission error.
 		async onPermanentFailure(error) {
@@ -245,7 +270,7 @@ export const asKind = (value: unknown): MessengerKind => {
 const SAMPLE_PSID = '1234567890123456';
 
 /** One message as lines of the Preview list. */
-export function messengerPreviewLines(message: MessengerMessage, both: boolean): INodePropertyOptions[] {
+export function messengerPreviewLines(message: Omit<MessengerMessage, 'copy' | 'copyNote'>, both: boolean): INodePropertyOptions[] {
 	const lang = message.language;
 	const m = message.payload.message;
 	const lines = [previewLine(lang, both, 'kind', 'Kind', KIND_NAMES[message.kind])];

@@ -60,7 +60,7 @@ function messengerSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials,
 			});
 			return { credentials: client.credentials, settings: (i) => perItem[i] ?? settingsOf(i) };
 		},
-		adapter: (shared, { index: i, request, language, options: itemOptions, discount, intro, restoreUrl }) =>
+		adapter: (shared, { index: i, request, language, options: itemOptions, discount, intro, aiCopy, restoreUrl }) =>
 			messengerAdapter({
 				language,
 				stage: request.stage,
@@ -69,6 +69,7 @@ function messengerSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials,
 				discount,
 				intro,
 				restoreUrl,
+				written: aiCopy,
 				send: (payload) => sendMessengerMessage(ctx, shared.credentials, payload),
 			}),
 		preview: ({ index: i, cart, sample, lang, stage, discount }) => {
@@ -76,7 +77,7 @@ function messengerSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials,
 			let message: MessengerMessage;
 			try {
 				const context = buildTemplateContext({ cart, stage, language: lang, discount, shop: { name: str(itemOptions.shopName) }, restoreUrl: str((ctx.getNodeParameter('options', i, {}) as { restoreUrl?: string }).restoreUrl) });
-				message = buildMessengerMessage(cart.messenger_psid?.trim() || '1234567890123456', context, { ...settingsOf(i)(lang), lang });
+				message = { ...buildMessengerMessage(cart.messenger_psid?.trim() || '1234567890123456', context, { ...settingsOf(i)(lang), lang }), copy: 'template' };
 			} catch (error) {
 				if (error instanceof TemplateError || error instanceof MessageLimitError) {
 					throw new NodeOperationError(ctx.getNode(), error.message, { itemIndex: i, description: 'Fix the field; nothing was sent' });

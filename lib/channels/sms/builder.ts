@@ -1,5 +1,7 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions, NodeExecutionHint } from 'n8n-workflow';
 
+import type { CopySource, WrittenCopy } from '../../ai/types';
+import { describeCopy, withWritten, writtenText } from '../../ai/written';
 import { DeliveryError } from '../../delivery/errors';
 import type { ChannelAdapter, RecipientResult } from '../../delivery/types';
 import type { Cart } from '../../store';
@@ -50,8 +52,8 @@ export interface SmsChannelOptions {
 	shop?: ShopInfo;
 	discount?: Partial<DiscountInfo> | null;
 	intro?: string | null;
-	/** The AI Offer Writer's SMS text, used instead of the template while it fits the limits (else the template). */
-	aiText?: string | null;
+	/** The AI Offer Writer's copy: its SMS text replaces the template in its language while it fits the limits. */
+	written?: WrittenCopy;
 	restoreUrl?: string | null;
 	stage: number;
 	region?: CountryCode;
@@ -66,6 +68,9 @@ export interface SmsChannelOptions {
 
 export interface SmsMessage extends RenderedSms {
 	to: string;
+	/** The AI Offer Writer's text or the template's, and why the written text was set aside. */
+	copy: CopySource;
+	copyNote?: string;
 	/** The Status Callback URL for this message, our message id on it (see statusCallbackFor). */
 	statusCallback?: string;
 }
@@ -190,20 +195,14 @@ export function smsAdapter(options: SmsChannelOptions, templateFor: (lang: Langu
 			const maxSegments = options.maxSegments ?? DEFAULT_MAX_SEGMENTS;
 			// The AI Offer Writer's text goes out as written (plain text, checked by its guardrails), with the same opt-out
 			// line and character replacement; if it does not fit here after all, the template does — the model never
-			// stops a send.
-			const written = options.aiText?.trim();
-			let sms = written ? renderSmsFor({ name: 'AI Offer Writer', render: () => written }, context, settings) : undefined;
-			if (sms) {
-				try {
-					checkSmsLimits(sms, maxSegments);
-				} catch {
-					sms = undefined;
-				}
-			}
-			sms ??= renderSmsFor(templateFor(lang), context, settings);
-			// The limits apply to the body as it goes out (opt-out line added, characters replaced).
-			checkSmsLimits(sms, maxSegments);
-			return { to: address, ...sms, statusCallback: statusCallbackFor(options.statusCallback, messageId) };
+			// stops a send. The limits apply to the body as it goes out (opt-out line added, characters replaced).
+			const written = writtenText(options.written, 'sms', lang);
+			const sms = withWritten(written, (text) => {
+				const rendered = renderSmsFor(text === undefined ? templateFor(lang) : { name: 'AI Offer Writer', render: () => text }, context, settings);
+				checkSmsLimits(rendered, maxSegments);
+				return rendered;
+			});
+			return { to: address, ...sms.value, copy: sms.copy, copyNote: sms.copyNote, statusCallback: statusCallbackFor(options.statusCallback, messageId) };
 		},
 		async send(message) {
 			const accepted = await options.client.send({ to: message.to, body: message.body, statusCallback: message.statusCallback });
@@ -218,8 +217,10 @@ export function smsAdapter(options: SmsChannelOptions, templateFor: (lang: Langu
 				per_segment: message.perSegment,
 				transliterated: message.transliterated,
 				...(message.nonGsmCharacters.length ? { non_gsm_characters: message.nonGsmCharacters.join('') } : {}),
+				...describeCopy(message),
 			};
 		},
+		copyOf: (message) => message.copy,
 		// 21610: the recipient replied STOP to this sender; Twilio blocks it. The withdrawal is recorded (GDPR:
 		// objection is absolute) so no channel of ours texts this number again.
 		onPermanentFailure: permanentFailureHook('sms', SMS_ERROR_RULES),

@@ -81,7 +81,7 @@ function smsSender(ctx: IExecuteFunctions): ChannelSender<TwilioCredentials, Twi
 					shop: { name: str(options.shopName) },
 					discount,
 					intro,
-					aiText: aiCopy?.sms,
+					written: aiCopy,
 					restoreUrl,
 					region: shared.regions[i],
 					transliterate: settings.transliterate,

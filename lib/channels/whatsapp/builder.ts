@@ -1,5 +1,7 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
+import type { CopySource, WrittenCopy } from '../../ai/types';
+import { describeCopy, withWritten, writtenText } from '../../ai/written';
 import { MARKETING_CAP_DEFER_MS, MetaGraphError } from '../meta/errors';
 import { checkLength, MessageLimitError, shorten } from '../meta/limits';
 import { META_CREDENTIAL, readMetaCredentials, type MetaCredentials } from '../meta/credentials';
@@ -253,7 +255,8 @@ export function whatsappInteractivePayload(to: string, texts: WhatsAppTexts, con
 function bodyWithLink(texts: WhatsAppTexts, context: MessageTemplateContext) {
 	const label = fieldLabel(WHATSAPP_BODY_LABEL, context.lang);
 	if (!context.restore_url) throw new MessageLimitError('whatsapp', 'Link URL', 0, 2000, 'The cart has no restore link for the message; set Link URL under Options');
-	const body = tidy(`${tidy(texts.body.render(context))}\n${RESTORE_LINK_LINE[context.lang]} ${context.restore_url}`);
+	const text = tidy(texts.body.render(context));
+	const body = text.includes(context.restore_url) ? text : tidy(`${text}\n${RESTORE_LINK_LINE[context.lang]} ${context.restore_url}`);
 	checkLength('whatsapp', `${label} with the link`, body, WHATSAPP_LIMITS.body, { required: true });
 	return body;
 }
@@ -331,6 +334,9 @@ export function whatsappTextPayload(to: string, texts: WhatsAppTexts, context: M
 export interface WhatsAppMessage {
 	kind: 'template' | 'interactive' | 'replyButtons' | 'list' | 'text';
 	payload: WhatsAppPayload;
+	/** The AI Offer Writer's body or the node's texts (a template's words are Meta-approved: always `template`). */
+	copy: CopySource;
+	copyNote?: string;
 	/** Auto inside the window: the template, should Meta answer that the window has closed (131047). */
 	fallback?: WhatsAppTemplatePayload;
 	template?: string;
@@ -356,6 +362,8 @@ export interface WhatsAppAdapterOptions {
 	restoreUrl?: string | null;
 	region?: CountryCode;
 	texts: (lang: Language) => WhatsAppTexts;
+	/** The AI Offer Writer's copy: its WhatsApp body replaces Message Body / Message Text in its language (not a template's). */
+	written?: WrittenCopy;
 	template: (lang: Language) => ChosenTemplate | null;
 	values: TemplateValueSpec[];
 }
@@ -436,12 +444,31 @@ export function whatsappAdapter(options: WhatsAppAdapterOptions): ChannelAdapter
 			};
 			if (resolved === 'template') {
 				const payload = templateMessage();
-				return { kind: 'template', payload, template: `${payload.template.name} (${payload.template.language.code})` };
+				const approved = writtenText(options.written, 'whatsapp', lang) ? { copyNote: 'An approved template’s words cannot change: the AI Offer Writer’s text is used inside the 24-hour window only' } : {};
+				return { kind: 'template', payload, template: `${payload.template.name} (${payload.template.language.code})`, copy: 'template', ...approved };
 			}
-			if (resolved === 'text') return { kind: 'text', payload: whatsappTextPayload(address, options.texts(lang), context) };
-			if (resolved === 'replyButtons') return { kind: 'replyButtons', payload: whatsappReplyButtonsPayload(address, options.texts(lang), context) };
-			if (resolved === 'list') return { kind: 'list', payload: whatsappListPayload(address, options.texts(lang), context) };
-			const payload = whatsappInteractivePayload(address, options.texts(lang), context);
+			// The written body stands in for Message Body and Message Text; the link line and the buttons stay the node's.
+			const textsWith = (text: string | undefined): WhatsAppTexts => {
+				const texts = options.texts(lang);
+				if (text === undefined) return texts;
+				const link = context.restore_url && !text.includes(context.restore_url) ? `\n${RESTORE_LINK_LINE[lang]} ${context.restore_url}` : '';
+				return { ...texts, body: { name: 'AI Offer Writer', render: () => text }, text: { name: 'AI Offer Writer', render: () => `${text}${link}` } };
+			};
+			const written = writtenText(options.written, 'whatsapp', lang);
+			const build = <T extends WhatsAppPayload>(payloadOf: (texts: WhatsAppTexts) => T) => withWritten(written, (text) => payloadOf(textsWith(text)));
+			if (resolved === 'text') {
+				const built = build((texts) => whatsappTextPayload(address, texts, context));
+				return { kind: 'text', payload: built.value, copy: built.copy, copyNote: built.copyNote };
+			}
+			if (resolved === 'replyButtons') {
+				const built = build((texts) => whatsappReplyButtonsPayload(address, texts, context));
+				return { kind: 'replyButtons', payload: built.value, copy: built.copy, copyNote: built.copyNote };
+			}
+			if (resolved === 'list') {
+				const built = build((texts) => whatsappListPayload(address, texts, context));
+				return { kind: 'list', payload: built.value, copy: built.copy, copyNote: built.copyNote };
+			}
+			const built = build((texts) => whatsappInteractivePayload(address, texts, context));
 			// Auto: the template too, ready for a 131047 (the store's window can be a little behind Meta's).
 			let fallback: WhatsAppTemplatePayload | undefined;
 			if (options.kind === 'auto' && !(isMarketing(options.template(lang)) && marketingBlockedForNumber(address).blocked)) {
@@ -451,7 +478,7 @@ export function whatsappAdapter(options: WhatsAppAdapterOptions): ChannelAdapter
 					fallback = undefined;
 				}
 			}
-			return { kind: 'interactive', payload, fallback };
+			return { kind: 'interactive', payload: built.value, fallback, copy: built.copy, copyNote: built.copyNote };
 		},
 		async send(message, context) {
 			const tagged = <T extends WhatsAppPayload>(payload: T): T => ({ ...payload, biz_opaque_callback_data: context.messageId });
@@ -469,6 +496,8 @@ export function whatsappAdapter(options: WhatsAppAdapterOptions): ChannelAdapter
 			} catch (error) {
 				if (error instanceof MetaGraphError && error.fallbackToTemplate && message.fallback) {
 					const template = `${message.fallback.template.name} (${message.fallback.template.language.code})`;
+					// The template's approved words go out instead: the output and the store say so.
+					if (message.copy === 'ai') Object.assign(message, { copy: 'template', copyNote: 'Meta answered that the 24-hour window had closed, so the approved template went out instead of the AI Offer Writer’s text' });
 					try {
 						return accepted(await sendWhatsAppMessage(options.ctx, options.credentials, tagged(message.fallback)), 'template', template, true);
 					} catch (second) {
@@ -479,8 +508,9 @@ export function whatsappAdapter(options: WhatsAppAdapterOptions): ChannelAdapter
 			}
 		},
 		describe(message) {
-			return { kind: message.kind, ...(message.template ? { template: message.template } : {}), payload: message.payload };
+			return { kind: message.kind, ...(message.template ? { template: message.template } : {}), payload: message.payload, ...describeCopy(message) };
 		},
+		copyOf: (message) => message.copy,
 		onPermanentFailure: permanentFailureHook('whatsapp', WHATSAPP_ERROR_RULES),
 	};
 }

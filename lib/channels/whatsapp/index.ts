@@ -94,7 +94,7 @@ function whatsappSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials, 
 			}
 			return { credentials, regions, templates };
 		},
-		adapter: (shared, { index: i, request, language, options, discount, intro, restoreUrl }) =>
+		adapter: (shared, { index: i, request, language, options, discount, intro, aiCopy, restoreUrl }) =>
 			whatsappAdapter({
 				ctx: ctx as unknown as GraphContext,
 				credentials: shared.credentials,
@@ -107,6 +107,7 @@ function whatsappSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials, 
 				restoreUrl,
 				region: shared.regions[i],
 				texts: (lang) => texts(i, lang),
+				written: aiCopy,
 				template: (lang): ChosenTemplate | null => {
 					const choice = choiceOf(i, lang);
 					return choice ? { field: TEMPLATE_LABEL[lang], ...choice, definition: shared.templates.get(`${choice.name}|${choice.language}`) } : null;
