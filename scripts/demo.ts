@@ -81,6 +81,7 @@ function demoCredentials(outbox: Outbox, webhookSecret: string): DemoCredential[
 			data: { apiKey: outbox.sendgrid.apiKey, fromEmail: SHOP.email, fromName: SHOP.name, region: 'custom', baseUrl: outbox.sendgrid.url },
 		},
 		{ id: 'crDemoMeta000001', name: 'Meta (demo outbox)', type: 'metaCartRecoveryApi', data: outbox.meta.credentials() },
+		{ id: 'crDemoOpenAi0001', name: 'AI model (demo outbox, offline)', type: 'openAiCartRecoveryApi', data: { apiKey: outbox.openai.apiKey, baseUrl: outbox.openai.baseUrl, model: 'gpt-4o-mini' } },
 		{
 			id: 'crDemoTwilio0001',
 			name: 'Twilio (demo outbox)',
@@ -310,7 +311,8 @@ async function main(): Promise<void> {
 			'',
 			`  n8n editor   ${demo.editorUrl}`,
 			`     login     ${demo.login.email}  /  ${demo.login.password}`,
-			`  Outbox       ${demo.outbox.url}   (what SendGrid and Twilio would deliver)`,
+			`  Outbox       ${demo.outbox.url}   (what SendGrid, Twilio, WhatsApp and Messenger would deliver)`,
+			`  AI model     ${demo.outbox.openai.baseUrl}   (offline stand-in for OpenAI: the AI Offer Writers’ copy, checked by their guardrails)`,
 			'',
 			'  Workflows (published):',
 			...[recovery, ...others].map((w) => `    ${w.url}   ${w.name}`),

@@ -1,5 +1,6 @@
 import {
 	NodeConnectionTypes,
+	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -17,6 +18,7 @@ import type { Cart } from '../../lib/store';
 import type { Language } from '../../lib/templates/copy';
 import { templateLanguage } from '../../lib/templates/helpers';
 
+const TONES: OfferTone[] = ['friendly', 'warm', 'playful', 'formal'];
 const CHANNEL_NAMES: Record<OfferChannel, string> = { email: 'email', sms: 'SMS', whatsapp: 'WhatsApp', messenger: 'Messenger' };
 
 /** What the node adds to each item: the copy (or why the templates are used), where it came from and what it cost. */
@@ -188,6 +190,15 @@ export class AiOfferWriter implements INodeType {
 			const cartId = typeof json.cart_id === 'string' ? json.cart_id : '';
 			const cart = cartId ? await store.getCart(cartId) : null;
 			const chosen = this.getNodeParameter('language', i, 'auto') as Language | 'auto';
+			const tone = this.getNodeParameter('tone', i, 'friendly') as OfferTone;
+			// The shipped workflow reads both from its Settings node, where anything can be typed: a wrong value is the
+			// marketer's to fix (not a model problem), so it fails the node naming the field.
+			if (!['auto', 'hu', 'en'].includes(chosen)) {
+				throw new NodeOperationError(this.getNode(), `Language must be auto, hu or en, not "${chosen}"`, { itemIndex: i, description: 'Set it here, or in the workflow’s Settings node (field language)' });
+			}
+			if (!TONES.includes(tone)) {
+				throw new NodeOperationError(this.getNode(), `Tone must be one of ${TONES.join(', ')}, not "${tone}"`, { itemIndex: i, description: 'Set it here, or in the workflow’s Settings node (field ai_tone)' });
+			}
 			const language: Language = chosen === 'auto' ? templateLanguage(cart?.locale ?? (json.locale as string) ?? null) : chosen;
 			const base = { language, channels, stage };
 			const who = maskedCustomer(json);
@@ -202,7 +213,7 @@ export class AiOfferWriter implements INodeType {
 				if (stored.found && channels.every((c) => (stored.channels ?? []).includes(c)) && stored.language === language) {
 					copy = { ...base, ...pick(stored.copy ?? {}, channels), source: 'stored', model: stored.model, attempts: stored.attempts, usage: { prompt: stored.prompt_tokens ?? null, completion: stored.completion_tokens ?? null } };
 				} else {
-					const input = offerInput(cart, json, { language, stage, channels, tone: this.getNodeParameter('tone', i, 'friendly') as OfferTone, brandVoice: String(this.getNodeParameter('brandVoice', i, '') || ''), options });
+					const input = offerInput(cart, json, { language, stage, channels, tone, brandVoice: String(this.getNodeParameter('brandVoice', i, '') || ''), options });
 					const chosen = await modelCredentials();
 					copy = chosen ? await write(chosen, input, options) : { ...base, source: 'template', reason: 'no AI model credential is chosen in the node (or it cannot be read)' };
 					if (copy.source === 'model') {

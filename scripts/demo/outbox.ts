@@ -3,12 +3,15 @@
 // way it would arrive: the email rendered in a sandboxed iframe with its subject, sender and headers; the SMS
 // text with its encoding and segment count (the same GSM-7 / UCS-2 rules the SMS Send node counts by). The
 // loopback Meta Graph API fake takes WhatsApp and Messenger messages; the page shows them as the chat apps do
-// (scripts/demo/chat.ts turns the request bodies into what the customer sees).
+// (scripts/demo/chat.ts turns the request bodies into what the customer sees). The AI Offer Writer's model is the
+// loopback OpenAI-compatible fake with its offline writer (plain copy built from the cart's data), so the demo
+// shows AI-written reminders without a network or an API key.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { analyseSms } from '../../lib/templates/gsm';
 import { startMetaFake, type MetaFake } from '../../test/fakes/meta';
+import { startOpenAiFake, templateWriter, type OpenAiFake } from '../../test/fakes/openai';
 import { startSendGridFake, type SendGridFake } from '../../test/fakes/sendgrid';
 import { startTwilioFake, type TwilioFake } from '../../test/fakes/twilio';
 import { messengerRecipient, messengerView, whatsappRecipient, whatsappView, type MessengerView, type WhatsAppView } from './chat';
@@ -73,6 +76,8 @@ export interface Outbox {
 	twilio: TwilioFake;
 	/** WhatsApp Cloud API and Messenger Send API (Meta Graph API). */
 	meta: MetaFake;
+	/** The AI Offer Writer's model: an OpenAI-compatible server that writes plain copy from the cart's data, offline. */
+	openai: OpenAiFake;
 	/** Every accepted message, oldest first. */
 	messages(): OutboxMessage[];
 	close(): Promise<void>;
@@ -82,6 +87,7 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 	const sendgrid = await startSendGridFake();
 	const twilio = await startTwilioFake();
 	const meta = await startMetaFake();
+	const openai = await startOpenAiFake({ writer: templateWriter });
 	const times = new WeakMap<object, string>();
 	const stamp = (o: object) => {
 		if (!times.has(o)) times.set(o, new Date().toISOString());
@@ -178,11 +184,12 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 		sendgrid,
 		twilio,
 		meta,
+		openai,
 		messages,
 		async close() {
 			server.closeAllConnections();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
-			await Promise.all([sendgrid.close(), twilio.close(), meta.close()]);
+			await Promise.all([sendgrid.close(), twilio.close(), meta.close(), openai.close()]);
 		},
 	};
 }

@@ -7,7 +7,7 @@
 //  - Quiet hours off in the send nodes (a demo at 3 a.m. should still show the SMS).
 //  - Successful executions kept (the shipped files keep none, README "Security"): the demo's data are samples, and
 //    a visitor opens the finished runs in the editor to see what each node did. Everything else as shipped.
-//  - Every node's credentials point at the demo's own (Embedded store, the outbox's SendGrid and Twilio).
+//  - Every node's credentials point at the demo's own (Embedded store, the outbox's SendGrid, Twilio, Meta and AI model).
 //  - Settings filled in with the sample shop (shipped empty: the marketer's own name and contacts go there).
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';

@@ -16,6 +16,9 @@
 //   S texts STOP to the shop's number after the first email (through the shipped channel events workflow): no SMS
 //     at stage 2, the email instead. C's first email is reported delivered, opened and clicked by SendGrid's signed
 //     event webhook: the store shows it clicked and the cart returned, and C's sequence goes on.
+// The shipped AI Offer Writers (before the stage-2 and stage-3 sends) ask the loopback OpenAI fake: C and M get its
+// copy (C's SMS and final email, M's emails; the store keeps it and marks each message's copy), every other cart's
+// answer breaks a guardrail twice and the templates go out — the sequence never waits on or fails for the model.
 // n8n is restarted while every execution sits in the 70 s Wait (n8n persists Waits ≥ 65 s): all resume and
 // nothing is sent twice. Consent comes in through the shipped consent workflow (as the shop's checkout posts it);
 // at the end the webshop's discount webhooks (validate / redeem) are called with a code that was sent.
@@ -34,8 +37,10 @@ import { after, before, describe, test } from 'node:test';
 import { createUnsubscribeToken, unsubscribeSecret } from '../../lib/consent/unsubscribe';
 import { closeAllStores, CartRecoveryStore, PostgresTransport, type Channel } from '../../lib/store';
 import { analyseSms, formatDate } from '../../lib/templates';
+import { transliterateToGsm7 } from '../../lib/templates/gsm';
 import { sendGridErrors, startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
 import { metaErrors, startMetaFake, type MetaFake } from '../fakes/meta';
+import { offerDataOf, startOpenAiFake, templateWriter, type OpenAiChatRequest, type OpenAiFake } from '../fakes/openai';
 import { createSendGridEventSigner, sendGridEvents } from '../fakes/sendgridEvents';
 import { formBody, inboundSms, signTwilio } from '../fakes/twilioEvents';
 import { startTwilioFake, twilioErrors, type TwilioFake } from '../fakes/twilio';
@@ -109,6 +114,26 @@ for (const [i, [key, consent]] of ([
 	};
 }
 
+/**
+ * The AI model of the shipped AI Offer Writers (the loopback OpenAI fake): C and M get its copy; every other cart's
+ * answer promises free shipping the shop does not give, twice, so the guardrails leave those carts with the templates.
+ */
+const AI_CARTS = ['C', 'M'];
+function aiWriter(request: OpenAiChatRequest): unknown {
+	const copy = templateWriter(request);
+	const restoreUrl = offerDataOf(request).restore_url ?? '';
+	if (AI_CARTS.some((key) => restoreUrl.endsWith(`/${CASES[key].cartId}`))) return copy;
+	return Object.fromEntries(Object.entries(copy).map(([field, text]) => [field, `${text} Ingyenes szállítás!`]));
+}
+async function aiCopies(c: Case) {
+	const { rows } = await db.pool.query('select stage, copy, model, attempts from cart_recovery.ai_copies where cart_id = $1 order by stage', [c.cartId]);
+	return rows as Array<{ stage: number; copy: Record<string, string>; model: string; attempts: number }>;
+}
+async function copySources(c: Case) {
+	const { rows } = await db.pool.query('select stage, channel, copy_source from cart_recovery.messages where cart_id = $1 order by stage, channel', [c.cartId]);
+	return rows.map((r) => `${r.stage}:${r.channel}:${r.copy_source}`);
+}
+
 const minutesAgo = (min: number, from = Date.now()) => new Date(from - min * 60_000).toISOString();
 
 function cartEvent(c: Case, eventId: string, occurredAt: string) {
@@ -140,6 +165,7 @@ let store: CartRecoveryStore;
 let sendgrid: SendGridFake;
 let twilio: TwilioFake;
 let meta: MetaFake;
+let openai: OpenAiFake;
 let n8n: N8nServer;
 let t0 = 0;
 let quietEnd: Date;
@@ -198,13 +224,14 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		db = await freshDatabase('e2e');
 		store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
 		await store.ready();
-		[sendgrid, twilio, meta] = await Promise.all([startSendGridFake(), startTwilioFake(), startMetaFake()]);
+		[sendgrid, twilio, meta, openai] = await Promise.all([startSendGridFake(), startTwilioFake(), startMetaFake(), startOpenAiFake({ writer: aiWriter })]);
 
 		const values: Record<string, Record<string, unknown>> = {
 			cartRecoveryStoreApi: { ...db.credentials },
 			webshopApi: webshopCredentials,
 			sendGridCartRecoveryApi: { apiKey: sendgrid.apiKey, fromEmail: 'bolt@cipobolt.example.hu', fromName: 'Cipőbolt', region: 'custom', baseUrl: sendgrid.url, eventWebhookVerificationKey: sendGridSigner.verificationKey },
 			metaCartRecoveryApi: meta.credentials(),
+			openAiCartRecoveryApi: { apiKey: openai.apiKey, baseUrl: openai.baseUrl, model: 'gpt-4o-mini' },
 			twilioCartRecoveryApi: { accountSid: twilio.accountSid, authType: 'authToken', authToken: twilio.authToken, senderType: 'phoneNumber', from: '+36709990000', baseUrl: twilio.url },
 		};
 		const credentials = [...credentialRefs(recovery, unsubscribe, discount, consentIntake, channelEvents).values()].map((ref) => {
@@ -256,7 +283,7 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 
 	after(async () => {
 		await n8n?.stop();
-		await Promise.all([sendgrid?.close(), twilio?.close(), meta?.close()]);
+		await Promise.all([sendgrid?.close(), twilio?.close(), meta?.close(), openai?.close()]);
 		await store?.close();
 		await closeAllStores();
 		await db?.drop();
@@ -435,7 +462,18 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 			assert.deepEqual([final.body.from?.name, final.body.reply_to?.email], [SHOP.sender_name, SHOP.contact_email], c.key);
 			assert.ok(html(final).includes(`mailto:${SHOP.contact_email}`) && html(final).includes(SHOP.contact_phone), `${c.key}: the final email shows the contacts`);
 			const sms = analyseSms(smsTo(c)[0].params.Body);
-			assert.match(smsTo(c)[0].params.Body, /\nCipöbolt\nLeiratkozhatsz egy STOP üzenettel\.$/, `${c.key}: the SMS is signed with the shop name`);
+			if (c === C) {
+				// The AI Offer Writer's text as it wrote it (costly characters replaced, as SMS Send does), then the opt-out line.
+				const [second2, final3] = await aiCopies(C);
+				assert.equal(smsTo(c)[0].params.Body, `${transliterateToGsm7(second2.copy.sms)}\nLeiratkozhatsz egy STOP üzenettel.`, 'C: the SMS is the AI text');
+				assert.ok(second2.copy.sms.startsWith('Cipőbolt: Szia Csilla, '), 'the model signed with the shop name from Settings and greets C by name');
+				assert.equal(final.body.subject ?? final.body.personalizations[0].subject, final3.copy.subject, 'C: the final email has the AI subject');
+				assert.ok(html(final).includes(final3.copy.email_intro.split(' ').slice(0, 3).join(' ')), 'C: the final email opens with the AI intro');
+				assert.deepEqual(await copySources(C), ['1:email:template', '2:sms:ai', '3:email:ai'], 'C: the store keeps whose words each message carried');
+			} else {
+				assert.match(smsTo(c)[0].params.Body, /\nCipöbolt\nLeiratkozhatsz egy STOP üzenettel\.$/, `${c.key}: the SMS is the template, signed with the shop name`);
+				assert.deepEqual(await copySources(c), ['1:email:template', '2:sms:template', '3:email:template'], c.key);
+			}
 			assert.ok(sms.encoding === 'GSM-7' && sms.segments <= 2, `${c.key}: the SMS is GSM-7 in at most 2 segments (${sms.encoding}, ${sms.segments})`);
 		}
 		// D: no SMS consent → the stage-2 reminder is an email.
@@ -479,6 +517,17 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		const mFinal = (await codes(M)).find((x) => x.stage === 3)!;
 		assert.deepEqual([(ms.body.recipient as { id: string }).id, ms.body.messaging_type, ms.body.tag], [M.psid, 'RESPONSE', undefined]);
 		assert.ok(JSON.stringify(ms.body).includes('Túracipő, 42') && JSON.stringify(ms.body).includes(mFinal.code), 'the carousel shows the items and carries the final code');
+		// The AI Offer Writers: copy stored only for C and M (stages 2 and 3), one model call each; every other cart's
+		// answer broke a rule twice and its execution says so; M's final Messenger carousel has no text, its email has the AI's.
+		assert.deepEqual((await aiCopies(C)).map((a) => [a.stage, a.attempts]), [[2, 1], [3, 1]]);
+		assert.deepEqual((await aiCopies(M)).map((a) => [a.stage, a.attempts]), [[2, 1], [3, 1]]);
+		for (const c of [D, F, G, H, W, S]) assert.deepEqual(await aiCopies(c), [], `${c.key}: no AI copy stored`);
+		assert.deepEqual(await copySources(M), ['1:email:template', '2:email:ai', '3:email:ai', '3:messenger:template']);
+		assert.deepEqual(await copySources(W), ['1:email:template', '2:whatsapp:template', '3:email:template']);
+		const fWriter = ofCart(F)['AI Offer Writer (Second Reminder)'][0].data.main[0][0].json;
+		assert.equal(fWriter.ai_copy.source, 'template');
+		assert.match(fWriter.result, /^Templates used for Ferenc · v\*\*\*@example\.hu, stage 2: the model's answer broke a rule twice \(.*(shipping|szállítás)/i);
+		assert.match(ofCart(C)['AI Offer Writer (Final Offer)'][0].data.main[0][0].json.result, /^Copy written by gpt-4o-mini\S* for Csilla · v\*\*\*@example\.hu, stage 3 \(email\)$/);
 		// Provider totals: 21 emails, 4 SMS; no address got the same stage twice.
 		assert.equal(sendgrid.accepted.length, 21);
 		assert.equal(twilio.accepted.length, 4);

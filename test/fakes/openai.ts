@@ -273,7 +273,7 @@ export function templateWriter(request: OpenAiChatRequest): Record<string, strin
 		subject: () => (hu ? `${name ? `${name}, a` : 'A'} kosarad még vár${final ? ' – utolsó emlékeztető' : ''}` : `${name ? `${name}, your` : 'Your'} cart is still waiting${final ? ' – last reminder' : ''}`),
 		preheader: () => (d ? offer : hu ? 'A kiválasztott termékeid ott vannak, ahol hagytad.' : 'The things you picked are right where you left them.'),
 		email_intro: () => [greeting, left, nudge, offer].filter(Boolean).join(' '),
-		sms: () => fitSms([shop ? `${shop}:` : '', hu ? 'a kosarad még vár.' : 'your cart is still waiting.', d ? (hu ? `Kód: ${d.code} (${amount}).` : `Code: ${d.code} (${amount} off).`) : '', url ?? ''], smsSegmentsOf(request)),
+		sms: () => fitSms([shop ? `${shop}:` : '', hu ? (name ? `Szia ${name}, a kosarad még vár.` : 'A kosarad még vár.') : name ? `Hi ${name}, your cart is still waiting.` : 'Your cart is still waiting.', d ? (hu ? `Kód: ${d.code} (${amount}).` : `Code: ${d.code} (${amount} off).`) : '', url ?? ''], smsSegmentsOf(request)),
 		whatsapp: () => [greeting, left, nudge, offer, link].filter(Boolean).join(' '),
 		messenger: () => [greeting, left, offer, link].filter(Boolean).join(' '),
 	};
