@@ -34,13 +34,17 @@ function sqlFunctionsIn(migrationSql: string[]): string[] {
 /** `revoke all on function public.cart_recovery_x(<types>) from …` statements: the signature and the roles. */
 function revokesIn(migrationSql: string[]): Array<{ signature: string; roles: string[] }> {
 	const out: Array<{ signature: string; roles: string[] }> = [];
+	// A signature a later migration drops (to change its parameters) was revoked while it existed; its successor's
+	// own revoke is checked instead.
+	const dropped = new Set<string>();
 	for (const text of migrationSql) {
 		const sql = text.replace(/--[^\n]*/g, '').toLowerCase();
+		for (const m of sql.matchAll(/drop\s+function\s+(?:if\s+exists\s+)?(public\.cart_recovery_[a-z0-9_]+\s*\([^)]*\))/g)) dropped.add(m[1].replace(/\s+/g, ' '));
 		for (const m of sql.matchAll(/revoke\s+all\s+on\s+function\s+(public\.cart_recovery_[a-z0-9_]+\s*\([^)]*\))\s+from\s+([^;]+);/g)) {
 			out.push({ signature: m[1].replace(/\s+/g, ' '), roles: m[2].split(',').map((r) => r.trim()) });
 		}
 	}
-	return out;
+	return out.filter((r) => !dropped.has(r.signature));
 }
 
 /** For each SQL function name passed to `this.call(...)` inside a CartRecoveryStore method: those methods. */
