@@ -4,6 +4,11 @@ import type { Transport } from './transports/Transport';
 import type {
 	Cart,
 	AiCopyRecord,
+	AssignVariantResult,
+	ExperimentResultsInput,
+	RecordSkipInput,
+	ReportInput,
+	VariantSpec,
 	CartEvent,
 	Channel,
 	ClaimDeliveryInput,
@@ -42,6 +47,9 @@ import type {
 } from './types';
 import { normaliseAddress, subjectToSql } from '../consent/address';
 import type { ChannelEvent } from '../events/types';
+import type { CartSearchResult, CartTimeline, ExperimentResults, Report } from '../analytics/types';
+
+const toIso = (value: Date | string) => (value instanceof Date ? value.toISOString() : value);
 
 export interface StoreTransport extends Transport {
 	currentVersion(): Promise<number>;
@@ -293,6 +301,59 @@ export class CartRecoveryStore {
 			p_completion_tokens: input.completionTokens ?? null,
 			p_attempts: input.attempts ?? 1,
 		});
+	}
+
+	// ── Analytics (migration 10) ──────────────────────────────────────────────────────────────────────────
+
+	/** The cart's variant in an experiment: assigned once by a stable hash and the weights, then always the same. */
+	async assignVariant(input: { cartId: string; experiment: string; variants: VariantSpec[] }): Promise<AssignVariantResult> {
+		return this.call<AssignVariantResult>('cart_recovery_assign_variant', { p_cart_id: input.cartId, p_experiment: input.experiment, p_variants: input.variants });
+	}
+
+	/** Records why a message was not sent, or sent later (`recorded` false: the store has no such cart). */
+	async recordSkip(input: RecordSkipInput): Promise<{ recorded: boolean }> {
+		return this.call<{ recorded: boolean }>('cart_recovery_record_skip', {
+			p_cart_id: input.cartId,
+			p_stage: input.stage ?? 0,
+			p_channel: input.channel ?? '',
+			p_outcome: input.outcome,
+			p_reason: input.reason,
+			p_detail: input.detail ?? null,
+		});
+	}
+
+	/** The report for carts that entered the sequence in the range (lib/analytics/types.ts). */
+	async report(input: ReportInput): Promise<Report> {
+		return this.call<Report>('cart_recovery_report', {
+			p_from: toIso(input.from),
+			p_to: toIso(input.to),
+			p_campaign: input.campaign ?? null,
+			p_currency: input.currency ?? 'HUF',
+			p_attribution_days: input.attributionDays ?? 5,
+			p_inactivity_minutes: input.inactivityMinutes ?? 30,
+			p_timezone: input.timezone ?? 'Europe/Budapest',
+		});
+	}
+
+	/** An experiment's variants, their conversion and the lift against the holdout. */
+	async experimentResults(input: ExperimentResultsInput): Promise<ExperimentResults> {
+		return this.call<ExperimentResults>('cart_recovery_experiment_results', {
+			p_experiment: input.experiment,
+			p_from: toIso(input.from),
+			p_to: toIso(input.to),
+			p_currency: input.currency ?? 'HUF',
+			p_conversion_days: input.conversionDays ?? 7,
+		});
+	}
+
+	/** Carts matching a cart id, customer id, email, phone or first name, newest first. */
+	async searchCarts(query: string, limit = 20): Promise<CartSearchResult> {
+		return this.call<CartSearchResult>('cart_recovery_search_carts', { p_query: query, p_limit: limit });
+	}
+
+	/** Everything that happened to one cart, oldest first (`found` false: no such cart). */
+	async cartTimeline(cartId: string): Promise<{ found: false; cart: null; entries: [] } | ({ found: true } & CartTimeline)> {
+		return this.call('cart_recovery_cart_timeline', { p_cart_id: cartId });
 	}
 
 	async issueDiscountCode(input: IssueDiscountCodeInput): Promise<IssueDiscountCodeResult> {

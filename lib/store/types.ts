@@ -545,3 +545,52 @@ export interface RecordAiCopyInput {
 	completionTokens?: number | null;
 	attempts?: number;
 }
+
+// ── Analytics (migration 10) ─────────────────────────────────────────────────────────────────────────────────
+
+/** One variant of a split: its share is weight / the sum of all weights; a holdout gets no message. */
+export interface VariantSpec {
+	name: string;
+	weight: number;
+	holdout?: boolean;
+}
+
+/** cart_recovery_assign_variant: the cart's variant (created: assigned by this call; else it had one already). */
+export interface AssignVariantResult {
+	created: boolean;
+	experiment: string;
+	variant: string;
+	holdout: boolean;
+	/** The cart's place in [0, 1) for this experiment (stable hash). */
+	bucket: number;
+	assigned_at: string;
+}
+
+export interface RecordSkipInput {
+	cartId: string;
+	stage?: number | null;
+	channel?: Channel | null;
+	outcome: 'skipped' | 'deferred';
+	/** A snake_case word: the send nodes' skip / defer reason, or Consent Check's. */
+	reason: string;
+	detail?: string | null;
+}
+
+export interface ReportInput {
+	from: Date | string;
+	to: Date | string;
+	campaign?: string | null;
+	currency?: string;
+	attributionDays?: number;
+	inactivityMinutes?: number;
+	timezone?: string;
+}
+
+export interface ExperimentResultsInput {
+	experiment: string;
+	from: Date | string;
+	to: Date | string;
+	currency?: string;
+	/** A purchase within this many days after assignment counts as a conversion (default 7). */
+	conversionDays?: number;
+}

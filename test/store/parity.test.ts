@@ -617,6 +617,62 @@ for (const [name, setup] of transports) {
 			await rejectsWith(s.store.recordAiCopy({ cartId: 'no-such-cart', stage: 1, language: 'hu', channels: [], copy: {}, model: 'm' }), '22023', /unknown cart/);
 		});
 
+		test('analytics: assignVariant (stable, validated), recordSkip, report, experimentResults, searchCarts, cartTimeline; bad input → 22023', async () => {
+			const started = new Date(Date.now() - 1000);
+			const e = cartEvent({ email: `analytics-${s.kind}-${seq}@example.hu`, first_name: 'Ildikó', customer_id: `an-${s.kind}-${seq}` });
+			await s.store.recordCartEvent(e);
+			const experiment = `exp-${s.kind}-${seq}`;
+			const variants = [{ name: 'A', weight: 1 }, { name: 'B', weight: 1 }, { name: 'Holdout', weight: 1, holdout: true }];
+			const first = keep(s.kind, 'assignVariant', await s.store.assignVariant({ cartId: e.cart_id, experiment, variants }));
+			assert.equal(first.created, true);
+			assert.ok(['A', 'B', 'Holdout'].includes(first.variant) && first.holdout === (first.variant === 'Holdout'));
+			const again = await s.store.assignVariant({ cartId: e.cart_id, experiment, variants: [{ name: 'Z', weight: 5 }] });
+			assert.deepEqual([again.created, again.variant, again.bucket], [false, first.variant, first.bucket], 'assigned once, whatever the list says later');
+			await rejectsWith(s.store.assignVariant({ cartId: e.cart_id, experiment: 'x', variants: [{ name: 'A', weight: 0 }] }), '22023', /weight must be a number above 0/);
+			await rejectsWith(s.store.assignVariant({ cartId: e.cart_id, experiment: 'x', variants: [{ name: 'A', weight: 1 }, { name: 'A', weight: 1 }] }), '22023', /used twice/);
+			await rejectsWith(s.store.assignVariant({ cartId: e.cart_id, experiment: 'x', variants: [{ name: 'A', weight: 1, holdout: true }, { name: 'B', weight: 1, holdout: true }] }), '22023', /one variant can be the holdout/);
+			await rejectsWith(s.store.assignVariant({ cartId: 'no-such-cart', experiment: 'x', variants }), 'P0002', /unknown cart/);
+
+			assert.deepEqual(keep(s.kind, 'recordSkip', await s.store.recordSkip({ cartId: e.cart_id, stage: 2, channel: 'sms', outcome: 'skipped', reason: 'no_consent', detail: 'No SMS consent' })), { recorded: true });
+			await s.store.recordSkip({ cartId: e.cart_id, stage: 2, channel: 'sms', outcome: 'skipped', reason: 'no_consent' });
+			assert.deepEqual(await s.store.recordSkip({ cartId: 'no-such-cart', outcome: 'skipped', reason: 'cart_not_found' }), { recorded: false });
+			await rejectsWith(s.store.recordSkip({ cartId: e.cart_id, outcome: 'skipped', reason: 'No Consent!' }), '22023', /snake_case/);
+			await rejectsWith(s.store.recordSkip({ cartId: e.cart_id, outcome: 'lost' as 'skipped', reason: 'x' }), '22023', /outcome/);
+
+			const claim = await s.store.claimDelivery({ cartId: e.cart_id, stage: 1, channel: 'email', campaign: experiment });
+			assert.ok(claim.claimed);
+			const done = await s.store.completeMessage({ messageId: claim.message_id, claimToken: claim.claim_token, status: 'sent', providerId: `an-${s.kind}`, copySource: 'ai' });
+			assert.equal(done.copy_source, 'ai');
+
+			// The campaign keeps other tests' carts (on a shared database) out of this report.
+			const report = keep(s.kind, 'report', await s.store.report({ from: started, to: new Date(Date.now() + 60_000), campaign: experiment }));
+			assert.deepEqual([report.totals.carts_enrolled, report.totals.carts_abandoned, report.totals.messages_sent, report.totals.abandoned_value], [1, 1, 1, 12990]);
+			assert.deepEqual(report.funnel.map((f) => [f.stage, f.channel, f.sent, f.ai_copy]), [[1, 'email', 1, 1]]);
+			assert.deepEqual(report.skips, [{ reason: 'no_consent', outcome: 'skipped', stage: 2, channel: 'sms', count: 1 }]);
+			assert.deepEqual(report.experiments, [experiment]);
+			assert.deepEqual([report.range.currency, report.range.attribution_days, report.range.timezone], ['HUF', 5, 'Europe/Budapest']);
+			assert.ok(report.daily.length >= 1 && report.daily.reduce((n, d) => n + d.enrolled, 0) === 1);
+			await rejectsWith(s.store.report({ from: new Date(), to: started }), '22023', /From must be before To/);
+			await rejectsWith(s.store.report({ from: started, to: new Date(), timezone: 'Mars/Olympus' }), '22023', /Time zone "Mars\/Olympus"/);
+			await rejectsWith(s.store.report({ from: started, to: new Date(), currency: 'forint' }), '22023', /Currency/);
+
+			const results = keep(s.kind, 'experimentResults', await s.store.experimentResults({ experiment, from: started, to: new Date(Date.now() + 60_000) }));
+			assert.deepEqual(results.variants.map((v) => [v.variant, v.carts, v.conversion.count]), [[first.variant, 1, 0]]);
+			assert.equal(results.winner, null);
+			await rejectsWith(s.store.experimentResults({ experiment: ' ', from: started, to: new Date() }), '22023', /Experiment name/);
+
+			const found = keep(s.kind, 'searchCarts', await s.store.searchCarts(e.email!.toUpperCase()));
+			assert.deepEqual(found.carts.map((c) => [c.cart_id, c.customer]), [[e.cart_id, `Ildikó · a***@example.hu`]]);
+			await rejectsWith(s.store.searchCarts('x'), '22023', /at least 2 characters/);
+
+			const timeline = keep(s.kind, 'cartTimeline', await s.store.cartTimeline(e.cart_id));
+			assert.ok(timeline.found);
+			assert.deepEqual(timeline.entries.map((x) => x.kind), ['cart', 'enrolled', 'variant', 'skip', 'message']);
+			assert.match(timeline.entries[4].detail, /^email, stage 1: sent \(AI-written copy\)$/);
+			assert.match(timeline.entries[3].detail, /^Not sent: No SMS consent \(2 times\)$/);
+			assert.deepEqual(await s.store.cartTimeline('no-such-cart'), { found: false, cart: null, entries: [] });
+		});
+
 		test('issueDiscountCode + getDiscountCode: created, upper-cased, numbers as numbers; same cart + stage → same code; collision; bad input → 22023', async () => {
 			const until = new Date(Date.now() + 48 * HOUR);
 			const e = cartEvent({ customer_id: 'dc-1', email: 'dc1@example.hu' });
