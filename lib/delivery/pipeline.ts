@@ -51,6 +51,11 @@ export async function deliver<TMessage>(
 	const { channel } = adapter;
 	const base = { channel, cart_id: request.cartId, stage: request.stage };
 
+	// 0. A holdout cart gets nothing, whatever the canvas wires to this node: the experiment is only honest that way.
+	if (request.holdout) {
+		return { ...base, outcome: 'skipped', reason: 'holdout', detail: `The cart is in the holdout group (${request.holdout.variant}) of the experiment ${request.holdout.experiment}: it gets no message` };
+	}
+
 	// 1. Re-check the cart: the customer may have bought (or been erased) while the flow waited.
 	const cart = await store.getCart(request.cartId);
 	if (!cart) {

@@ -21,6 +21,7 @@ const SKIPPED: Record<SkipReason, (channel: string, address: string) => string> 
 	opted_out: (ch) => `the customer opted out of ${ch}`,
 	window_closed: (ch) => `the customer has not written on ${ch} in the last 24 hours`,
 	not_deliverable: (ch) => `${ch} does not deliver this message to the customer’s number`,
+	holdout: () => 'the cart is in the holdout group of the split test',
 };
 
 const DEFERRED = { quiet_hours: 'quiet hours', frequency_cap: 'frequency cap', provider_unavailable: 'the provider is busy' } as const;

@@ -30,7 +30,10 @@ export interface DeliveryRequest {
 	cartId: string;
 	stage: number;
 	campaign?: string | null;
+	/** The cart's variant in the experiment it runs in (the Split Test node's), recorded on the message. */
 	variant?: string | null;
+	/** The cart is in the holdout of that experiment: it gets no message (Skipped `holdout`). */
+	holdout?: { experiment: string; variant: string } | null;
 }
 
 export interface FrequencyCap {
@@ -121,7 +124,9 @@ export type SkipReason =
 	/** Meta: the customer's 24-hour service window is closed and this kind of message needs it. */
 	| 'window_closed'
 	/** The provider does not deliver this kind of message to this recipient (e.g. Meta marketing templates to US numbers). */
-	| 'not_deliverable';
+	| 'not_deliverable'
+	/** The cart is in an experiment's holdout group (Split Test): it gets no message, so its purchases show what happens anyway. */
+	| 'holdout';
 
 export type DeferReason = 'quiet_hours' | 'frequency_cap' | 'provider_unavailable';
 

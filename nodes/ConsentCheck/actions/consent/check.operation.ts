@@ -54,7 +54,17 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 			channels: Object.fromEntries(decisions.map((d) => [d.channel, { ...d }])),
 		};
 		const json = withResult(consentSentence(allowed, decisions), { ...carryForward(items[i].json), consent });
-		if (!allowed) reportToExecution(this, json, String(json.result), lastSent(json)?.stage);
+		if (!allowed) {
+			reportToExecution(this, json, String(json.result), lastSent(json)?.stage);
+			// In a sequence the item names its cart: the block counts among the report's skip reasons (a store hiccup
+			// there leaves the item's outcome as it is).
+			const cartId = items[i].json.cart_id;
+			if (typeof cartId === 'string' && cartId) {
+				for (const d of decisions.filter((x) => !x.allowed)) {
+					await store.recordSkip({ cartId, channel: d.channel, outcome: 'skipped', reason: d.reason === 'granted' ? 'no_consent' : d.reason }).catch(() => undefined);
+				}
+			}
+		}
 		return { output: allowed ? 0 : 1, json };
 	});
 }

@@ -1,0 +1,69 @@
+/**
+ * The report in a few plain sentences, Hungarian or English: what the weekly report workflow e-mails and what the
+ * report node puts first on its summary item. Only figures the store computed; the words around them are here.
+ */
+import { DateTime } from 'luxon';
+
+import { formatMoney } from '../templates/helpers';
+import type { ExperimentResults, Rate, Report } from './types';
+
+export type SummaryLanguage = 'hu' | 'en';
+
+const percent = (rate: number | null | undefined, lang: SummaryLanguage) =>
+	rate === null || rate === undefined ? '–' : `${(rate * 100).toLocaleString(lang === 'hu' ? 'hu-HU' : 'en-GB', { maximumFractionDigits: 1 })}%`;
+const count = (n: number, lang: SummaryLanguage) => n.toLocaleString(lang === 'hu' ? 'hu-HU' : 'en-GB');
+
+/** "1–7 December 2026" / "2026. december 1–7." from the report's range (the last day is the one before `to`). */
+export function periodText(report: Pick<Report, 'range'>, lang: SummaryLanguage): string {
+	const zone = report.range.timezone;
+	const from = DateTime.fromISO(report.range.from, { zone }).setLocale(lang === 'hu' ? 'hu' : 'en-GB');
+	const last = DateTime.fromISO(report.range.to, { zone }).minus({ milliseconds: 1 }).setLocale(lang === 'hu' ? 'hu' : 'en-GB');
+	if (lang === 'hu') {
+		if (from.hasSame(last, 'month')) return `${from.toFormat('yyyy. LLLL d.')}${from.hasSame(last, 'day') ? '' : `–${last.toFormat('d.')}`}`;
+		if (from.hasSame(last, 'year')) return `${from.toFormat('yyyy. LLLL d.')} – ${last.toFormat('LLLL d.')}`;
+		return `${from.toFormat('yyyy. LLLL d.')} – ${last.toFormat('yyyy. LLLL d.')}`;
+	}
+	if (from.hasSame(last, 'day')) return from.toFormat('d LLLL yyyy');
+	if (from.hasSame(last, 'month')) return `${from.toFormat('d')}–${last.toFormat('d LLLL yyyy')}`;
+	if (from.hasSame(last, 'year')) return `${from.toFormat('d LLLL')} – ${last.toFormat('d LLLL yyyy')}`;
+	return `${from.toFormat('d LLLL yyyy')} – ${last.toFormat('d LLLL yyyy')}`;
+}
+
+const rateOf = (r: Rate) => r.rate;
+
+/** The summary: period, carts, recovered revenue, message rates, discount cost, and each experiment's verdict. */
+export function summarise(report: Report, experiments: ExperimentResults[], lang: SummaryLanguage): string[] {
+	const t = report.totals;
+	const money = (v: number) => formatMoney(v, report.range.currency, lang === 'hu' ? 'hu-HU' : 'en-GB');
+	const lines: string[] = [];
+	if (lang === 'hu') {
+		lines.push(`${periodText(report, 'hu')}: ${count(t.carts_abandoned, 'hu')} elhagyott kosár (${money(t.abandoned_value)}), ebből ${count(t.recovered.count, 'hu')} vásárlás lett az emlékeztetők után: ${money(t.recovered_revenue)} (${percent(rateOf(t.recovered), 'hu')}).`);
+		lines.push(`${count(t.messages_sent, 'hu')} üzenet ment ki; kézbesítve ${percent(rateOf(t.delivered), 'hu')}, megnyitva ${percent(rateOf(t.opened), 'hu')}, kattintás ${percent(rateOf(t.clicked), 'hu')}, leiratkozás ${percent(rateOf(t.opted_out), 'hu')}.`);
+		lines.push(`Egy üzenetre ${t.revenue_per_message === null ? '–' : money(t.revenue_per_message)} bevétel jutott; a beváltott kuponkódok ${money(t.discount_cost)} kedvezményt adtak (${count(t.codes_redeemed, 'hu')} beváltás).`);
+	} else {
+		lines.push(`${periodText(report, 'en')}: ${count(t.carts_abandoned, 'en')} abandoned carts (${money(t.abandoned_value)}); ${count(t.recovered.count, 'en')} bought after a reminder: ${money(t.recovered_revenue)} (${percent(rateOf(t.recovered), 'en')}).`);
+		lines.push(`${count(t.messages_sent, 'en')} messages sent; delivered ${percent(rateOf(t.delivered), 'en')}, opened ${percent(rateOf(t.opened), 'en')}, clicked ${percent(rateOf(t.clicked), 'en')}, opted out ${percent(rateOf(t.opted_out), 'en')}.`);
+		lines.push(`Revenue per message: ${t.revenue_per_message === null ? '–' : money(t.revenue_per_message)}; redeemed codes cost ${money(t.discount_cost)} in discounts (${count(t.codes_redeemed, 'en')} redeemed).`);
+	}
+	for (const e of experiments) lines.push(experimentVerdict(e, lang, money));
+	return lines;
+}
+
+/** One sentence per experiment: the winner and its lift against the holdout, or that none is significant yet. */
+export function experimentVerdict(e: ExperimentResults, lang: SummaryLanguage, money: (v: number) => string): string {
+	const points = (d: number) => (d * 100).toLocaleString(lang === 'hu' ? 'hu-HU' : 'en-GB', { maximumFractionDigits: 1 });
+	const carts = e.variants.reduce((n, v) => n + v.carts, 0);
+	const winner = e.variants.find((v) => v.variant === e.winner);
+	if (lang === 'hu') {
+		if (winner?.lift) {
+			return `„${e.experiment}” teszt (${count(carts, 'hu')} kosár) – nyertes: „${winner.variant}” változat, ${points(winner.lift.conversion_diff)} százalékponttal több vásárlással, mint a kontrollcsoport; ez ${money(winner.lift.incremental_revenue)} valódi többletbevétel.`;
+		}
+		if (winner) return `„${e.experiment}” teszt (${count(carts, 'hu')} kosár) – nyertes: „${winner.variant}” változat, szignifikánsan jobb a többinél.`;
+		return `„${e.experiment}” teszt (${count(carts, 'hu')} kosár): egyelőre nincs szignifikáns különbség a változatok között.`;
+	}
+	if (winner?.lift) {
+		return `Test "${e.experiment}" (${count(carts, 'en')} carts): variant "${winner.variant}" made ${points(winner.lift.conversion_diff)} percentage points more purchases than the holdout, ${money(winner.lift.incremental_revenue)} of truly incremental revenue.`;
+	}
+	if (winner) return `Test "${e.experiment}" (${count(carts, 'en')} carts): variant "${winner.variant}" does significantly better.`;
+	return `Test "${e.experiment}" (${count(carts, 'en')} carts): no significant difference between the variants yet.`;
+}

@@ -1,0 +1,44 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { cartRecoveryStoreTest } from '../../lib/n8n/store';
+import { expression, live, choice } from '../../lib/n8n/subtitleText';
+import { properties } from './actions/descriptions';
+import { router } from './actions/router';
+
+/**
+ * What the sequence earned, from the store: the report (for a weekly e-mail or a sheet), the experiments' results
+ * against their holdout, one customer's timeline, and the dashboard page. Every figure is computed by the store
+ * (migration 10); this node only asks and shapes the items.
+ */
+export class RecoveryReport implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Recovery Report',
+		name: 'recoveryReport',
+		icon: { light: 'file:recoveryReport.svg', dark: 'file:recoveryReport.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		usableAsTool: undefined, // not an AI tool: it reads the store's figures for a report or a page
+		subtitle: expression(
+			`((op, period) => ${choice('op', { getReport: 'report', getExperimentResults: 'experiments', getTimeline: 'cart timeline', render: 'dashboard page' })} + (op === "getTimeline" ? "" : " · " + ${choice('period', { today: 'today', last7: 'last 7 days', last30: 'last 30 days', thisMonth: 'this month', lastMonth: 'last month', custom: 'custom period' })}))(` +
+				`${live('operation', 'getReport')}, ${live('period', 'last7')})`,
+		),
+		description: 'What the reminders earned: recovered revenue, rates per stage and channel, experiments against their holdout, and what happened to each customer',
+		defaults: { name: 'Recovery Report' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' }],
+		properties,
+	};
+
+	methods = { credentialTest: { cartRecoveryStoreTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return router.call(this);
+	}
+}

@@ -1,0 +1,61 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { renderDashboard } from '../../../../lib/analytics/dashboard';
+import type { CartSearchResult, CartTimeline } from '../../../../lib/analytics/types';
+import { perItem, periodFields, readPeriod, type OperationContext, type OperationResult } from '../common';
+import { reportWithExperiments } from '../report/getReport.operation';
+
+const show = { resource: ['dashboard'], operation: ['render'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName:
+			'Put this node between a Webhook (with a login: Basic Auth) and a Respond to Webhook that returns its html field. The page reads the period, language and search from the link, so its own links and form work.',
+		name: 'dashboardNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show },
+	},
+	...periodFields(show),
+];
+
+const PAGE_PARAMETERS = ['period', 'from', 'to', 'lang', 'q', 'cart'] as const;
+
+/**
+ * The dashboard page for one request: the period and language from the request's query (else the node's period,
+ * Hungarian), the search or the cart asked for. Returns { html, status }: 200, or 400 with the page saying what
+ * was wrong in the link (a bad date never becomes an error page of n8n's).
+ */
+export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
+	return perItem(this, items, 1, 0, async (i) => {
+		const query = (items[i].json.query ?? {}) as IDataObject;
+		const param = (name: (typeof PAGE_PARAMETERS)[number]) => (typeof query[name] === 'string' ? (query[name] as string).trim() : '');
+		const lang = param('lang') === 'en' ? 'en' : 'hu';
+		const asked = { period: param('period') || (param('from') || param('to') ? 'custom' : ''), from: param('from'), to: param('to') };
+		let status = 200;
+		let resolved;
+		try {
+			resolved = readPeriod(this, i, asked.period ? asked : {});
+		} catch (error) {
+			// A hand-edited link with a wrong date: the page for the node's own period, and a 400 with the reason.
+			status = 400;
+			resolved = readPeriod(this, i);
+			query.error = (error as Error).message;
+		}
+		const { report, experiments } = await reportWithExperiments(store, resolved.input);
+		let search: { query: string; result: CartSearchResult } | null = null;
+		let timeline: CartTimeline | null = null;
+		const q = param('q');
+		if (q.length >= 2) search = { query: q, result: await store.searchCarts(q, 20) };
+		const cartId = param('cart') || (search?.result.carts.length === 1 ? search.result.carts[0].cart_id : '');
+		if (cartId) {
+			const found = await store.cartTimeline(cartId);
+			if (found.found) timeline = found;
+		}
+		const keep: Record<string, string> = {};
+		for (const name of PAGE_PARAMETERS) if (param(name) && name !== 'q' && name !== 'cart') keep[name] = param(name);
+		const link = (params: Record<string, string>) => `?${new URLSearchParams({ ...keep, ...params }).toString()}`;
+		const html = renderDashboard({ lang, report, experiments, search, timeline, link, ...(query.error ? { notice: String(query.error) } : {}) });
+		return { output: 0, json: { html, status, lang, range: report.range as unknown as IDataObject } };
+	});
+}

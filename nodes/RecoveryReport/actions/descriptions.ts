@@ -1,0 +1,79 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import * as getTimeline from './cart/getTimeline.operation';
+import * as render from './dashboard/render.operation';
+import * as getExperimentResults from './report/getExperimentResults.operation';
+import * as getReport from './report/getReport.operation';
+
+export const properties: INodeProperties[] = [
+	{
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Cart', value: 'cart' },
+			{ name: 'Dashboard', value: 'dashboard' },
+			{ name: 'Report', value: 'report' },
+		],
+		default: 'report',
+	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['report'] } },
+		options: [
+			{
+				name: 'Get Experiment Results',
+				value: 'getExperimentResults',
+				description: 'Each variant’s purchases with their margin of error, and how much more the messages sold than the holdout',
+				action: 'Get experiment results',
+			},
+			{
+				name: 'Get Report',
+				value: 'getReport',
+				description: 'Abandoned carts, messages, opens, clicks, recovered revenue, discount cost and skip reasons for a period',
+				action: 'Get a report',
+			},
+		],
+		default: 'getReport',
+	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['cart'] } },
+		options: [
+			{
+				name: 'Get Timeline',
+				value: 'getTimeline',
+				description: 'Find a customer’s carts and see everything that happened to each: messages, skips, codes, the purchase',
+				action: 'Get a cart timeline',
+			},
+		],
+		default: 'getTimeline',
+	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['dashboard'] } },
+		options: [
+			{
+				name: 'Render Page',
+				value: 'render',
+				description: 'The results page with charts, experiments and the customer search, for a Respond to Webhook node',
+				action: 'Render the dashboard page',
+			},
+		],
+		default: 'render',
+	},
+	...getReport.description,
+	...getExperimentResults.description,
+	...getTimeline.description,
+	...render.description,
+];

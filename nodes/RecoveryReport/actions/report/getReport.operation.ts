@@ -1,0 +1,56 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { summarise, type SummaryLanguage } from '../../../../lib/analytics/summary';
+import type { ExperimentResults, Report } from '../../../../lib/analytics/types';
+import type { CartRecoveryStore } from '../../../../lib/store';
+import { LANGUAGE_FIELD, perItem, periodFields, readPeriod, type OperationContext, type OperationResult } from '../common';
+
+const show = { resource: ['report'], operation: ['getReport'] };
+
+export const description: INodeProperties[] = [
+	...periodFields(show),
+	{
+		displayName: 'Output',
+		name: 'output',
+		type: 'options',
+		options: [
+			{ name: 'Summary', value: 'summary', description: 'One item with every figure and a few sentences to send on' },
+			{ name: 'One Item per Day', value: 'days', description: 'Carts, messages and recovered revenue per day, for a chart or a sheet' },
+			{ name: 'One Item per Stage and Channel', value: 'funnel', description: 'Sent, delivered, opened, clicked, recovered and revenue per message' },
+			{ name: 'One Item per Skip Reason', value: 'skips', description: 'Why messages were not sent (no consent, quiet hours, …) and how often' },
+		],
+		default: 'summary',
+		displayOptions: { show },
+	},
+	LANGUAGE_FIELD({ ...show, output: ['summary'] }),
+];
+
+/** The report and the results of every experiment with carts in it (the summary's last sentences). */
+export async function reportWithExperiments(store: CartRecoveryStore, input: Parameters<CartRecoveryStore['report']>[0]): Promise<{ report: Report; experiments: ExperimentResults[] }> {
+	const report = await store.report(input);
+	const experiments = await Promise.all(report.experiments.map((experiment) => store.experimentResults({ experiment, from: input.from, to: input.to, currency: input.currency })));
+	return { report, experiments };
+}
+
+export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
+	const out: OperationResult = [[]];
+	const perInput = await perItem(this, items, 1, 0, async (i) => {
+		const { input } = readPeriod(this, i);
+		const output = this.getNodeParameter('output', i, 'summary') as string;
+		if (output === 'summary') {
+			const { report, experiments } = await reportWithExperiments(store, input);
+			const lines = summarise(report, experiments, this.getNodeParameter('language', i, 'hu') as SummaryLanguage);
+			return { output: 0, json: { summary: lines.join(' '), summary_lines: lines, ...report, experiment_results: experiments } as unknown as IDataObject };
+		}
+		const report = await store.report(input);
+		const rows = output === 'days' ? report.daily : output === 'funnel' ? report.funnel : report.skips;
+		// One output item per row: carried in `rows` here, spread below so pairing stays per input item.
+		return { output: 0, json: { rows: rows as unknown as IDataObject[], range: report.range as unknown as IDataObject } };
+	});
+	for (const item of perInput[0]) {
+		const rows = item.json.rows as IDataObject[] | undefined;
+		if (!rows) out[0].push(item);
+		else for (const row of rows) out[0].push({ json: { ...row, range: item.json.range }, pairedItem: item.pairedItem });
+	}
+	return out;
+}
