@@ -18,6 +18,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 
 import { OWNER, ROOT, TARBALL, runtime, startN8n, type N8nServer } from '../test/harness/server';
+import { CartRecoveryStore, credentialStoreFolder, EmbeddedTransport } from '../lib/store';
+import { historySql } from './demo/history';
 import { describeMessage, startOutbox, type Outbox, type OutboxMessage } from './demo/outbox';
 import { CONSENT_WORDING, SHOP, SHOPPERS, cartEvent, checkOutbox, cartId, orderEvent, signedRequest, type SampleShopper } from './demo/samples';
 import { prepareForDemo, shippedWorkflows, triggerPath, webhookPath, type DemoCredential } from './demo/workflows';
@@ -42,6 +44,8 @@ export interface Demo {
 	outbox: Outbox;
 	editorUrl: string;
 	login: { email: string; password: string };
+	/** The results page (workflows/dashboard.json) and its login (the Dashboard Login credential). */
+	dashboard: { url: string; user: string; password: string };
 	/** Imported workflows with their editor URLs (the recovery sequence first). */
 	workflows: Array<{ file: string; id: string; name: string; url: string }>;
 	/** The Abandoned Cart Trigger's webhook path and the Webshop credential's secret (for your own test carts). */
@@ -70,9 +74,33 @@ async function build(log: (l: string) => void): Promise<void> {
 	await run('bash', ['scripts/pack.sh']);
 }
 
+/** The demo store's id: the history is written into its folder before n8n opens it. */
+const DEMO_STORE_ID = 'crDemoStore00001';
+const DASHBOARD_LOGIN = { user: 'demo', password: `kosar-${randomBytes(4).toString('hex')}` };
+
+/**
+ * Six weeks of a shop's past in the Embedded store (before n8n opens it): about 3,000 carts, their messages and
+ * purchases, and a split test with a holdout, so the dashboard's first look has something to say.
+ */
+async function seedHistory(userFolder: string): Promise<void> {
+	const dir = credentialStoreFolder(DEMO_STORE_ID, path.join(userFolder, '.n8n', 'cart-recovery-store'));
+	const store = new CartRecoveryStore(new EmbeddedTransport(dir));
+	await store.ready(); // creates the folder and the schema, as n8n would on first use
+	await store.close();
+	const { PGlite } = await import('@electric-sql/pglite');
+	const db = await PGlite.create(dir);
+	try {
+		for (const statement of historySql({ carts: 3000, days: 42, prefix: 'demo-history-', experiment: { name: 'kupon-teszt', days: 28 } })) await db.exec(statement);
+	} finally {
+		await db.close();
+	}
+}
+
 function demoCredentials(outbox: Outbox, webhookSecret: string): DemoCredential[] {
 	return [
-		{ id: 'crDemoStore00001', name: 'Cart Recovery Store (demo, embedded)', type: 'cartRecoveryStoreApi', data: { transport: 'embedded', dataDirectory: '' } },
+		{ id: 'crDemoDashLogin1', name: 'Dashboard Login (demo)', type: 'httpBasicAuth', data: DASHBOARD_LOGIN },
+		{ id: 'crDemoSmtp000001', name: 'SMTP (demo outbox)', type: 'smtp', data: { user: '', password: '', host: outbox.smtp.host, port: outbox.smtp.port, secure: false, disableStartTls: true } },
+		{ id: DEMO_STORE_ID, name: 'Cart Recovery Store (demo, embedded)', type: 'cartRecoveryStoreApi', data: { transport: 'embedded', dataDirectory: '' } },
 		{ id: 'crDemoShop000001', name: `${SHOP.name} (demo webshop)`, type: 'webshopApi', data: { platform: 'generic', shopUrl: SHOP.url, webhookSecret } },
 		{
 			id: 'crDemoSendGrid01',
@@ -162,6 +190,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 			credentials,
 			workflows: prepared.map((p) => p.json),
 			env: { N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn', GENERIC_TIMEZONE: 'Europe/Budapest', TZ: 'Europe/Budapest' },
+			beforeStart: async (userFolder) => {
+				log('Writing six weeks of a shop’s history into the store (for the results page)…');
+				await seedHistory(userFolder);
+			},
 		});
 	} catch (error) {
 		await outbox.close();
@@ -253,6 +285,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 		outbox,
 		editorUrl,
 		login: { email: OWNER.email, password: OWNER.password },
+		dashboard: { url: n8n.webhookUrl('cart-recovery/dashboard'), user: DASHBOARD_LOGIN.user, password: DASHBOARD_LOGIN.password },
 		workflows,
 		triggerPath: trigger,
 		webhookSecret,
@@ -313,6 +346,8 @@ async function main(): Promise<void> {
 			`     login     ${demo.login.email}  /  ${demo.login.password}`,
 			`  Outbox       ${demo.outbox.url}   (what SendGrid, Twilio, WhatsApp and Messenger would deliver)`,
 			`  AI model     ${demo.outbox.openai.baseUrl}   (offline stand-in for OpenAI: the AI Offer Writers’ copy, checked by their guardrails)`,
+			`  Results      ${demo.dashboard.url}`,
+			`     login     ${demo.dashboard.user}  /  ${demo.dashboard.password}   (six weeks of history, a split test with a holdout, and the sample shoppers as they move)`,
 			'',
 			'  Workflows (published):',
 			...[recovery, ...others].map((w) => `    ${w.url}   ${w.name}`),

@@ -4,11 +4,12 @@
  */
 import { DateTime } from 'luxon';
 
-export type PeriodChoice = 'today' | 'last7' | 'last30' | 'thisMonth' | 'lastMonth' | 'custom';
+export type PeriodChoice = 'today' | 'last7' | 'lastWeek' | 'last30' | 'thisMonth' | 'lastMonth' | 'custom';
 
 export const PERIOD_OPTIONS: Array<{ name: string; value: PeriodChoice; description: string }> = [
 	{ name: 'Today', value: 'today', description: 'Since midnight' },
 	{ name: 'Last 7 Days', value: 'last7', description: 'Today and the 6 days before' },
+	{ name: 'Last Week', value: 'lastWeek', description: 'Monday to Sunday of the previous week' },
 	{ name: 'Last 30 Days', value: 'last30', description: 'Today and the 29 days before' },
 	{ name: 'This Month', value: 'thisMonth', description: 'From the 1st of this month' },
 	{ name: 'Last Month', value: 'lastMonth', description: 'The whole previous month' },
@@ -45,6 +46,9 @@ export function resolvePeriod(choice: PeriodChoice, zone: string, custom: { from
 			break;
 		case 'last7':
 			[from, toExclusive] = [today.minus({ days: 6 }), today.plus({ days: 1 })];
+			break;
+		case 'lastWeek':
+			[from, toExclusive] = [today.startOf('week').minus({ weeks: 1 }), today.startOf('week')];
 			break;
 		case 'last30':
 			[from, toExclusive] = [today.minus({ days: 29 }), today.plus({ days: 1 })];

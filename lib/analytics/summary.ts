@@ -67,3 +67,16 @@ export function experimentVerdict(e: ExperimentResults, lang: SummaryLanguage, m
 	if (winner) return `Test "${e.experiment}" (${count(carts, 'en')} carts): variant "${winner.variant}" does significantly better.`;
 	return `Test "${e.experiment}" (${count(carts, 'en')} carts): no significant difference between the variants yet.`;
 }
+
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The summary as a small e-mail body: one paragraph per line, inline styles only (mail clients drop <style>). */
+export function summaryHtml(report: Report, lines: string[], lang: SummaryLanguage): string {
+	const title = lang === 'hu' ? `Kosár-visszaszerzés – ${periodText(report, 'hu')}` : `Cart recovery – ${periodText(report, 'en')}`;
+	return [
+		`<div style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1c1917;max-width:600px">`,
+		`<h2 style="font-size:18px;margin:0 0 12px">${escapeHtml(title)}</h2>`,
+		...lines.map((line) => `<p style="margin:0 0 10px">${escapeHtml(line)}</p>`),
+		`</div>`,
+	].join('\n');
+}

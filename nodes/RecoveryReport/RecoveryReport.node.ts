@@ -25,7 +25,7 @@ export class RecoveryReport implements INodeType {
 		version: 1,
 		usableAsTool: undefined, // not an AI tool: it reads the store's figures for a report or a page
 		subtitle: expression(
-			`((op, period) => ${choice('op', { getReport: 'report', getExperimentResults: 'experiments', getTimeline: 'cart timeline', render: 'dashboard page' })} + (op === "getTimeline" ? "" : " · " + ${choice('period', { today: 'today', last7: 'last 7 days', last30: 'last 30 days', thisMonth: 'this month', lastMonth: 'last month', custom: 'custom period' })}))(` +
+			`((op, period) => ${choice('op', { getReport: 'report', getExperimentResults: 'experiments', getTimeline: 'cart timeline', render: 'dashboard page' })} + (op === "getTimeline" ? "" : " · " + ${choice('period', { today: 'today', last7: 'last 7 days', lastWeek: 'last week', last30: 'last 30 days', thisMonth: 'this month', lastMonth: 'last month', custom: 'custom period' })}))(` +
 				`${live('operation', 'getReport')}, ${live('period', 'last7')})`,
 		),
 		description: 'What the reminders earned: recovered revenue, rates per stage and channel, experiments against their holdout, and what happened to each customer',

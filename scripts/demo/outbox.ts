@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { analyseSms } from '../../lib/templates/gsm';
 import { startMetaFake, type MetaFake } from '../../test/fakes/meta';
 import { startOpenAiFake, templateWriter, type OpenAiFake } from '../../test/fakes/openai';
+import { startSmtpFake, type SmtpFake } from '../../test/fakes/smtp';
 import { startSendGridFake, type SendGridFake } from '../../test/fakes/sendgrid';
 import { startTwilioFake, type TwilioFake } from '../../test/fakes/twilio';
 import { messengerRecipient, messengerView, whatsappRecipient, whatsappView, type MessengerView, type WhatsAppView } from './chat';
@@ -78,6 +79,8 @@ export interface Outbox {
 	meta: MetaFake;
 	/** The AI Offer Writer's model: an OpenAI-compatible server that writes plain copy from the cart's data, offline. */
 	openai: OpenAiFake;
+	/** The weekly report's mail server (the shop owner's inbox, not a customer's). */
+	smtp: SmtpFake;
 	/** Every accepted message, oldest first. */
 	messages(): OutboxMessage[];
 	close(): Promise<void>;
@@ -88,6 +91,7 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 	const twilio = await startTwilioFake();
 	const meta = await startMetaFake();
 	const openai = await startOpenAiFake({ writer: templateWriter });
+	const smtp = await startSmtpFake();
 	const times = new WeakMap<object, string>();
 	const stamp = (o: object) => {
 		if (!times.has(o)) times.set(o, new Date().toISOString());
@@ -185,11 +189,12 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 		twilio,
 		meta,
 		openai,
+		smtp,
 		messages,
 		async close() {
 			server.closeAllConnections();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
-			await Promise.all([sendgrid.close(), twilio.close(), meta.close(), openai.close()]);
+			await Promise.all([sendgrid.close(), twilio.close(), meta.close(), openai.close(), smtp.close()]);
 		},
 	};
 }

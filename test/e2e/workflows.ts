@@ -22,7 +22,7 @@ export type WorkflowJson = {
 	settings?: Record<string, unknown>;
 };
 
-export function shippedWorkflow(file: 'abandoned-cart-recovery' | 'unsubscribe' | 'discount-redeem' | 'consent-intake' | 'channel-events'): WorkflowJson {
+export function shippedWorkflow(file: 'abandoned-cart-recovery' | 'unsubscribe' | 'discount-redeem' | 'consent-intake' | 'channel-events' | 'dashboard' | 'weekly-report'): WorkflowJson {
 	return JSON.parse(readFileSync(path.join(ROOT, 'workflows', `${file}.json`), 'utf8'));
 }
 

@@ -54,6 +54,8 @@ export interface StartOptions {
 	readyTimeoutMs?: number;
 	/** Keep the user folder after stop() (default: removed unless CART_RECOVERY_KEEP_N8N=1). */
 	keep?: boolean;
+	/** Runs after the imports, before n8n starts (e.g. the demo writes a shop's history into the Embedded store). */
+	beforeStart?: (userFolder: string) => Promise<void>;
 }
 
 export interface N8nServer {
@@ -419,6 +421,8 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 		await cli(['import:workflow', '--separate', `--input=${dir}`]);
 		for (const id of workflowIds) await cli(['publish:workflow', `--id=${id}`]);
 	}
+
+	if (options.beforeStart) await options.beforeStart(userFolder);
 
 	let main: Proc | undefined;
 	let workers: Proc[] = [];

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { summarise, type SummaryLanguage } from '../../../../lib/analytics/summary';
+import { periodText, summarise, summaryHtml, type SummaryLanguage } from '../../../../lib/analytics/summary';
 import type { ExperimentResults, Report } from '../../../../lib/analytics/types';
 import type { CartRecoveryStore } from '../../../../lib/store';
 import { LANGUAGE_FIELD, perItem, periodFields, readPeriod, type OperationContext, type OperationResult } from '../common';
@@ -39,8 +39,19 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		const output = this.getNodeParameter('output', i, 'summary') as string;
 		if (output === 'summary') {
 			const { report, experiments } = await reportWithExperiments(store, input);
-			const lines = summarise(report, experiments, this.getNodeParameter('language', i, 'hu') as SummaryLanguage);
-			return { output: 0, json: { summary: lines.join(' '), summary_lines: lines, ...report, experiment_results: experiments } as unknown as IDataObject };
+			const lang = this.getNodeParameter('language', i, 'hu') === 'en' ? 'en' : 'hu';
+			const lines = summarise(report, experiments, lang as SummaryLanguage);
+			return {
+				output: 0,
+				json: {
+					summary: lines.join(' '),
+					summary_lines: lines,
+					summary_html: summaryHtml(report, lines, lang),
+					period_text: periodText(report, lang),
+					...report,
+					experiment_results: experiments,
+				} as unknown as IDataObject,
+			};
 		}
 		const report = await store.report(input);
 		const rows = output === 'days' ? report.daily : output === 'funnel' ? report.funnel : report.skips;
