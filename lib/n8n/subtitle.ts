@@ -14,6 +14,14 @@ export function liveValue(path: string, fallback = ''): string {
 		.split('.')
 		.map((key) => `?.[${JSON.stringify(key)}]`)
 		.join('')}`;
+	return liveOf(raw, fallback);
+}
+
+/**
+ * As `liveValue`, for a raw value the subtitle reaches itself (`raw`: an expression fragment), e.g. a field of
+ * each entry of a list parameter, whose length only the subtitle knows.
+ */
+export function liveOf(raw: string, fallback = ''): string {
 	// Kept on one line: n8n shows a subtitle expression that fails to parse as an empty subtitle.
 	return (
 		`((r) => { if (r === undefined || r === null || r === '') return ${JSON.stringify(fallback)}; ` +

@@ -7,7 +7,7 @@
  * Every fragment stays on one line and never contains two closing braces in a row: n8n shows an expression it
  * cannot parse as an empty subtitle.
  */
-import { liveValue } from './subtitle';
+import { liveOf, liveValue } from './subtitle';
 
 /** A JavaScript expression that yields a string. */
 export type Fragment = string;
@@ -17,6 +17,9 @@ export const text = (value: string): Fragment => JSON.stringify(value);
 
 /** The live value of the parameter at `path` ("options.validityDays"); `fallback` when it is unset. */
 export const live = (path: string, fallback = ''): Fragment => liveValue(path, fallback);
+
+/** The live value of `raw`, a value the subtitle reached itself: a field of one entry of a list parameter. */
+export const liveAt = (raw: Fragment, fallback = ''): Fragment => liveOf(raw, fallback);
 
 /** A whole number with its thousands grouped as Hungarian shops print them ("5000" → "5 000"); anything else as it is. */
 export const grouped = (value: Fragment): Fragment =>

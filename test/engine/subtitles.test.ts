@@ -117,3 +117,28 @@ describe('Abandoned Cart Trigger subtitle', () => {
 		assert.equal(await subtitleOf('abandonedCartTrigger', { source: 'supabase', verification: 'none' }, [], 1.1), 'from Supabase · not verified');
 	});
 });
+
+describe('Split Test subtitle', () => {
+	const variants = (...entries: Array<[string, number | string, boolean?]>) => ({ variant: entries.map(([name, weight, holdout = false]) => ({ name, weight, holdout })) });
+	test('the experiment and each variant with its share', async () => {
+		assert.equal(
+			await subtitleOf('splitTest', { experiment: 'discount-test', variants: variants(['A', 45], ['B', 45], ['Holdout', 10, true]) }),
+			'discount-test · A 45% · B 45% · Holdout 10%',
+		);
+		assert.equal(await subtitleOf('splitTest', { experiment: 'three-way', variants: variants(['A', 1], ['B', 1], ['C', 1]) }), 'three-way · A 33.3% · B 33.3% · C 33.3%');
+	});
+	test('the defaults; a holdout not named so says it is one', async () => {
+		assert.equal(await subtitleOf('splitTest', {}), 'A 50% · B 50%');
+		assert.equal(await subtitleOf('splitTest', { experiment: 'x', variants: variants(['A', 90], ['Control', 10, true]) }), 'x · A 90% · Control 10% (holdout)');
+	});
+	test('values read from Settings; a weight only known when the workflow runs shows the shares as "…"', async () => {
+		assert.equal(
+			await subtitleOf('splitTest', { experiment: fromSettings('experiment'), variants: variants(['A', 80], ['Holdout', fromSettings('holdout_weight'), true]) }, [
+				setting('experiment', 'winter-test'),
+				setting('holdout_weight', 20),
+			]),
+			'winter-test · A 80% · Holdout 20%',
+		);
+		assert.equal(await subtitleOf('splitTest', { experiment: 'y', variants: variants(['A', 1], ['B', '={{ $json.w }}']) }), 'y · A … · B …');
+	});
+});
