@@ -39,6 +39,7 @@ const COPY_HU = {
 	languageNav: 'Nyelv',
 	title: 'Kosár-visszaszerzés – eredmények',
 	campaign: 'Kampány',
+	linkProblem: 'A linkben megadott időszak hibás, ezért az alapértelmezett időszakot látod. A hiba:',
 	filters: {
 		label: 'Időszak és keresés',
 		from: 'Mettől',
@@ -276,6 +277,7 @@ const COPY_EN: Copy = {
 	languageNav: 'Language',
 	title: 'Cart recovery – results',
 	campaign: 'Campaign',
+	linkProblem: 'The period in the link is not valid, so you see the default period. The problem:',
 	filters: {
 		label: 'Period and search',
 		from: 'From',
@@ -513,6 +515,8 @@ export interface DashboardInput {
 	 * included — the form sends them so too), campaign, q and cart when there are some.
 	 */
 	link: (params: Record<string, string>) => string;
+	/** What was wrong with the link's period (the page then shows the default period): shown on top, as given. */
+	notice?: string | null;
 }
 
 /** The whole dashboard as one <!doctype html> document. */
@@ -540,6 +544,7 @@ export function renderDashboard(input: DashboardInput): string {
 <div class="page">
 ${header(view, rangeText)}
 <main>
+${input.notice ? html`<p class="alert" role="alert">${copy.linkProblem} <span lang="en">${input.notice}</span></p>` : ''}
 ${input.search ? searchSection(view, input.search) : ''}
 ${input.timeline ? timelineSection(view, input.timeline) : ''}
 ${kpiSection(view)}
@@ -1446,6 +1451,7 @@ const STYLE = `
 	--good: #17683e; --good-soft: #e3f3e8; --warn: #8a4b00; --warn-soft: #fcf0dc; --grey-soft: #eef1f4;
 }
 * { box-sizing: border-box; }
+.alert { margin: 0 0 16px; padding: 12px 16px; border-radius: 10px; background: var(--warn-soft); color: var(--warn); border: 1px solid #f1d3a6; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; background: var(--bg); color: var(--ink); font: 15px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif; }
 .page { max-width: 1200px; margin: 0 auto; padding: 28px 24px 40px; }

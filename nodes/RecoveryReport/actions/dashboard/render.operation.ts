@@ -19,7 +19,7 @@ export const description: INodeProperties[] = [
 	...periodFields(show),
 ];
 
-const PAGE_PARAMETERS = ['period', 'from', 'to', 'lang', 'q', 'cart'] as const;
+const PAGE_PARAMETERS = ['period', 'from', 'to', 'lang', 'q', 'cart', 'campaign'] as const;
 
 /**
  * The dashboard page for one request: the period and language from the request's query (else the node's period,
@@ -33,6 +33,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		const lang = param('lang') === 'en' ? 'en' : 'hu';
 		const asked = { period: param('period') || (param('from') || param('to') ? 'custom' : ''), from: param('from'), to: param('to') };
 		let status = 200;
+		let notice: string | null = null;
 		let resolved;
 		try {
 			resolved = readPeriod(this, i, asked.period ? asked : {});
@@ -40,8 +41,10 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 			// A hand-edited link with a wrong date: the page for the node's own period, and a 400 with the reason.
 			status = 400;
 			resolved = readPeriod(this, i);
-			query.error = (error as Error).message;
+			notice = (error as Error).message;
 		}
+		const campaign = param('campaign');
+		if (campaign) resolved.input.campaign = campaign;
 		const { report, experiments } = await reportWithExperiments(store, resolved.input);
 		let search: { query: string; result: CartSearchResult } | null = null;
 		let timeline: CartTimeline | null = null;
@@ -55,7 +58,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		const keep: Record<string, string> = {};
 		for (const name of PAGE_PARAMETERS) if (param(name) && name !== 'q' && name !== 'cart') keep[name] = param(name);
 		const link = (params: Record<string, string>) => `?${new URLSearchParams({ ...keep, ...params }).toString()}`;
-		const html = renderDashboard({ lang, report, experiments, search, timeline, link, ...(query.error ? { notice: String(query.error) } : {}) });
+		const html = renderDashboard({ lang, report, experiments, search, timeline, link, notice });
 		return { output: 0, json: { html, status, lang, range: report.range as unknown as IDataObject } };
 	});
 }
