@@ -8,7 +8,7 @@
  *   - abandoned: enrolled carts not bought within the inactivity time after their last activity;
  *   - sent: messages with sent_at within the range; delivered / opened / clicked / bounced / failed / opted out are
  *     counted over them (opened = a human open or a read; machine opens are counted apart, never as opens);
- *   - returned: abandoned carts the customer came back to (a click, a cart or code button) — of carts with a message;
+ *   - returned: abandoned carts the customer came back to after they entered the sequence — of the abandoned carts;
  *   - converted: abandoned carts bought at all; recovered: bought within the attribution window after a sent message
  *     (last touch: the latest message before the purchase gets the credit), with the order's value as revenue;
  *   - discount cost: for every redemption of a code issued to these carts, the percent of the order or the fixed amount.
@@ -57,7 +57,7 @@ export interface ReportTotals {
 	failed: Rate;
 	/** Messages after which the customer opted out of that channel. */
 	opted_out: Rate;
-	/** Of abandoned carts that got at least one message. */
+	/** Of abandoned carts. */
 	returned: Rate;
 	/** Of abandoned carts. */
 	converted: Rate;
