@@ -418,7 +418,7 @@ $$;
 -- better than the runner-up; else null.
 create or replace function public.cart_recovery_experiment_results(
   p_experiment text, p_from timestamptz, p_to timestamptz, p_currency text default 'HUF', p_conversion_days integer default 7
-) returns jsonb language plpgsql stable as $$
+) returns jsonb language plpgsql stable set work_mem = '64MB' set jit = off as $$
 declare
   v_currency text := upper(p_currency);
   v_variants jsonb;
@@ -441,10 +441,13 @@ begin
     from cart_recovery.cart_variants v join cart_recovery.carts c using (cart_id)
     where v.experiment = p_experiment and v.assigned_at >= p_from and v.assigned_at < p_to
   ),
+  sent as (
+    select m.cart_id, count(*) as n from cart_recovery.messages m join a using (cart_id) where m.sent_at is not null group by 1
+  ),
   per_cart as (
     select a.*, case when a.converted and a.in_currency then coalesce(a.order_value, 0) else 0 end as revenue,
-           (select count(*) from cart_recovery.messages m where m.cart_id = a.cart_id and m.sent_at is not null) as messages
-    from a
+           coalesce(sent.n, 0) as messages
+    from a left join sent using (cart_id)
   ),
   s as (
     select variant, bool_or(holdout) as holdout, count(*) as n, count(*) filter (where converted) as x,
@@ -524,6 +527,8 @@ begin
   if length(v_q) < 2 then
     raise exception 'Search needs at least 2 characters' using errcode = '22023';
   end if;
+  -- Each way of finding a customer is its own indexed lookup (a cart id or its beginning, a customer id, an email,
+  -- the last nine digits of a phone number, a first name), so a search stays fast on a million carts.
   return jsonb_build_object('carts', coalesce((
     select jsonb_agg(jsonb_build_object('cart_id', c.cart_id,
              'customer', coalesce(cart_recovery.masked_customer(c.first_name, c.email, c.phone), c.customer_id, ''),
@@ -531,16 +536,23 @@ begin
              'converted_at', c.converted_at, 'order_value', c.order_value, 'recovered_value', c.recovered_value)
              order by c.created_at desc)
     from (
-      select * from cart_recovery.carts c
-      where c.cart_id = v_q or c.customer_id = v_q or lower(c.email) = lower(v_q)
-         or (length(v_digits) >= 6 and regexp_replace(coalesce(c.phone, ''), '\D', '', 'g') like '%' || v_digits)
-         or (v_q !~ '[@\d]' and lower(c.first_name) = lower(v_q))
-         or (length(v_q) >= 4 and c.cart_id like v_q || '%')
+      select * from cart_recovery.carts c where c.cart_id in (
+        select x.cart_id from cart_recovery.carts x where x.cart_id >= v_q and x.cart_id < v_q || chr(1114111)
+        union select x.cart_id from cart_recovery.carts x where x.customer_id = v_q
+        union select x.cart_id from cart_recovery.carts x where lower(x.email) = lower(v_q)
+        union select x.cart_id from cart_recovery.carts x
+              where length(v_digits) >= 7 and x.phone is not null and right(regexp_replace(x.phone, '\D', '', 'g'), 9) = right(v_digits, 9)
+        union select x.cart_id from cart_recovery.carts x where v_q !~ '[@\d]' and lower(x.first_name) = lower(v_q))
       order by c.created_at desc
       limit greatest(1, least(coalesce(p_limit, 20), 100))
     ) c), '[]'::jsonb));
 end
 $$;
+
+create index if not exists carts_email_lower on cart_recovery.carts (lower(email)) where email is not null;
+create index if not exists carts_customer_id on cart_recovery.carts (customer_id) where customer_id is not null;
+create index if not exists carts_phone_digits on cart_recovery.carts (right(regexp_replace(phone, '\D', '', 'g'), 9)) where phone is not null;
+create index if not exists carts_first_name_lower on cart_recovery.carts (lower(first_name)) where first_name is not null;
 
 -- Everything that happened to one cart, oldest first: created, enrolled, variants, every message (claimed, sent or
 -- failed, with its latest status), the channel events about it, skips, codes issued and redeemed, the purchase,
