@@ -17,7 +17,7 @@ export const description: INodeProperties[] = [
 	},
 	{
 		displayName: 'Max Carts',
-		name: 'limit',
+		name: 'maxCarts',
 		type: 'number',
 		default: 10,
 		typeOptions: { minValue: 1, maxValue: 100, numberPrecision: 0 },
@@ -32,7 +32,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 	const perInput = await perItem(this, items, 1, 0, async (i) => {
 		const query = String(this.getNodeParameter('query', i, '') ?? '').trim();
 		if (query.length < 2) throw new NodeOperationError(this.getNode(), 'Search needs at least 2 characters', { itemIndex: i });
-		const found = await store.searchCarts(query, Number(this.getNodeParameter('limit', i, 10)) || 10);
+		const found = await store.searchCarts(query, Number(this.getNodeParameter('maxCarts', i, 10)) || 10);
 		const timelines = await Promise.all(found.carts.map((c) => store.cartTimeline(c.cart_id)));
 		return { output: 0, json: { timelines: timelines.filter((t) => t.found) as unknown as IDataObject[] } };
 	});
