@@ -19,7 +19,8 @@ export function periodText(report: Pick<Report, 'range'>, lang: SummaryLanguage)
 	const from = DateTime.fromISO(report.range.from, { zone }).setLocale(lang === 'hu' ? 'hu' : 'en-GB');
 	const last = DateTime.fromISO(report.range.to, { zone }).minus({ milliseconds: 1 }).setLocale(lang === 'hu' ? 'hu' : 'en-GB');
 	if (lang === 'hu') {
-		if (from.hasSame(last, 'month')) return `${from.toFormat('yyyy. LLLL d.')}${from.hasSame(last, 'day') ? '' : `–${last.toFormat('d.')}`}`;
+		if (from.hasSame(last, 'day')) return from.toFormat('yyyy. LLLL d.');
+		if (from.hasSame(last, 'month')) return `${from.toFormat('yyyy. LLLL d')}–${last.toFormat('d.')}`;
 		if (from.hasSame(last, 'year')) return `${from.toFormat('yyyy. LLLL d.')} – ${last.toFormat('LLLL d.')}`;
 		return `${from.toFormat('yyyy. LLLL d.')} – ${last.toFormat('yyyy. LLLL d.')}`;
 	}
@@ -37,9 +38,9 @@ export function summarise(report: Report, experiments: ExperimentResults[], lang
 	const money = (v: number) => formatMoney(v, report.range.currency, lang === 'hu' ? 'hu-HU' : 'en-GB');
 	const lines: string[] = [];
 	if (lang === 'hu') {
-		lines.push(`${periodText(report, 'hu')}: ${count(t.carts_abandoned, 'hu')} elhagyott kosár (${money(t.abandoned_value)}), ebből ${count(t.recovered.count, 'hu')} vásárlás lett az emlékeztetők után: ${money(t.recovered_revenue)} (${percent(rateOf(t.recovered), 'hu')}).`);
-		lines.push(`${count(t.messages_sent, 'hu')} üzenet ment ki; kézbesítve ${percent(rateOf(t.delivered), 'hu')}, megnyitva ${percent(rateOf(t.opened), 'hu')}, kattintás ${percent(rateOf(t.clicked), 'hu')}, leiratkozás ${percent(rateOf(t.opted_out), 'hu')}.`);
-		lines.push(`Egy üzenetre ${t.revenue_per_message === null ? '–' : money(t.revenue_per_message)} bevétel jutott; a beváltott kuponkódok ${money(t.discount_cost)} kedvezményt adtak (${count(t.codes_redeemed, 'hu')} beváltás).`);
+		lines.push(`${periodText(report, 'hu')}: ${count(t.carts_abandoned, 'hu')} elhagyott kosár (${money(t.abandoned_value)}). Az emlékeztetők után ${count(t.recovered.count, 'hu')} kosárból lett vásárlás, ${money(t.recovered_revenue)} értékben (visszaszerzési arány: ${percent(rateOf(t.recovered), 'hu')}).`);
+		lines.push(`${count(t.messages_sent, 'hu')} üzenet ment ki – kézbesítés: ${percent(rateOf(t.delivered), 'hu')}, megnyitás: ${percent(rateOf(t.opened), 'hu')}, kattintás: ${percent(rateOf(t.clicked), 'hu')}, leiratkozás: ${percent(rateOf(t.opted_out), 'hu')}.`);
+		lines.push(`Egy üzenetre átlagosan ${t.revenue_per_message === null ? '–' : money(t.revenue_per_message)} bevétel jutott; a beváltott kuponkódok (${count(t.codes_redeemed, 'hu')} db) összesen ${money(t.discount_cost)} kedvezményt jelentettek.`);
 	} else {
 		lines.push(`${periodText(report, 'en')}: ${count(t.carts_abandoned, 'en')} abandoned carts (${money(t.abandoned_value)}); ${count(t.recovered.count, 'en')} bought after a reminder: ${money(t.recovered_revenue)} (${percent(rateOf(t.recovered), 'en')}).`);
 		lines.push(`${count(t.messages_sent, 'en')} messages sent; delivered ${percent(rateOf(t.delivered), 'en')}, opened ${percent(rateOf(t.opened), 'en')}, clicked ${percent(rateOf(t.clicked), 'en')}, opted out ${percent(rateOf(t.opted_out), 'en')}.`);
@@ -56,10 +57,10 @@ export function experimentVerdict(e: ExperimentResults, lang: SummaryLanguage, m
 	const winner = e.variants.find((v) => v.variant === e.winner);
 	if (lang === 'hu') {
 		if (winner?.lift) {
-			return `„${e.experiment}” teszt (${count(carts, 'hu')} kosár) – nyertes: „${winner.variant}” változat, ${points(winner.lift.conversion_diff)} százalékponttal több vásárlással, mint a kontrollcsoport; ez ${money(winner.lift.incremental_revenue)} valódi többletbevétel.`;
+			return `„${e.experiment}” kísérlet (${count(carts, 'hu')} kosár) – nyertes változat: „${winner.variant}”. Konverziója ${points(winner.lift.conversion_diff)} százalékponttal magasabb, mint a kontrollcsoporté, ami becslés szerint ${money(winner.lift.incremental_revenue)} többletbevétel.`;
 		}
-		if (winner) return `„${e.experiment}” teszt (${count(carts, 'hu')} kosár) – nyertes: „${winner.variant}” változat, szignifikánsan jobb a többinél.`;
-		return `„${e.experiment}” teszt (${count(carts, 'hu')} kosár): egyelőre nincs szignifikáns különbség a változatok között.`;
+		if (winner) return `„${e.experiment}” kísérlet (${count(carts, 'hu')} kosár) – nyertes változat: „${winner.variant}”, szignifikánsan jobban teljesít a többinél.`;
+		return `„${e.experiment}” kísérlet (${count(carts, 'hu')} kosár): egyelőre nincs szignifikáns különbség a változatok között.`;
 	}
 	if (winner?.lift) {
 		return `Test "${e.experiment}" (${count(carts, 'en')} carts): variant "${winner.variant}" made ${points(winner.lift.conversion_diff)} percentage points more purchases than the holdout, ${money(winner.lift.incremental_revenue)} of truly incremental revenue.`;

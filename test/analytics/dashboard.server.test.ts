@@ -164,10 +164,10 @@ describe('the weekly report workflow', () => {
 		const subject = (/^Subject: (.*)$/im.exec(head.replace(/\r\n[ \t]+/g, ' '))?.[1] ?? '')
 			.replace(/\?=\s+=\?/g, '?==?')
 			.replace(/=\?UTF-8\?Q\?(.*?)\?=/gi, (_, words: string) => qp(words.replace(/_/g, ' ')));
-		assert.equal(subject, 'Kosár-visszaszerzés: heti jelentés (2026. november 1.–7.)');
+		assert.equal(subject, 'Kosár-visszaszerzés: heti jelentés (2026. november 1–7.)');
 		const decoded = squash(qp(body.join('\r\n\r\n')));
 		assert.match(decoded, /7 elhagyott kosár/);
-		assert.match(decoded, /2 vásárlás lett az emlékeztetők után: 32 000 Ft/);
+		assert.match(decoded, /Az emlékeztetők után 2 kosárból lett vásárlás, 32 000 Ft értékben \(visszaszerzési arány: 28,6%\)/);
 		assert.match(decoded, /https:\/\/n8n\.cipobolt\.example\.hu\/webhook\/cart-recovery\/dashboard/);
 	});
 });

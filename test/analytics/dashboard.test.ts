@@ -444,13 +444,13 @@ describe('the figures', () => {
 		assert.match(seen.text, /Kampány: novemberi-kosarak/);
 		assert.equal(
 			seen.verdicts[0],
-			'A nyertes változat („B”) 10,2 százalékponttal több vásárlást hozott, mint a kontrollcsoport (95%-os intervallum: 3,1–17,4 pont) – ez szignifikáns különbség. Becsült többletbevétel: +309 865 Ft (95%-os intervallum: 118 400 Ft – 501 300 Ft).',
+			'A nyertes változat („B”) konverziója 10,2 százalékponttal magasabb, mint a kontrollcsoporté (95%-os intervallum: 3,1–17,4 százalékpont) – ez szignifikáns különbség. Becsült többletbevétel: +309 865 Ft (95%-os intervallum: 118 400 Ft és 501 300 Ft között).',
 		);
 		assert.match(seen.verdicts[1], /^Ebben a kísérletben nincs kontrollcsoport, .* A legjobban konvertáló változat: „barátságos” \(12,9%\)\.$/);
-		for (const label of ['Nincs hozzájárulás ehhez a csatornához', 'Csendes időszak, később ment ki', 'A vásárló közben megrendelte', 'Lejárt a 24 órás válaszablak (WhatsApp, Messenger)'])
+		for (const label of ['Nincs hozzájárulás ehhez a csatornához', 'Csendes időszak, később ment ki', 'A vásárló közben leadta a rendelést', 'Lejárt a 24 órás válaszablak (WhatsApp, Messenger)'])
 			assert.ok(seen.text.includes(label), `skip reason "${label}"`);
 		assert.match(seen.text, /3 kosár más pénznemben volt/);
-		assert.match(seen.text, /A gépi megnyitásokat \(87,/);
+		assert.match(seen.text, /Az automatikus megnyitásokat \(87 db,/);
 		// Hungarian as a native speaker writes it: no "a(z)", and no English words outside the English-marked notes.
 		assert.doesNotMatch(seen.text, /\ba\(z\)/i);
 		assert.doesNotMatch(seen.ownLanguageText, /\b(the|and|of|cart|carts|message|messages|sent|stage|revenue|recovered|delivered|opened|clicked|skipped|winner|significant|total)\b/i);
@@ -485,7 +485,7 @@ describe('the figures', () => {
 		const hu = renderDashboard(input('hu', { experiments }));
 		assert.ok(
 			hu.includes(
-				'Egyik változat sem hozott szignifikánsan több vásárlást, mint a kontrollcsoport. A legjobb változat („A”) 3,1 százalékponttal több vásárlást hozott, mint a kontrollcsoport (95%-os intervallum: −3,2 és +9,4 pont között) – ez nem szignifikáns, lehet a véletlen műve is.',
+				'Egyik változat sem hozott szignifikánsan több vásárlást, mint a kontrollcsoport. A legjobb változat („A”) konverziója 3,1 százalékponttal magasabb, mint a kontrollcsoporté (95%-os intervallum: −3,2 és +9,4 százalékpont között) – ez nem szignifikáns, akár a véletlen műve is lehet.',
 			),
 		);
 		const en = renderDashboard(input('en', { experiments }));

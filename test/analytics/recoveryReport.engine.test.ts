@@ -73,7 +73,7 @@ test('Get Experiment Results: each experiment of the period with its verdict', a
 	assert.deepEqual([items[0].experiment, items[0].holdout, items[0].variants.map((v: { variant: string; conversion: { count: number } }) => [v.variant, v.conversion.count])], ['kupon-teszt', 'Holdout', [['A', 1], ['Holdout', 0]]]);
 	// 1 of 4 against 0 of 4: 0.25 ± 1.96 × √(0.25 × 0.75 / 4) = 0.25 ± 0.42 includes 0 → no winner yet.
 	assert.equal(items[0].winner, null);
-	assert.match(items[0].verdict, /^„kupon-teszt” teszt \(8 kosár\): egyelőre nincs szignifikáns különbség a változatok között\.$/);
+	assert.match(items[0].verdict, /^„kupon-teszt” kísérlet \(8 kosár\): egyelőre nincs szignifikáns különbség a változatok között\.$/);
 });
 
 test('Get Timeline: the customer’s cart by e-mail, everything that happened to it', async () => {
