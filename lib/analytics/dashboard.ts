@@ -39,7 +39,7 @@ const COPY_HU = {
 	languageNav: 'Nyelv',
 	title: 'Kosár-visszaszerzés – eredmények',
 	campaign: 'Kampány',
-	linkProblem: 'A linkben megadott időszak hibás, ezért az alapértelmezett időszakot látod. A hiba:',
+	linkProblem: 'A link egy része hibás, ezért azt figyelmen kívül hagytuk; hibás időszak helyett az alapértelmezett időszakot látod. A hiba:',
 	filters: {
 		label: 'Időszak és keresés',
 		from: 'Mettől',
@@ -277,7 +277,7 @@ const COPY_EN: Copy = {
 	languageNav: 'Language',
 	title: 'Cart recovery – results',
 	campaign: 'Campaign',
-	linkProblem: 'The period in the link is not valid, so you see the default period. The problem:',
+	linkProblem: 'Part of the link is not valid, so it was left out (a wrong period shows the default one). The problem:',
 	filters: {
 		label: 'Period and search',
 		from: 'From',

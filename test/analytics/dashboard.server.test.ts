@@ -147,6 +147,16 @@ describe('the dashboard page', () => {
 		assert.equal(res.status, 400);
 		assert.match(squash(await res.text()), /From must be a date/);
 	});
+
+	test('a NUL byte or an overlong search in a link: 400 with the page, never a store error (503)', async () => {
+		const auth = { authorization: basic(LOGIN.username, LOGIN.password) };
+		const nul = await n8n.request(`${PAGE}?${WEEK}&q=anna%00x&campaign=%00`, { headers: auth });
+		assert.equal(nul.status, 400);
+		assert.match(squash(await nul.text()), /Left out of the link: campaign, q \(a control character/);
+		const long = await n8n.request(`${PAGE}?${WEEK}&q=${'a'.repeat(300)}`, { headers: auth });
+		assert.equal(long.status, 400);
+		assert.match(squash(await long.text()), /Left out of the link: q/);
+	});
 });
 
 describe('the weekly report workflow', () => {

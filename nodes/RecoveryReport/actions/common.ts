@@ -1,11 +1,27 @@
-import { NodeOperationError, type IDataObject, type IDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
 type Show = NonNullable<IDisplayOptions['show']>;
 
 import { PERIOD_OPTIONS, resolvePeriod, type PeriodChoice, type ResolvedPeriod } from '../../../lib/analytics/period';
 import type { ReportInput } from '../../../lib/store';
 
+import { perItem, type OperationResult } from '../../../lib/n8n/operations';
+
 export { perItem, type OperationContext, type OperationResult } from '../../../lib/n8n/operations';
+
+/**
+ * Runs `work` per input item and puts each row it returns out as its own item, paired with that input item (one
+ * item per day, per variant, per cart…). A failing input item is handled as perItem handles it.
+ */
+export async function perItemRows(ctx: IExecuteFunctions, items: INodeExecutionData[], work: (i: number) => Promise<IDataObject[]>): Promise<OperationResult> {
+	const perInput = await perItem(ctx, items, 1, 0, async (i) => ({ output: 0, json: { rows: await work(i) } as unknown as IDataObject }));
+	return [
+		perInput[0].flatMap((item) => {
+			const rows = item.json.rows as IDataObject[] | undefined;
+			return rows ? rows.map((json) => ({ json, pairedItem: item.pairedItem })) : [item];
+		}),
+	];
+}
 
 /** The period and settings every figure is computed for: the report's and the dashboard's fields. */
 export function periodFields(show: Show): INodeProperties[] {

@@ -1,6 +1,6 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
-import { perItem, type OperationContext, type OperationResult } from '../common';
+import { perItemRows, type OperationContext, type OperationResult } from '../common';
 
 const show = { resource: ['cart'], operation: ['getTimeline'] };
 
@@ -28,18 +28,11 @@ export const description: INodeProperties[] = [
 
 /** One item per matching cart: the cart and everything that happened to it, oldest first. */
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
-	const out: OperationResult = [[]];
-	const perInput = await perItem(this, items, 1, 0, async (i) => {
+	return perItemRows(this, items, async (i) => {
 		const query = String(this.getNodeParameter('query', i, '') ?? '').trim();
 		if (query.length < 2) throw new NodeOperationError(this.getNode(), 'Search needs at least 2 characters', { itemIndex: i });
 		const found = await store.searchCarts(query, Number(this.getNodeParameter('maxCarts', i, 10)) || 10);
 		const timelines = await Promise.all(found.carts.map((c) => store.cartTimeline(c.cart_id)));
-		return { output: 0, json: { timelines: timelines.filter((t) => t.found) as unknown as IDataObject[] } };
+		return timelines.flatMap((t) => (t.found ? [{ ...t.cart, entries: t.entries } as unknown as IDataObject] : []));
 	});
-	for (const item of perInput[0]) {
-		const timelines = item.json.timelines as IDataObject[] | undefined;
-		if (!timelines) out[0].push(item);
-		else for (const t of timelines) out[0].push({ json: { ...(t.cart as IDataObject), entries: t.entries }, pairedItem: item.pairedItem });
-	}
-	return out;
 }

@@ -20,6 +20,8 @@ export const description: INodeProperties[] = [
 ];
 
 const PAGE_PARAMETERS = ['period', 'from', 'to', 'lang', 'q', 'cart', 'campaign'] as const;
+/** No period, search, cart id or campaign is longer. */
+const MAX_PARAMETER_LENGTH = 200;
 
 /**
  * The dashboard page for one request: the period and language from the request's query (else the node's period,
@@ -29,7 +31,18 @@ const PAGE_PARAMETERS = ['period', 'from', 'to', 'lang', 'q', 'cart', 'campaign'
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
 	return perItem(this, items, 1, 0, async (i) => {
 		const query = (items[i].json.query ?? {}) as IDataObject;
-		const param = (name: (typeof PAGE_PARAMETERS)[number]) => (typeof query[name] === 'string' ? (query[name] as string).trim() : '');
+		// A link is the visitor's input: a value with a control character (a NUL the database cannot store) or longer
+		// than any real search is left out and named, so a bad link is a 400 with the reason, never a 503.
+		const refused: string[] = [];
+		const param = (name: (typeof PAGE_PARAMETERS)[number]) => {
+			const value = typeof query[name] === 'string' ? (query[name] as string).trim() : '';
+			// eslint-disable-next-line no-control-regex
+			if (value.length > MAX_PARAMETER_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+				if (!refused.includes(name)) refused.push(name);
+				return '';
+			}
+			return value;
+		};
 		const lang = param('lang') === 'en' ? 'en' : 'hu';
 		const asked = { period: param('period') || (param('from') || param('to') ? 'custom' : ''), from: param('from'), to: param('to') };
 		let status = 200;
@@ -45,12 +58,17 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		}
 		const campaign = param('campaign');
 		if (campaign) resolved.input.campaign = campaign;
+		const q = param('q');
+		const cartParam = param('cart');
+		if (refused.length) {
+			status = 400;
+			notice = `${notice ? `${notice}. ` : ''}Left out of the link: ${refused.join(', ')} (a control character, or longer than ${MAX_PARAMETER_LENGTH} characters)`;
+		}
 		const { report, experiments } = await reportWithExperiments(store, resolved.input);
 		let search: { query: string; result: CartSearchResult } | null = null;
 		let timeline: CartTimeline | null = null;
-		const q = param('q');
 		if (q.length >= 2) search = { query: q, result: await store.searchCarts(q, 20) };
-		const cartId = param('cart') || (search?.result.carts.length === 1 ? search.result.carts[0].cart_id : '');
+		const cartId = cartParam || (search?.result.carts.length === 1 ? search.result.carts[0].cart_id : '');
 		if (cartId) {
 			const found = await store.cartTimeline(cartId);
 			if (found.found) timeline = found;

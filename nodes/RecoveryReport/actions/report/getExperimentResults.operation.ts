@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { experimentVerdict, type SummaryLanguage } from '../../../../lib/analytics/summary';
 import { formatMoney } from '../../../../lib/templates/helpers';
-import { LANGUAGE_FIELD, perItem, periodFields, readPeriod, type OperationContext, type OperationResult } from '../common';
+import { LANGUAGE_FIELD, perItemRows, periodFields, readPeriod, type OperationContext, type OperationResult } from '../common';
 
 const show = { resource: ['report'], operation: ['getExperimentResults'] };
 
@@ -31,8 +31,7 @@ export const description: INodeProperties[] = [
 
 /** One item per experiment: its variants with intervals and lift, the holdout, the winner and a sentence. */
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
-	const out: OperationResult = [[]];
-	const perInput = await perItem(this, items, 1, 0, async (i) => {
+	return perItemRows(this, items, async (i) => {
 		const { input } = readPeriod(this, i);
 		const named = String(this.getNodeParameter('experiment', i, '') ?? '').trim();
 		const names = named ? [named] : (await store.report(input)).experiments;
@@ -41,12 +40,6 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		const results = await Promise.all(
 			names.map((experiment) => store.experimentResults({ experiment, from: input.from, to: input.to, currency: input.currency, conversionDays: Number(this.getNodeParameter('conversionDays', i, 7)) })),
 		);
-		return { output: 0, json: { results: results.map((r) => ({ verdict: experimentVerdict(r, lang, money), ...r })) as unknown as IDataObject[] } };
+		return results.map((r) => ({ verdict: experimentVerdict(r, lang, money), ...r }) as unknown as IDataObject);
 	});
-	for (const item of perInput[0]) {
-		const results = item.json.results as IDataObject[] | undefined;
-		if (!results) out[0].push(item);
-		else for (const r of results) out[0].push({ json: r, pairedItem: item.pairedItem });
-	}
-	return out;
 }

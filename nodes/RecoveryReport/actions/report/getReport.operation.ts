@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { periodText, summarise, summaryHtml, type SummaryLanguage } from '../../../../lib/analytics/summary';
 import type { ExperimentResults, Report } from '../../../../lib/analytics/types';
 import type { CartRecoveryStore } from '../../../../lib/store';
-import { LANGUAGE_FIELD, perItem, periodFields, readPeriod, type OperationContext, type OperationResult } from '../common';
+import { LANGUAGE_FIELD, perItemRows, periodFields, readPeriod, type OperationContext, type OperationResult } from '../common';
 
 const show = { resource: ['report'], operation: ['getReport'] };
 
@@ -33,17 +33,15 @@ export async function reportWithExperiments(store: CartRecoveryStore, input: Par
 }
 
 export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
-	const out: OperationResult = [[]];
-	const perInput = await perItem(this, items, 1, 0, async (i) => {
+	return perItemRows(this, items, async (i) => {
 		const { input } = readPeriod(this, i);
 		const output = this.getNodeParameter('output', i, 'summary') as string;
 		if (output === 'summary') {
 			const { report, experiments } = await reportWithExperiments(store, input);
 			const lang = this.getNodeParameter('language', i, 'hu') === 'en' ? 'en' : 'hu';
 			const lines = summarise(report, experiments, lang as SummaryLanguage);
-			return {
-				output: 0,
-				json: {
+			return [
+				{
 					summary: lines.join(' '),
 					summary_lines: lines,
 					summary_html: summaryHtml(report, lines, lang),
@@ -51,17 +49,10 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 					...report,
 					experiment_results: experiments,
 				} as unknown as IDataObject,
-			};
+			];
 		}
 		const report = await store.report(input);
 		const rows = output === 'days' ? report.daily : output === 'funnel' ? report.funnel : report.skips;
-		// One output item per row: carried in `rows` here, spread below so pairing stays per input item.
-		return { output: 0, json: { rows: rows as unknown as IDataObject[], range: report.range as unknown as IDataObject } };
+		return rows.map((row) => ({ ...row, range: report.range }) as unknown as IDataObject);
 	});
-	for (const item of perInput[0]) {
-		const rows = item.json.rows as IDataObject[] | undefined;
-		if (!rows) out[0].push(item);
-		else for (const row of rows) out[0].push({ json: { ...row, range: item.json.range }, pairedItem: item.pairedItem });
-	}
-	return out;
 }
