@@ -4,7 +4,7 @@
 // purchase within the inactivity time (c5, never abandoned), two messages before one purchase (c2: the SMS gets
 // the credit), a holdout purchase (counted for the holdout, which gets no message), a cart in another currency (c7).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 
 import { CartRecoveryStore, PostgresTransport } from '../../lib/store';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
@@ -26,7 +26,22 @@ after(async () => {
 	await db?.drop();
 });
 
-describe('store.report on the hand-worked fixture', () => {
+// Every report test runs twice: read live from the raw rows (hours changed within the last minute are), and from the
+// hourly rollups (migration 11) once they are built — the same answers either way.
+const BUILD_ROLLUPS = `select cardinality(cart_recovery.report_refresh('-infinity', 'infinity', now() + interval '1 day')) as left`;
+
+for (const mode of ['read live', 'from the rollups'] as const) describe(`store.report on the hand-worked fixture, ${mode}`, () => {
+	beforeEach(async () => {
+		if (mode === 'from the rollups') {
+			await sql(BUILD_ROLLUPS);
+			const { rows: [state] } = await sql(`select (select count(*) from cart_recovery.report_stale)::int as stale, (select count(*) from cart_recovery.report_messages)::int as rolled`);
+			assert.deepEqual([state.stale, state.rolled > 0], [0, true], 'every hour built, none left stale');
+		} else {
+			// Every hour with a cart marked as changed just now: the report reads all of them live.
+			await sql(`insert into cart_recovery.report_stale (hour) select distinct cart_recovery.hour_of(recovery_started_at) from cart_recovery.carts where recovery_started_at is not null on conflict (hour) do update set marked_at = now()`);
+		}
+	});
+
 	test('totals', async () => {
 		const r = await store.report(RANGE);
 		const t = r.totals;
@@ -87,6 +102,23 @@ describe('store.report on the hand-worked fixture', () => {
 		await sql(`update cart_recovery.messages set campaign = null where cart_id = 'c2'`);
 	});
 
+	test('a change after the rollups were built counts at once: a late click and a late redemption', async () => {
+		await sql(BUILD_ROLLUPS);
+		const before = await store.report(RANGE);
+		await sql(`update cart_recovery.messages set clicked_at = sent_at + interval '1 hour' where cart_id = 'c6'`);
+		await sql(`insert into cart_recovery.discount_redemptions (code, order_id, order_total) values ('KOSAR-C4', 'late-order', 10000)`);
+		const { rows: [stale] } = await sql(`select count(*)::int as n from cart_recovery.report_stale`);
+		assert.equal(stale.n, 2, "c6's and c4's hours are marked stale, nothing else");
+		const live = await store.report(RANGE);
+		assert.equal(live.totals.clicked.count, before.totals.clicked.count + 1, "c6's click counts while its hour is read live");
+		assert.deepEqual([live.totals.codes_redeemed, live.totals.discount_cost], [before.totals.codes_redeemed + 1, before.totals.discount_cost + 1000], '10 % of 10 000');
+		await sql(BUILD_ROLLUPS);
+		const rebuilt = await store.report(RANGE);
+		assert.deepEqual(rebuilt.totals, live.totals, 'the same totals once the hours are rebuilt');
+		await sql(`update cart_recovery.messages set clicked_at = null where cart_id = 'c6'`);
+		await sql(`delete from cart_recovery.discount_redemptions where order_id = 'late-order'`);
+	});
+
 	test('the inactivity time decides what was abandoned', async () => {
 		const r = await store.report({ ...RANGE, inactivityMinutes: 5 });
 		assert.equal(r.totals.carts_abandoned, 8, 'c5 bought after 10 minutes: abandoned under a 5-minute rule');
@@ -113,7 +145,12 @@ describe('store.experimentResults on a hand-worked experiment', () => {
 		}
 	});
 
-	test('conversion with Wilson intervals, lift and incremental revenue against the holdout, and the winner', async () => {
+	for (const mode of ['read live', 'from the rollups'] as const) test(`conversion with Wilson intervals, lift and incremental revenue against the holdout, and the winner (${mode})`, async () => {
+		if (mode === 'from the rollups') {
+			await sql(`select cart_recovery.experiment_refresh('-infinity', 'infinity', now() + interval '1 day')`);
+			const { rows: [state] } = await sql(`select (select count(*) from cart_recovery.experiment_stale)::int as stale, (select sum(carts) from cart_recovery.experiment_variants where experiment = 'discount')::int as carts`);
+			assert.deepEqual([state.stale, state.carts], [0, 300], 'the experiment read from its rollup');
+		}
 		const r = await store.experimentResults({ experiment: 'discount', ...RANGE });
 		const by = Object.fromEntries(r.variants.map((v) => [v.variant, v]));
 		const close = (actual: number | null | undefined, expected: number, what: string) => assert.ok(Math.abs((actual ?? NaN) - expected) < 1e-5, `${what}: ${actual} ≠ ${expected}`);
