@@ -5,8 +5,8 @@
 --     the quarter hour they were sent in; the carts nobody bought by quarter hour of entry; one row per bought cart
 --     (its last touch, found once, so the attribution window and the inactivity time stay parameters); the skips;
 --     the codes and what their redemptions cost. Quarter hours keep the daily series exact in every time zone.
---   * report_stale: the entered hours whose rows changed since their rollup was built, marked by statement
---     triggers on carts, messages, skips, codes and redemptions (one upsert per statement, not per row).
+--   * report_stale: the entered hours whose rows changed since their rollup was built, marked by row triggers on
+--     carts, messages, skips, codes, redemptions and opt-outs that fire only on a change a figure depends on.
 --   * The report rebuilds the stale hours of its range first (an hour changed within the last minute, or one another
 --     session is writing, is read live instead, so the report never waits on a sender nor a sender long on it),
 --     then sums rollups for whole hours and runs the same part functions live on the range's partial first and
@@ -335,59 +335,51 @@ begin
 end
 $$;
 
--- Marks the entered hours of changed rows stale. One trigger function per table, each statement-level with its
--- transition tables; the hours go in in order, so two statements never wait on each other crosswise.
-create or replace function cart_recovery.report_mark(p_hours timestamptz[]) returns void language sql as $$
-  insert into cart_recovery.report_stale as s (hour)
-  select distinct h from unnest(p_hours) h where h is not null order by 1
-  on conflict (hour) do update set marked_at = now()
-$$;
-
--- Marks the assignment hours of the given carts' experiments stale.
-create or replace function cart_recovery.experiment_mark(p_cart_ids text[]) returns void language sql as $$
-  insert into cart_recovery.experiment_stale as s (hour)
-  select distinct cart_recovery.hour_of(v.assigned_at) from cart_recovery.cart_variants v
-  where v.cart_id = any (p_cart_ids) order by 1
-  on conflict (hour) do update set marked_at = now()
-$$;
-
-create or replace function cart_recovery.experiment_mark_variants() returns trigger language plpgsql as $$
+-- Marking. Row triggers whose WHEN clause lets through only a change a figure depends on: a claim, a release, an
+-- activity update of a cart or a delivery event of an unsent message costs nothing, and a send costs one upsert.
+-- An hour already marked within the last few seconds is only locked, not rewritten (a busy hour is marked by every
+-- send, and a row rewritten that often piles up versions): the lock is what matters — the report skips a locked
+-- hour and reads it live — and marked_at only keeps a busy hour from being rebuilt over and over.
+create or replace function cart_recovery.report_mark(p_hour timestamptz) returns void language plpgsql as $$
 begin
-  if tg_op <> 'DELETE' then
-    insert into cart_recovery.experiment_stale as s (hour)
-    select distinct cart_recovery.hour_of(n.assigned_at) from new_rows n order by 1
-    on conflict (hour) do update set marked_at = now();
+  if p_hour is not null then
+    insert into cart_recovery.report_stale as s (hour) values (p_hour)
+    on conflict (hour) do update set marked_at = now() where s.marked_at < now() - interval '5 seconds';
   end if;
-  if tg_op <> 'INSERT' then
-    insert into cart_recovery.experiment_stale as s (hour)
-    select distinct cart_recovery.hour_of(o.assigned_at) from old_rows o order by 1
-    on conflict (hour) do update set marked_at = now();
-  end if;
-  return null;
+end
+$$;
+
+create or replace function cart_recovery.report_mark_cart(p_cart_id text) returns void language plpgsql as $$
+begin
+  perform cart_recovery.report_mark(cart_recovery.hour_of(c.recovery_started_at)) from cart_recovery.carts c where c.cart_id = p_cart_id;
+end
+$$;
+
+-- The assignment hours of the cart's experiments.
+create or replace function cart_recovery.experiment_mark(p_hour timestamptz) returns void language plpgsql as $$
+begin
+  insert into cart_recovery.experiment_stale as s (hour) values (p_hour)
+  on conflict (hour) do update set marked_at = now() where s.marked_at < now() - interval '5 seconds';
+end
+$$;
+
+create or replace function cart_recovery.experiment_mark_cart(p_cart_id text) returns void language plpgsql as $$
+begin
+  perform cart_recovery.experiment_mark(h)
+  from (select distinct cart_recovery.hour_of(v.assigned_at) as h from cart_recovery.cart_variants v where v.cart_id = p_cart_id order by 1) x;
 end
 $$;
 
 create or replace function cart_recovery.report_mark_messages() returns trigger language plpgsql as $$
 begin
-  -- Only a message that counts (sent, bounced or failed) changes a figure: claims and releases do not.
-  if tg_op <> 'DELETE' then
-    perform cart_recovery.report_mark(array(
-      select cart_recovery.hour_of(n.cart_entered_at) from new_rows n
-      where n.sent_at is not null or n.status in ('failed', 'bounced')));
+  if tg_op <> 'DELETE' then perform cart_recovery.report_mark(cart_recovery.hour_of(new.cart_entered_at)); end if;
+  if tg_op <> 'INSERT' and (tg_op = 'DELETE' or old.cart_entered_at is distinct from new.cart_entered_at) then
+    perform cart_recovery.report_mark(cart_recovery.hour_of(old.cart_entered_at));
   end if;
-  if tg_op <> 'INSERT' then
-    perform cart_recovery.report_mark(array(
-      select cart_recovery.hour_of(o.cart_entered_at) from old_rows o
-      where o.sent_at is not null or o.status in ('failed', 'bounced')));
-  end if;
-  -- An experiment counts the messages sent to its carts: only a change of sent_at matters to it.
-  if tg_op = 'UPDATE' then
-    perform cart_recovery.experiment_mark(array(
-      select n.cart_id from new_rows n join old_rows o using (message_id) where n.sent_at is distinct from o.sent_at));
-  elsif tg_op = 'INSERT' then
-    perform cart_recovery.experiment_mark(array(select n.cart_id from new_rows n where n.sent_at is not null));
-  else
-    perform cart_recovery.experiment_mark(array(select o.cart_id from old_rows o where o.sent_at is not null));
+  -- An experiment counts the messages sent to its carts: only sent_at matters to it.
+  if (case tg_op when 'INSERT' then new.sent_at is not null when 'DELETE' then old.sent_at is not null
+                 else new.sent_at is distinct from old.sent_at end) then
+    perform cart_recovery.experiment_mark_cart(case when tg_op = 'DELETE' then old.cart_id else new.cart_id end);
   end if;
   return null;
 end
@@ -395,37 +387,31 @@ $$;
 
 create or replace function cart_recovery.report_mark_carts() returns trigger language plpgsql as $$
 begin
-  if tg_op = 'INSERT' then
-    perform cart_recovery.report_mark(array(select cart_recovery.hour_of(n.recovery_started_at) from new_rows n));
-  elsif tg_op = 'DELETE' then
-    perform cart_recovery.report_mark(array(select cart_recovery.hour_of(o.recovery_started_at) from old_rows o));
-  else
-    -- Activity, status and contact updates are frequent and change no figure: only what the report reads counts.
-    perform cart_recovery.report_mark(array(
-      select unnest(array[cart_recovery.hour_of(n.recovery_started_at), cart_recovery.hour_of(o.recovery_started_at)])
-      from new_rows n join old_rows o using (cart_id)
-      where (n.recovery_started_at, n.converted_at, n.returned_at, n.value, n.currency, n.order_value)
-            is distinct from (o.recovery_started_at, o.converted_at, o.returned_at, o.value, o.currency, o.order_value)));
-    perform cart_recovery.experiment_mark(array(
-      select n.cart_id from new_rows n join old_rows o using (cart_id)
-      where (n.converted_at, n.currency, n.order_value) is distinct from (o.converted_at, o.currency, o.order_value)));
+  if tg_op <> 'DELETE' then perform cart_recovery.report_mark(cart_recovery.hour_of(new.recovery_started_at)); end if;
+  if tg_op <> 'INSERT' and (tg_op = 'DELETE' or old.recovery_started_at is distinct from new.recovery_started_at) then
+    perform cart_recovery.report_mark(cart_recovery.hour_of(old.recovery_started_at));
+  end if;
+  if tg_op = 'UPDATE' and (new.converted_at, new.currency, new.order_value) is distinct from (old.converted_at, old.currency, old.order_value) then
+    perform cart_recovery.experiment_mark_cart(new.cart_id);
   end if;
   return null;
 end
 $$;
 
--- Skips, codes and redemptions mark their cart's hour (a row deleted with its cart finds no cart: the cart's own
+-- Skips, codes and opt-out events mark their cart's hour (a row deleted with its cart finds no cart: the cart's own
 -- delete marked it).
 create or replace function cart_recovery.report_mark_by_cart() returns trigger language plpgsql as $$
 begin
-  if tg_op <> 'DELETE' then
-    perform cart_recovery.report_mark(array(
-      select cart_recovery.hour_of(c.recovery_started_at) from new_rows n join cart_recovery.carts c on c.cart_id = n.cart_id));
-  end if;
-  if tg_op <> 'INSERT' then
-    perform cart_recovery.report_mark(array(
-      select cart_recovery.hour_of(c.recovery_started_at) from old_rows o join cart_recovery.carts c on c.cart_id = o.cart_id));
-  end if;
+  if tg_op <> 'DELETE' then perform cart_recovery.report_mark_cart(new.cart_id); end if;
+  if tg_op <> 'INSERT' then perform cart_recovery.report_mark_cart(old.cart_id); end if;
+  return null;
+end
+$$;
+
+create or replace function cart_recovery.report_mark_redemptions() returns trigger language plpgsql as $$
+begin
+  perform cart_recovery.report_mark_cart(d.cart_id) from cart_recovery.discount_codes d
+  where d.code = case when tg_op = 'DELETE' then old.code else new.code end;
   return null;
 end
 $$;
@@ -433,75 +419,67 @@ $$;
 -- An email unsubscribe marks the hours of the carts with that address.
 create or replace function cart_recovery.report_mark_consents() returns trigger language plpgsql as $$
 begin
-  perform cart_recovery.report_mark(array(
-    select cart_recovery.hour_of(c.recovery_started_at) from new_rows n
-    join cart_recovery.consents cs on cs.consent_id = n.consent_id and cs.channel = 'email'
-    join cart_recovery.carts c on lower(c.email) = cs.address
-    where n.action = 'withdrawn'));
+  perform cart_recovery.report_mark(h) from (
+    select distinct cart_recovery.hour_of(c.recovery_started_at) as h
+    from cart_recovery.consents cs join cart_recovery.carts c on lower(c.email) = cs.address
+    where cs.consent_id = new.consent_id and cs.channel = 'email' order by 1) x;
   return null;
 end
 $$;
 
-create or replace function cart_recovery.report_mark_redemptions() returns trigger language plpgsql as $$
+create or replace function cart_recovery.experiment_mark_variants() returns trigger language plpgsql as $$
 begin
-  if tg_op <> 'DELETE' then
-    perform cart_recovery.report_mark(array(
-      select cart_recovery.hour_of(c.recovery_started_at) from new_rows n
-      join cart_recovery.discount_codes d on d.code = n.code join cart_recovery.carts c on c.cart_id = d.cart_id));
-  end if;
-  if tg_op <> 'INSERT' then
-    perform cart_recovery.report_mark(array(
-      select cart_recovery.hour_of(c.recovery_started_at) from old_rows o
-      join cart_recovery.discount_codes d on d.code = o.code join cart_recovery.carts c on c.cart_id = d.cart_id));
-  end if;
+  if tg_op <> 'DELETE' then perform cart_recovery.experiment_mark(cart_recovery.hour_of(new.assigned_at)); end if;
+  if tg_op <> 'INSERT' then perform cart_recovery.experiment_mark(cart_recovery.hour_of(old.assigned_at)); end if;
   return null;
 end
 $$;
 
-create trigger report_messages_insert after insert on cart_recovery.messages
-  referencing new table as new_rows for each statement execute function cart_recovery.report_mark_messages();
-create trigger report_messages_update after update on cart_recovery.messages
-  referencing old table as old_rows new table as new_rows for each statement execute function cart_recovery.report_mark_messages();
-create trigger report_messages_delete after delete on cart_recovery.messages
-  referencing old table as old_rows for each statement execute function cart_recovery.report_mark_messages();
+create trigger report_messages_insert after insert on cart_recovery.messages for each row
+  when (new.sent_at is not null or new.status in ('failed', 'bounced'))
+  execute function cart_recovery.report_mark_messages();
+create trigger report_messages_update after update on cart_recovery.messages for each row
+  when ((new.sent_at is not null or new.status in ('failed', 'bounced') or old.sent_at is not null or old.status in ('failed', 'bounced'))
+        and (new.sent_at, new.failed_at, new.status, new.delivered_at, new.opened_at, new.read_at, new.clicked_at,
+             new.machine_opened_at, new.copy_source, new.stage, new.channel, new.cart_entered_at)
+            is distinct from (old.sent_at, old.failed_at, old.status, old.delivered_at, old.opened_at, old.read_at, old.clicked_at,
+             old.machine_opened_at, old.copy_source, old.stage, old.channel, old.cart_entered_at))
+  execute function cart_recovery.report_mark_messages();
+create trigger report_messages_delete after delete on cart_recovery.messages for each row
+  when (old.sent_at is not null or old.status in ('failed', 'bounced'))
+  execute function cart_recovery.report_mark_messages();
 
-create trigger report_carts_insert after insert on cart_recovery.carts
-  referencing new table as new_rows for each statement execute function cart_recovery.report_mark_carts();
-create trigger report_carts_update after update on cart_recovery.carts
-  referencing old table as old_rows new table as new_rows for each statement execute function cart_recovery.report_mark_carts();
-create trigger report_carts_delete after delete on cart_recovery.carts
-  referencing old table as old_rows for each statement execute function cart_recovery.report_mark_carts();
+create trigger report_carts_insert after insert on cart_recovery.carts for each row
+  when (new.recovery_started_at is not null)
+  execute function cart_recovery.report_mark_carts();
+create trigger report_carts_update after update on cart_recovery.carts for each row
+  when ((new.recovery_started_at, new.converted_at, new.returned_at, new.value, new.currency, new.order_value, new.email)
+        is distinct from (old.recovery_started_at, old.converted_at, old.returned_at, old.value, old.currency, old.order_value, old.email))
+  execute function cart_recovery.report_mark_carts();
+create trigger report_carts_delete after delete on cart_recovery.carts for each row
+  when (old.recovery_started_at is not null)
+  execute function cart_recovery.report_mark_carts();
 
-create trigger report_skips_insert after insert on cart_recovery.skips
-  referencing new table as new_rows for each statement execute function cart_recovery.report_mark_by_cart();
-create trigger report_skips_delete after delete on cart_recovery.skips
-  referencing old table as old_rows for each statement execute function cart_recovery.report_mark_by_cart();
-
-create trigger report_codes_insert after insert on cart_recovery.discount_codes
-  referencing new table as new_rows for each statement execute function cart_recovery.report_mark_by_cart();
-create trigger report_codes_update after update on cart_recovery.discount_codes
-  referencing old table as old_rows new table as new_rows for each statement execute function cart_recovery.report_mark_by_cart();
-create trigger report_codes_delete after delete on cart_recovery.discount_codes
-  referencing old table as old_rows for each statement execute function cart_recovery.report_mark_by_cart();
-
-create trigger experiment_variants_insert after insert on cart_recovery.cart_variants
-  referencing new table as new_rows for each statement execute function cart_recovery.experiment_mark_variants();
-create trigger experiment_variants_update after update on cart_recovery.cart_variants
-  referencing old table as old_rows new table as new_rows for each statement execute function cart_recovery.experiment_mark_variants();
-create trigger experiment_variants_delete after delete on cart_recovery.cart_variants
-  referencing old table as old_rows for each statement execute function cart_recovery.experiment_mark_variants();
-
-create trigger report_channel_events_insert after insert on cart_recovery.channel_events
-  referencing new table as new_rows for each statement execute function cart_recovery.report_mark_by_cart();
-create trigger report_channel_events_delete after delete on cart_recovery.channel_events
-  referencing old table as old_rows for each statement execute function cart_recovery.report_mark_by_cart();
-create trigger report_consent_events_insert after insert on cart_recovery.consent_events
-  referencing new table as new_rows for each statement execute function cart_recovery.report_mark_consents();
-
-create trigger report_redemptions_insert after insert on cart_recovery.discount_redemptions
-  referencing new table as new_rows for each statement execute function cart_recovery.report_mark_redemptions();
-create trigger report_redemptions_delete after delete on cart_recovery.discount_redemptions
-  referencing old table as old_rows for each statement execute function cart_recovery.report_mark_redemptions();
+create trigger report_skips_change after insert or delete on cart_recovery.skips for each row
+  execute function cart_recovery.report_mark_by_cart();
+create trigger report_codes_insert_delete after insert or delete on cart_recovery.discount_codes for each row
+  execute function cart_recovery.report_mark_by_cart();
+create trigger report_codes_update after update on cart_recovery.discount_codes for each row
+  when ((new.cart_id, new.kind, new.amount, new.currency) is distinct from (old.cart_id, old.kind, old.amount, old.currency))
+  execute function cart_recovery.report_mark_by_cart();
+create trigger report_opt_outs_insert after insert on cart_recovery.channel_events for each row
+  when (new.kind = 'opt_out')
+  execute function cart_recovery.report_mark_by_cart();
+create trigger report_opt_outs_delete after delete on cart_recovery.channel_events for each row
+  when (old.kind = 'opt_out')
+  execute function cart_recovery.report_mark_by_cart();
+create trigger report_unsubscribes_insert after insert on cart_recovery.consent_events for each row
+  when (new.action = 'withdrawn')
+  execute function cart_recovery.report_mark_consents();
+create trigger report_redemptions_change after insert or delete on cart_recovery.discount_redemptions for each row
+  execute function cart_recovery.report_mark_redemptions();
+create trigger experiment_variants_change after insert or update or delete on cart_recovery.cart_variants for each row
+  execute function cart_recovery.experiment_mark_variants();
 
 -- ---------------------------------------------------------------------------------------------------------
 -- The report

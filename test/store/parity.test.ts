@@ -654,6 +654,10 @@ for (const [name, setup] of transports) {
 			assert.ok(report.daily.length >= 1 && report.daily.reduce((n, d) => n + d.enrolled, 0) === 1);
 			await rejectsWith(s.store.report({ from: new Date(), to: started }), '22023', /From must be before To/);
 			await rejectsWith(s.store.report({ from: started, to: new Date(), timezone: 'Mars/Olympus' }), '22023', /Time zone "Mars\/Olympus"/);
+			await rejectsWith(s.store.report({ from: started, to: new Date(), timezone: 'UTC+3' }), '22023', /Time zone "UTC\+3"/);
+			// Whole hours: the rollups' path (migration 11) runs on every transport — an empty month long ago.
+			const empty = await s.store.report({ from: new Date('2000-12-31T23:00:00Z'), to: new Date('2001-01-31T23:00:00Z') }); // January 2001 in Budapest
+			assert.deepEqual([empty.totals.carts_enrolled, empty.totals.messages_sent, empty.funnel.length, empty.daily.length], [0, 0, 0, 31]);
 			await rejectsWith(s.store.report({ from: started, to: new Date(), currency: 'forint' }), '22023', /Currency/);
 
 			const results = keep(s.kind, 'experimentResults', await s.store.experimentResults({ experiment, from: started, to: new Date(Date.now() + 60_000) }));
