@@ -252,6 +252,16 @@ $$;
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Upkeep
+
+-- Ranges [from, to) merged where one ends as the next begins; empty ranges dropped.
+create or replace function cart_recovery.runs_of(p_from timestamptz[], p_to timestamptz[])
+returns table (f timestamptz, t timestamptz) language sql immutable as $$
+  select min(f), max(t) from (
+    select f, t, count(*) filter (where starts) over (order by f) as run
+    from (select f, t, f is distinct from lag(t) over (order by f) as starts
+          from unnest(p_from, p_to) r(f, t) where f < t) x) y
+  group by run order by 1
+$$;
 -- ---------------------------------------------------------------------------------------------------------
 
 -- Rebuilds the rollups of the carts that entered in [p_from, p_to) (whole hours).
@@ -288,10 +298,7 @@ begin
       where s.hour >= p_from and s.hour < p_to and s.marked_at < p_settled
       order by s.hour for update skip locked) x;
     -- Consecutive hours are built in one pass (after an import, a whole year is one run).
-    for v_run in
-      select min(h) as f, max(h) + interval '1 hour' as t
-      from (select h, h - interval '1 hour' * row_number() over (order by h) as run from unnest(v_hours) h) x group by run
-    loop
+    for v_run in select * from cart_recovery.runs_of(v_hours, array(select h + interval '1 hour' from unnest(v_hours) h)) loop
       perform cart_recovery.report_build(v_run.f, v_run.t);
     end loop;
     delete from cart_recovery.report_stale where hour = any (v_hours);
@@ -323,10 +330,7 @@ begin
       where s.hour >= p_from and s.hour < p_to and s.marked_at < p_settled
       order by s.hour for update skip locked) x;
     -- Consecutive hours are built in one pass (after an import, a whole year is one run).
-    for v_run in
-      select min(h) as f, max(h) + interval '1 hour' as t
-      from (select h, h - interval '1 hour' * row_number() over (order by h) as run from unnest(v_hours) h) x group by run
-    loop
+    for v_run in select * from cart_recovery.runs_of(v_hours, array(select h + interval '1 hour' from unnest(v_hours) h)) loop
       perform cart_recovery.experiment_build(v_run.f, v_run.t);
     end loop;
     delete from cart_recovery.experiment_stale where hour = any (v_hours);
@@ -542,13 +546,20 @@ $$;
 drop function cart_recovery.report_figures(timestamptz, timestamptz, text, text, interval, interval, text);
 create function cart_recovery.report_figures(
   p_from timestamptz, p_to timestamptz, p_campaign text, p_currency text, p_window interval, p_inactivity interval, p_timezone text
-) returns jsonb language plpgsql volatile set work_mem = '64MB' set jit = off as $$
+) returns jsonb language plpgsql volatile set work_mem = '64MB' set jit = off set plan_cache_mode = 'force_custom_plan' as $$
 declare
   v_lo    timestamptz := cart_recovery.hour_of(p_from + interval '1 hour' - interval '1 microsecond');
   v_hi    timestamptz := cart_recovery.hour_of(p_to);
   v_live_from timestamptz[] := '{}';
   v_live_to   timestamptz[] := '{}';
   v_stale timestamptz[] := '{}';
+  v_run   record;
+  v_msg   cart_recovery.report_messages[] := '{}';
+  v_crt   cart_recovery.report_carts[] := '{}';
+  v_conv  cart_recovery.report_conversions[] := '{}';
+  v_skp   cart_recovery.report_skips[] := '{}';
+  v_cds   cart_recovery.report_codes[] := '{}';
+  v_opt   cart_recovery.report_optouts[] := '{}';
 begin
   if p_campaign is not null or v_lo >= v_hi then
     -- Everything live; the rollup range is empty.
@@ -560,18 +571,28 @@ begin
     v_live_to := array[v_lo, p_to] || array(select h + interval '1 hour' from unnest(v_stale) h);
   end if;
 
+  -- The live parts, one call per run of adjacent ranges (the stale hours of a busy shop are its last few days: one
+  -- run), each planned with its own dates.
+  for v_run in select * from cart_recovery.runs_of(v_live_from, v_live_to) loop
+    v_msg := v_msg || array(select p from cart_recovery.report_part_messages(v_run.f, v_run.t, p_campaign) p);
+    v_crt := v_crt || array(select p from cart_recovery.report_part_carts(v_run.f, v_run.t, p_campaign) p);
+    v_conv := v_conv || array(select p from cart_recovery.report_part_conversions(v_run.f, v_run.t, p_campaign) p);
+    v_skp := v_skp || array(select p from cart_recovery.report_part_skips(v_run.f, v_run.t, p_campaign) p);
+    v_cds := v_cds || array(select p from cart_recovery.report_part_codes(v_run.f, v_run.t, p_campaign) p);
+    v_opt := v_opt || array(select p from cart_recovery.report_part_optouts(v_run.f, v_run.t, p_campaign) p);
+  end loop;
+
   return (
   with
-  live as (select f, t from unnest(v_live_from, v_live_to) r(f, t) where f < t),
   msg as materialized (
     select r.* from cart_recovery.report_messages r where r.entered_hour >= v_lo and r.entered_hour < v_hi and r.entered_hour <> all (v_stale)
     union all
-    select p.* from live cross join lateral cart_recovery.report_part_messages(live.f, live.t, p_campaign) p
+    select * from unnest(v_msg)
   ),
   crt as materialized (
     select r.* from cart_recovery.report_carts r where r.entered_hour >= v_lo and r.entered_hour < v_hi and r.entered_hour <> all (v_stale)
     union all
-    select p.* from live cross join lateral cart_recovery.report_part_carts(live.f, live.t, p_campaign) p
+    select * from unnest(v_crt)
   ),
   conv as materialized (
     select r.*, r.currency = p_currency as in_currency,
@@ -579,17 +600,17 @@ begin
     from (
       select r.* from cart_recovery.report_conversions r where r.entered_hour >= v_lo and r.entered_hour < v_hi and r.entered_hour <> all (v_stale)
       union all
-      select p.* from live cross join lateral cart_recovery.report_part_conversions(live.f, live.t, p_campaign) p) r
+      select * from unnest(v_conv)) r
   ),
   skp as (
     select r.* from cart_recovery.report_skips r where r.entered_hour >= v_lo and r.entered_hour < v_hi and r.entered_hour <> all (v_stale)
     union all
-    select p.* from live cross join lateral cart_recovery.report_part_skips(live.f, live.t, p_campaign) p
+    select * from unnest(v_skp)
   ),
   cds as (
     select r.* from cart_recovery.report_codes r where r.entered_hour >= v_lo and r.entered_hour < v_hi and r.entered_hour <> all (v_stale)
     union all
-    select p.* from live cross join lateral cart_recovery.report_part_codes(live.f, live.t, p_campaign) p
+    select * from unnest(v_cds)
   ),
   -- Last touch: the latest message sent within the window before the purchase of an abandoned cart gets the credit.
   touch as (
@@ -600,7 +621,7 @@ begin
   opted as (
     select r.* from cart_recovery.report_optouts r where r.entered_hour >= v_lo and r.entered_hour < v_hi and r.entered_hour <> all (v_stale)
     union all
-    select p.* from live cross join lateral cart_recovery.report_part_optouts(live.f, live.t, p_campaign) p
+    select * from unnest(v_opt)
   ),
   credited as (
     select stage, channel, count(*) as recovered, sum(revenue) as revenue, 0::bigint as opted_out from touch group by 1, 2
@@ -707,7 +728,7 @@ $$;
 
 create or replace function public.cart_recovery_experiment_results(
   p_experiment text, p_from timestamptz, p_to timestamptz, p_currency text default 'HUF', p_conversion_days integer default 7
-) returns jsonb language plpgsql volatile set work_mem = '64MB' set jit = off as $$
+) returns jsonb language plpgsql volatile set work_mem = '64MB' set jit = off set plan_cache_mode = 'force_custom_plan' as $$
 declare
   v_currency text := upper(p_currency);
   v_variants jsonb;
@@ -718,6 +739,9 @@ declare
   v_stale    timestamptz[] := '{}';
   v_live_from timestamptz[];
   v_live_to   timestamptz[];
+  v_run      record;
+  v_vr       cart_recovery.experiment_variants[] := '{}';
+  v_cv       cart_recovery.experiment_conversions[] := '{}';
 begin
   perform cart_recovery.check_range(p_from, p_to, p_currency, 1, 'UTC');
   if nullif(btrim(coalesce(p_experiment, '')), '') is null then
@@ -739,12 +763,16 @@ begin
   -- Each variant's carts and messages, and its bought carts: from the rollups for whole settled hours of assignment,
   -- live for the rest (as the report does). A cart converts when bought within the window after its assignment;
   -- its revenue counts in the report's currency; every other cart of the variant adds 0 to the mean and variance.
-  with live as (select f, t from unnest(v_live_from, v_live_to) r(f, t) where f < t),
-  vr as (
+  for v_run in select * from cart_recovery.runs_of(v_live_from, v_live_to) loop
+    v_vr := v_vr || array(select p from cart_recovery.experiment_part_variants(v_run.f, v_run.t, p_experiment) p);
+    v_cv := v_cv || array(select p from cart_recovery.experiment_part_conversions(v_run.f, v_run.t, p_experiment) p);
+  end loop;
+
+  with vr as (
     select r.* from cart_recovery.experiment_variants r
     where r.experiment = p_experiment and r.assigned_hour >= v_lo and r.assigned_hour < v_hi and r.assigned_hour <> all (v_stale)
     union all
-    select p.* from live cross join lateral cart_recovery.experiment_part_variants(live.f, live.t, p_experiment) p
+    select * from unnest(v_vr)
   ),
   cv as (
     select r.variant, case when r.currency = v_currency then coalesce(r.order_value, 0) else 0 end as revenue
@@ -752,7 +780,7 @@ begin
       select r.* from cart_recovery.experiment_conversions r
       where r.experiment = p_experiment and r.assigned_hour >= v_lo and r.assigned_hour < v_hi and r.assigned_hour <> all (v_stale)
       union all
-      select p.* from live cross join lateral cart_recovery.experiment_part_conversions(live.f, live.t, p_experiment) p) r
+      select * from unnest(v_cv)) r
     where r.converted_at >= r.assigned_at and r.converted_at < r.assigned_at + make_interval(days => p_conversion_days)
   ),
   sums as (
