@@ -70,7 +70,10 @@ async function connectProxy(routes: Record<string, number>) {
 	server.on('connect', (req, client: Socket, head: Buffer) => {
 		const host = String(req.url);
 		const port = routes[host];
-		if (!port) return client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+		if (!port) {
+			client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+			return;
+		}
 		tunnels[host] = (tunnels[host] ?? 0) + 1;
 		const upstream = netConnect(port, '127.0.0.1', () => {
 			client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
