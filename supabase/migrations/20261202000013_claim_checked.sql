@@ -141,7 +141,7 @@ begin
       v_detail := case v_reason
         when 'in_progress' then 'Another run holds this message (sending now, or it stopped mid-send: it is not sent again automatically)'
         when 'previously_failed' then 'This message failed permanently before; it is not retried'
-        else 'Already sent' || coalesce(format(' (provider id %s)', v_claim ->> 'provider_id'), '') end;
+        else 'Already sent' || coalesce(' (provider id ' || (v_claim ->> 'provider_id') || ')', '') end;
       v_extra := jsonb_build_object('message_id', v_claim -> 'message_id', 'status', v_claim -> 'status',
                                     'provider_id', v_claim -> 'provider_id');
     end if;

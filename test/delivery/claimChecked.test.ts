@@ -102,6 +102,7 @@ describe('the send path in two round trips', () => {
 		await send(cartId);
 		const { result, calls } = await send(cartId);
 		assert.deepEqual([result.outcome, result.outcome === 'skipped' && result.reason], ['skipped', 'already_sent']);
+		assert.match(String(result.outcome === 'skipped' && result.detail), /^Already sent \(provider id p-\d+\)$/);
 		assert.deepEqual(calls, ['claim_checked']);
 		assert.deepEqual(await skipsOf(cartId), [['skipped', 'already_sent', 1]]);
 	});
