@@ -400,19 +400,6 @@ export async function executeSendNode<TCredentials, TClient, TShared, TMessage>(
 }
 
 /**
- * Keeps a skip or deferral for the report's skip reasons. A store hiccup here must not change what the node
- * reports about the message (it was skipped or deferred either way), so it is left out of the item's outcome.
- */
-async function recordSkip(store: Awaited<ReturnType<typeof storeFor>>, result: DeliveryResult): Promise<void> {
-	if (result.outcome !== 'skipped' && result.outcome !== 'deferred') return;
-	try {
-		await store.recordSkip({ cartId: result.cart_id, stage: result.stage, channel: result.channel, outcome: result.outcome, reason: result.reason, detail: result.detail ?? null });
-	} catch {
-		// The report then undercounts this one reason; the message itself is unaffected.
-	}
-}
-
-/**
  * Runs the pipeline for every input item. `prepare` runs first, once (compile templates, build clients):
  * whatever it throws fails the node before anything is claimed or sent.
  */
@@ -445,7 +432,6 @@ async function executeDelivery<TShared, TMessage>(
 			const sentence = deliverySentence(result, policy.quietHours?.timezone);
 			const json = withResult(sentence, { ...carryForward(items[i].json), delivery: result as unknown as IDataObject });
 			reportToExecution(ctx, json, sentence, result.outcome === 'sent' ? result.stage : lastSent(json)?.stage);
-			if (result.outcome === 'skipped' || result.outcome === 'deferred') await recordSkip(store, result);
 			if (result.outcome === 'failed') {
 				const error = new NodeOperationError(ctx.getNode(), `${result.detail}`, {
 					itemIndex: i,

@@ -2,6 +2,7 @@ import type { CopySource } from '../ai/types';
 import { DeliveryError, ProviderError } from './errors';
 
 import { nextAllowedTime, quietHoursEnd } from './quietHours';
+import type { ClaimCheckedResult } from '../store/types';
 import type {
 	ChannelAdapter,
 	DeliveryPolicy,
@@ -32,8 +33,10 @@ const MIN_PROVIDER_DEFER_MS = 60_000;
 
 /**
  * The delivery pipeline every send node runs, for one message (cart, stage, channel):
- *   re-check the cart → consent gate → quiet hours → frequency cap + claim (one atomic store call)
- *   → render → provider call (bounded retries) → record.
+ *   [re-check the cart → consent gate → quiet hours → frequency cap + claim] (one atomic store call, claimChecked)
+ *   → render → provider call (bounded retries) → record (completeMessage).
+ * Two store round trips per message. A skip or deferral is recorded for the report: by claimChecked itself when the
+ * store refused, otherwise (holdout, no address, the channel's own condition, a provider outage) by one recordSkip.
  * Exactly once: the claim is taken before the provider is called, and given back ('released') only when
  * the provider certainly did not accept the message. A crash between claim and record leaves the message
  * claimed ('queued') — it is then never sent again automatically: at most once, never twice.
@@ -44,6 +47,38 @@ export async function deliver<TMessage>(
 	request: DeliveryRequest,
 	policy: DeliveryPolicy,
 	deps: DeliveryDeps = {},
+): Promise<DeliveryResult> {
+	const result = await deliverOnce(store, adapter, request, policy, deps);
+	if ((result.outcome === 'skipped' || result.outcome === 'deferred') && !recordedByStore.has(result)) await recordSkip(store, result);
+	return result;
+}
+
+/** Results whose skip claimChecked recorded already (so recording them again would count them twice). */
+const recordedByStore = new WeakSet<DeliveryResult>();
+const storeRecorded = (result: DeliveryResult, recorded: boolean): DeliveryResult => {
+	if (recorded) recordedByStore.add(result);
+	return result;
+};
+
+/**
+ * Keeps a skip or deferral for the report's skip reasons. A store hiccup here must not change what the node
+ * reports about the message (it was skipped or deferred either way), so it is left out of the item's outcome.
+ */
+async function recordSkip(store: DeliveryStore, result: Extract<DeliveryResult, { outcome: 'skipped' | 'deferred' }>): Promise<void> {
+	if (result.reason === 'cart_not_found') return;
+	try {
+		await store.recordSkip({ cartId: result.cart_id, stage: result.stage, channel: result.channel, outcome: result.outcome, reason: result.reason, detail: result.detail ?? null });
+	} catch {
+		// The report then undercounts this one reason; the message itself is unaffected.
+	}
+}
+
+async function deliverOnce<TMessage>(
+	store: DeliveryStore,
+	adapter: ChannelAdapter<TMessage>,
+	request: DeliveryRequest,
+	policy: DeliveryPolicy,
+	deps: DeliveryDeps,
 ): Promise<DeliveryResult> {
 	const now = deps.now ?? (() => new Date());
 	const sleep = deps.sleep ?? sleepFor;
@@ -56,84 +91,74 @@ export async function deliver<TMessage>(
 		return { ...base, outcome: 'skipped', reason: 'holdout', detail: `The cart is in the holdout group (${request.holdout.variant}) of the experiment ${request.holdout.experiment}: it gets no message` };
 	}
 
-	// 1. Re-check the cart: the customer may have bought (or been erased) while the flow waited.
-	const cart = await store.getCart(request.cartId);
-	if (!cart) {
-		return { ...base, outcome: 'skipped', reason: 'cart_not_found', detail: `Cart "${request.cartId}" is not in the store (erased, purged, or a wrong Cart ID)` };
-	}
-	if (cart.status === 'converted' || cart.status === 'recovered') {
-		return { ...base, outcome: 'skipped', reason: 'purchased', detail: `The cart was bought (${cart.status}${cart.converted_at ? ` at ${cart.converted_at}` : ''})` };
-	}
-	if (cart.status === 'closed') {
-		return { ...base, outcome: 'skipped', reason: 'cart_closed', detail: 'The cart is closed' };
-	}
-
-	// 2. Recipient and consent for this channel (prior, express, channel-specific: Grt. §6).
-	const recipient = adapter.recipient(cart);
-	if (!recipient.ok) return { ...base, outcome: 'skipped', reason: recipient.reason, detail: recipient.detail };
-	const to = recipient.address;
-	const [consent] = await store.checkConsent(recipient.subject, [channel]);
-	if (!consent || !consent.allowed) {
-		const reason = consent?.reason ?? 'no_consent';
-		return {
-			...base,
-			to,
-			outcome: 'skipped',
-			reason: reason === 'granted' ? 'no_consent' : reason,
-			detail: `No ${channel} consent for ${to}: ${reason}`,
-		};
-	}
-
-	// 2b. The channel's own condition (Meta's service window, an undeliverable country): before any claim.
-	if (adapter.precheck) {
-		const refused = await adapter.precheck({ cart, address: to, store, now: now() });
-		if (refused) return { ...base, to, outcome: 'skipped', reason: refused.skip, detail: refused.detail };
-	}
-
-	// 3. Quiet hours: defer, never drop. The message is sent (after a fresh cart check) when they end.
-	if (policy.quietHours) {
-		const end = quietHoursEnd(now(), policy.quietHours);
-		if (end) {
-			return {
-				...base,
-				to,
-				outcome: 'deferred',
-				reason: 'quiet_hours',
-				sendAt: end.toISOString(),
-				detail: `Quiet hours ${policy.quietHours.start}–${policy.quietHours.end} ${policy.quietHours.timezone}`,
-			};
-		}
-	}
-
-	// 4. Frequency cap and claim, atomically in the store (several workers may run this at once).
+	// 1–4 in one store call (claimChecked): re-check the cart (the customer may have bought, or been erased, while the
+	// flow waited), consent for this channel (prior, express, channel-specific: Grt. §6), quiet hours (decided here,
+	// without the store: time zones are the package's; defer, never drop), the frequency cap, and the claim. A refusal
+	// comes back already recorded. The consent check and the claim run in one transaction, so a withdrawal that
+	// landed before the call is always seen.
 	const cap = policy.frequencyCap;
-	const claim = await store.claimDelivery({
-		cartId: request.cartId,
-		stage: request.stage,
-		channel,
-		campaign: request.campaign ?? null,
-		variant: request.variant ?? null,
-		capMax: cap?.max ?? null,
-		capWindowSeconds: cap ? Math.round(cap.windowHours * 3600) : null,
-	});
-	if (!claim.claimed) {
-		if (claim.reason === 'frequency_cap') {
-			const detail = `${claim.recent} ${channel} message(s) to this customer in the last ${cap?.windowHours} h (cap ${cap?.max})`;
-			if (cap?.whenCapped === 'skip') return { ...base, to, outcome: 'skipped', reason: 'frequency_cap', detail };
-			const sendAt = nextAllowedTime(new Date(claim.next_allowed_at), policy.quietHours);
-			return { ...base, to, outcome: 'deferred', reason: 'frequency_cap', sendAt: sendAt.toISOString(), detail };
+	const quietEnd = policy.quietHours ? quietHoursEnd(now(), policy.quietHours) : null;
+	const ask = (claim: boolean, address?: string) =>
+		store.claimChecked({
+			cartId: request.cartId,
+			stage: request.stage,
+			channel,
+			address,
+			campaign: request.campaign ?? null,
+			variant: request.variant ?? null,
+			capMax: cap?.max ?? null,
+			capWindowSeconds: cap ? Math.round(cap.windowHours * 3600) : null,
+			capWhen: cap?.whenCapped ?? 'defer',
+			quietUntil: quietEnd,
+			quietDetail: policy.quietHours ? `Quiet hours ${policy.quietHours.start}–${policy.quietHours.end} ${policy.quietHours.timezone}` : null,
+			claim,
+		});
+	const refusal = (answer: Extract<ClaimCheckedResult, { outcome: 'skipped' | 'deferred' }>): DeliveryResult => {
+		const to = answer.address ? { to: answer.address } : {};
+		if (answer.outcome === 'skipped') {
+			const held = answer.message_id ? { message_id: answer.message_id, status: answer.status } : {};
+			return storeRecorded({ ...base, ...to, outcome: 'skipped', reason: answer.reason, detail: answer.detail, ...held }, answer.recorded);
 		}
-		const status = claim.status;
-		const reason = status === 'queued' ? 'in_progress' : status === 'failed' || status === 'bounced' ? 'previously_failed' : 'already_sent';
-		const detail =
-			reason === 'in_progress'
-				? 'Another run holds this message (sending now, or it stopped mid-send: it is not sent again automatically)'
-				: reason === 'previously_failed'
-					? 'This message failed permanently before; it is not retried'
-					: `Already sent${claim.provider_id ? ` (provider id ${claim.provider_id})` : ''}`;
-		return { ...base, to, outcome: 'skipped', reason, detail, message_id: claim.message_id, status };
-	}
+		const sendAt = answer.reason === 'quiet_hours' && quietEnd ? quietEnd : nextAllowedTime(new Date(answer.send_after), policy.quietHours);
+		return storeRecorded({ ...base, ...to, outcome: 'deferred', reason: answer.reason, detail: answer.detail, sendAt: sendAt.toISOString() }, answer.recorded);
+	};
 
+	/**
+	 * Asks the store; the address it checked consent for must be the one the channel sends to (adapter.recipient of the
+	 * returned cart). A cart whose address only the package can read (a national phone number, read in the node's
+	 * default country) is asked again with the address — the one case that costs a third round trip.
+	 */
+	const checkedClaim = async (claim: boolean, known?: string): Promise<DeliveryResult | Extract<ClaimCheckedResult, { outcome: 'claimed' | 'checked' }>> => {
+		let answer = await ask(claim, known);
+		for (let round = 0; ; round++) {
+			if (answer.outcome === 'skipped' || answer.outcome === 'deferred') return refusal(answer);
+			const recipient = adapter.recipient(answer.cart);
+			if (answer.outcome !== 'address_needed' && recipient.ok && recipient.address === answer.address) return answer;
+			// Nothing may be sent to an address the channel reads differently: give a claim back before anything else.
+			if (answer.outcome === 'claimed') {
+				await completeWithRetry(store, { messageId: answer.message_id, claimToken: answer.claim_token, status: 'released', providerId: null, error: 'the channel reads the address differently' }, sleep);
+			}
+			if (!recipient.ok) return { ...base, outcome: 'skipped', reason: recipient.reason, detail: recipient.detail };
+			if (round > 0) throw new DeliveryError(`The store checked consent for another address than ${recipient.address}`, 'Nothing was sent', answer.outcome === 'claimed' ? answer.message_id : undefined);
+			answer = await ask(claim, recipient.address);
+		}
+	};
+
+	let claim = await checkedClaim(!adapter.precheck);
+	if ('cart_id' in claim) return claim;
+
+	// 2b. The channel's own condition (Meta's service window, an undeliverable country): after the cart and consent
+	// checks, before quiet hours and any claim, so a refusal costs no claim. It may read the store (the window), so such
+	// a channel asks claimChecked twice: check only, then claim (checking the cart and consent again, atomically).
+	if (adapter.precheck) {
+		const refused = await adapter.precheck({ cart: claim.cart, address: claim.address, store, now: now() });
+		if (refused) return { ...base, to: claim.address, outcome: 'skipped', reason: refused.skip, detail: refused.detail };
+		claim = await checkedClaim(true, claim.address);
+		if ('cart_id' in claim) return claim;
+	}
+	if (claim.outcome !== 'claimed') throw new DeliveryError('The store checked the message but did not claim it', 'Nothing was sent');
+
+	const { cart, address: to } = claim;
 	const messageId = claim.message_id;
 	const claimToken = claim.claim_token;
 	const context: MessageContext = { cart, request, address: to, messageId };

@@ -3,12 +3,12 @@ import type {
 	Cart,
 	CartRecoveryStore,
 	Channel,
-	ClaimDeliveryInput,
-	ClaimDeliveryResult,
+	ClaimCheckedInput,
+	ClaimCheckedResult,
 	CompleteMessageInput,
 	CompleteMessageResult,
-	ConsentDecision,
 	ConsentSubject,
+	RecordSkipInput,
 	WithdrawConsentInput,
 } from '../store';
 import type { ProviderError } from './errors';
@@ -16,13 +16,14 @@ import type { QuietHours } from './quietHours';
 
 /** The store operations the pipeline uses (CartRecoveryStore implements them). */
 export interface DeliveryStore {
-	getCart(cartId: string): Promise<Cart | null>;
+	/** Re-check the cart and consent, quiet hours, cap, claim — one atomic call that records its own refusals. */
+	claimChecked(input: ClaimCheckedInput): Promise<ClaimCheckedResult>;
 	/** The customer's 24-hour service window on a Meta channel (WhatsApp, Messenger). */
 	serviceWindow?: CartRecoveryStore['serviceWindow'];
-	checkConsent(subject: ConsentSubject, channels: Channel[]): Promise<ConsentDecision[]>;
 	withdrawConsent(input: WithdrawConsentInput): Promise<unknown>;
-	claimDelivery(input: ClaimDeliveryInput): Promise<ClaimDeliveryResult>;
 	completeMessage(input: CompleteMessageInput): Promise<CompleteMessageResult>;
+	/** A skip or deferral the pipeline decided itself (holdout, no address, the channel's condition, a provider outage). */
+	recordSkip(input: RecordSkipInput): Promise<unknown>;
 }
 
 /** What to send: one message per (cart, stage, channel). */

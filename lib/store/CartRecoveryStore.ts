@@ -11,6 +11,8 @@ import type {
 	VariantSpec,
 	CartEvent,
 	Channel,
+	ClaimCheckedInput,
+	ClaimCheckedResult,
 	ClaimDeliveryInput,
 	ClaimDeliveryResult,
 	ClaimMessageInput,
@@ -151,6 +153,29 @@ export class CartRecoveryStore {
 			p_cap_max: input.capMax ?? null,
 			p_cap_window_seconds: input.capWindowSeconds ?? null,
 		});
+	}
+
+	/**
+	 * A send's first round trip (migration 13): re-checks the cart and consent, defers in quiet hours, applies the
+	 * frequency cap and claims — one atomic call, which records a refusal as a skip itself. The second is
+	 * completeMessage.
+	 */
+	async claimChecked(input: ClaimCheckedInput): Promise<ClaimCheckedResult> {
+		const result = await this.call<ClaimCheckedResult>('cart_recovery_claim_checked', {
+			p_cart_id: input.cartId,
+			p_stage: input.stage,
+			p_channel: input.channel,
+			p_address: input.address ? normaliseAddress(input.channel, input.address) : null,
+			p_campaign: input.campaign ?? null,
+			p_variant: input.variant ?? null,
+			p_cap_max: input.capMax ?? null,
+			p_cap_window_seconds: input.capWindowSeconds ?? null,
+			p_cap_when: input.capWhen ?? 'defer',
+			p_quiet_until: input.quietUntil ? toIso(input.quietUntil) : null,
+			p_quiet_detail: input.quietDetail ?? null,
+			p_claim: input.claim ?? true,
+		});
+		return 'cart' in result ? { ...result, cart: normaliseCart(result.cart) } : result;
 	}
 
 	// ── Consent, GDPR and discount codes (migration 2) ──────────────────────────────────────────────────

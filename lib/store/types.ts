@@ -184,6 +184,51 @@ export type ClaimDeliveryResult =
 	  }
 	| { claimed: false; reason: 'frequency_cap'; recent: number; next_allowed_at: string };
 
+// ── A send in two round trips (migration 13) ──────────────────────────────────────────────────────────
+export interface ClaimCheckedInput extends ClaimDeliveryInput {
+	/** The channel address; omitted: read from the cart when it is canonical, else `address_needed` comes back. */
+	address?: string | null;
+	/** A capped message is recorded (and returned) skipped or deferred. Default defer. */
+	capWhen?: 'skip' | 'defer';
+	/** Quiet hours are on until then: a message that passes the cart and consent checks is deferred, not claimed. */
+	quietUntil?: Date | string | null;
+	/** The words of that deferral (e.g. "Quiet hours 20:00–08:00 Europe/Budapest"). */
+	quietDetail?: string | null;
+	/** False: check the cart and consent only, claim nothing (`checked`). Default true. */
+	claim?: boolean;
+}
+
+/** Why claimChecked did not claim. Every one but cart_not_found is recorded in cart_recovery.skips by the same call. */
+export type ClaimCheckedSkipReason =
+	| 'cart_not_found'
+	| 'purchased'
+	| 'cart_closed'
+	| 'no_consent'
+	| 'withdrawn'
+	| 'suppressed'
+	| 'already_sent'
+	| 'in_progress'
+	| 'previously_failed'
+	| 'frequency_cap';
+
+export type ClaimCheckedResult =
+	| { outcome: 'claimed'; address: string; cart: Cart; message_id: string; claim_token: string; status: 'queued'; attempts: number }
+	| { outcome: 'checked'; address: string; cart: Cart }
+	| { outcome: 'address_needed'; cart: Cart }
+	| {
+			outcome: 'skipped';
+			reason: ClaimCheckedSkipReason;
+			detail: string;
+			recorded: boolean;
+			address?: string;
+			message_id?: string;
+			status?: MessageStatus;
+			provider_id?: string | null;
+			recent?: number;
+			send_after?: string;
+	  }
+	| { outcome: 'deferred'; reason: 'quiet_hours' | 'frequency_cap'; detail: string; recorded: boolean; address: string; send_after: string; recent?: number };
+
 // ── Consent, GDPR and discount codes (migration 2) ───────────────────────────────────────────────────
 /**
  * Who a consent question is about. Consent is per channel and address: email → lower-cased email;

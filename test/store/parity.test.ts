@@ -880,6 +880,63 @@ for (const [name, setup] of transports) {
 			await rejectsWith(s.store.claimDelivery({ cartId: a.cart_id, stage: 1, channel: 'fax' as 'email', ...cap }), '22023', /unknown channel fax/);
 		});
 
+		test('claimChecked: claimed with the cart; check only; address needed for a national number; purchased, no consent, quiet hours and the cap refused and recorded; bad input → 22023', async () => {
+			const who = `cc-${s.kind}-${seq}`;
+			const skipsOf = (cartId: string) => s.sql<{ outcome: string; reason: string; times: number }>('select outcome, reason, times from cart_recovery.skips where cart_id = $1 order by reason, outcome', [cartId]);
+			const e = cartEvent({ customer_id: who, email: `${who}@example.hu`, phone: '+36301112233' });
+			await s.store.recordCartEvent(e, { cooldownSeconds: 0 });
+			await s.store.recordConsent({ channel: 'email', address: `${who}@example.hu`, source: 'checkout_checkbox', wording: 'Kérek emlékeztetőt', customerId: who });
+
+			const checked = keep(s.kind, 'claimChecked:checked', await s.store.claimChecked({ cartId: e.cart_id, stage: 1, channel: 'email', claim: false }));
+			assert.deepEqual([checked.outcome, checked.outcome === 'checked' && checked.address, checked.outcome === 'checked' && checked.cart.cart_id], ['checked', `${who}@example.hu`, e.cart_id]);
+			const claimed = keep(s.kind, 'claimChecked:claimed', await s.store.claimChecked({ cartId: e.cart_id, stage: 1, channel: 'email', campaign: 'bf', capMax: 2, capWindowSeconds: 3600 }));
+			assert.equal(claimed.outcome, 'claimed');
+			if (claimed.outcome !== 'claimed') return;
+			assert.match(claimed.claim_token, UUID);
+			assert.deepEqual([claimed.address, claimed.cart.value, claimed.status, claimed.attempts], [`${who}@example.hu`, 12990, 'queued', 1]);
+			const again = keep(s.kind, 'claimChecked:already', await s.store.claimChecked({ cartId: e.cart_id, stage: 1, channel: 'email' }));
+			assert.deepEqual([again.outcome, again.outcome === 'skipped' && again.reason, again.outcome === 'skipped' && again.message_id], ['skipped', 'in_progress', claimed.message_id]);
+
+			const noSms = keep(s.kind, 'claimChecked:no_consent', await s.store.claimChecked({ cartId: e.cart_id, stage: 1, channel: 'sms' }));
+			assert.deepEqual([noSms.outcome, noSms.outcome === 'skipped' && noSms.reason, noSms.outcome === 'skipped' && noSms.recorded], ['skipped', 'no_consent', true]);
+			const until = new Date(Date.now() + 2 * HOUR);
+			const quiet = keep(s.kind, 'claimChecked:quiet_hours', await s.store.claimChecked({ cartId: e.cart_id, stage: 2, channel: 'email', quietUntil: until, quietDetail: 'Quiet hours 20:00–08:00 Europe/Budapest' }));
+			assert.deepEqual([quiet.outcome, quiet.outcome === 'deferred' && quiet.detail], ['deferred', 'Quiet hours 20:00–08:00 Europe/Budapest']);
+			if (quiet.outcome === 'deferred') assertInstant(quiet.send_after, until, 1000, 'send_after');
+			const capped = keep(s.kind, 'claimChecked:frequency_cap', await s.store.claimChecked({ cartId: e.cart_id, stage: 3, channel: 'email', capMax: 1, capWindowSeconds: 7200 }));
+			assert.deepEqual([capped.outcome, capped.outcome === 'deferred' && capped.reason, capped.outcome === 'deferred' && capped.detail], ['deferred', 'frequency_cap', '1 email message(s) to this customer in the last 2 h (cap 1)']);
+			const cappedSkip = await s.store.claimChecked({ cartId: e.cart_id, stage: 3, channel: 'email', capMax: 1, capWindowSeconds: 7200, capWhen: 'skip' });
+			assert.deepEqual([cappedSkip.outcome, cappedSkip.outcome === 'skipped' && cappedSkip.reason], ['skipped', 'frequency_cap']);
+			assert.deepEqual(
+				(await skipsOf(e.cart_id)).map((r) => [r.outcome, r.reason, r.times]),
+				[['deferred', 'frequency_cap', 1], ['skipped', 'frequency_cap', 1], ['skipped', 'in_progress', 1], ['skipped', 'no_consent', 1], ['deferred', 'quiet_hours', 1]],
+				'every refusal recorded by the call itself',
+			);
+			const [messages] = await s.sql<{ n: number }>('select count(*)::int as n from cart_recovery.messages where cart_id = $1', [e.cart_id]);
+			assert.equal(messages.n, 1, 'only the claim wrote a message');
+
+			// A national number only the package can read: nothing checked, nothing recorded, the cart comes back.
+			const national = cartEvent({ customer_id: `${who}-hu`, phone: '06 30 111 2244' });
+			await s.store.recordCartEvent(national, { cooldownSeconds: 0 });
+			const needed = keep(s.kind, 'claimChecked:address_needed', await s.store.claimChecked({ cartId: national.cart_id, stage: 1, channel: 'sms' }));
+			assert.deepEqual([needed.outcome, needed.outcome === 'address_needed' && needed.cart.phone], ['address_needed', '06 30 111 2244']);
+			await s.store.recordConsent({ channel: 'sms', address: '+36301112244', source: 'checkout_checkbox', wording: 'Kérek emlékeztetőt', customerId: `${who}-hu` });
+			const given = await s.store.claimChecked({ cartId: national.cart_id, stage: 1, channel: 'sms', address: '06 30 111 2244' });
+			assert.deepEqual([given.outcome, given.outcome === 'claimed' && given.address], ['claimed', '+36301112244']);
+
+			await s.store.recordCartEvent({ ...cartEvent({ customer_id: who }), cart_id: e.cart_id, type: 'order', order_id: `o-${who}`, order_value: 12990 } as CartEvent);
+			const bought = keep(s.kind, 'claimChecked:purchased', await s.store.claimChecked({ cartId: e.cart_id, stage: 4, channel: 'email' }));
+			assert.deepEqual([bought.outcome, bought.outcome === 'skipped' && bought.reason], ['skipped', 'purchased']);
+			assert.deepEqual(await s.store.claimChecked({ cartId: 'no-such-cart', stage: 1, channel: 'email' }), {
+				outcome: 'skipped',
+				reason: 'cart_not_found',
+				recorded: false,
+				detail: 'Cart "no-such-cart" is not in the store (erased, purged, or a wrong Cart ID)',
+			});
+			await rejectsWith(s.store.claimChecked({ cartId: e.cart_id, stage: 1, channel: 'fax' as 'email' }), '22023', /unknown channel fax/);
+			await rejectsWith(s.store.claimChecked({ cartId: e.cart_id, stage: 1, channel: 'email', capWhen: 'drop' as 'skip' }), '22023', /cap_when must be skip or defer/);
+		});
+
 		test('Supabase hardening: every store function is revoked from anon and authenticated, by a signature that exists', async () => {
 			const revokes = revokesIn(MIGRATION_SQL);
 			const revoked = new Set<number>();
