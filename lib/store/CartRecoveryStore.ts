@@ -39,6 +39,8 @@ import type {
 	RedeemDiscountResult,
 	SchemaVersion,
 	ServiceWindow,
+	SettleStuckMessagesInput,
+	SettleStuckMessagesResult,
 	ValidateDiscountResult,
 	WithdrawConsentInput,
 	WithdrawConsentResult,
@@ -150,6 +152,18 @@ export class CartRecoveryStore {
 			p_variant: input.variant ?? null,
 			p_cap_max: input.capMax ?? null,
 			p_cap_window_seconds: input.capWindowSeconds ?? null,
+		});
+	}
+
+	/**
+	 * Settles messages stuck in 'queued' (their sender stopped between claim and record; migration 12): sent when a
+	 * provider event proves it, else 'unknown' for a person to decide. Never sends and never frees a claim.
+	 */
+	async settleStuckMessages(input: SettleStuckMessagesInput): Promise<SettleStuckMessagesResult> {
+		return this.call<SettleStuckMessagesResult>('cart_recovery_settle_stuck_messages', {
+			p_older_than_seconds: input.olderThanSeconds,
+			p_max: input.max ?? 100,
+			p_dry_run: input.dryRun ?? false,
 		});
 	}
 
