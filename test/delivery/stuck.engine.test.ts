@@ -4,9 +4,11 @@
 // "unknown"; a younger claim is left to its sender; the dry run changes nothing; and Email Send, run again for the
 // settled (cart, stage, channel), sends nothing — the SendGrid fake receives no mail.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import type { IDataObject } from 'n8n-workflow';
+import type { IConnections, IDataObject, INode } from 'n8n-workflow';
 
 import { closeAllStores } from '../../lib/store';
 import { startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
@@ -112,9 +114,28 @@ test('Email Send run again for the settled message sends nothing; the same cart�
 	assert.equal(sg.accepted.filter((m) => m.body.personalizations[0].to[0].email === 'bence@example.hu').length, 1);
 });
 
+test('the shipped maintenance workflow, run as it is (its schedule replaced by a manual start), settles a stuck message', async () => {
+	const wf = JSON.parse(readFileSync(path.resolve(__dirname, '../../workflows/maintenance.json'), 'utf8')) as { nodes: INode[]; connections: IConnections };
+	const schedule = wf.nodes.find((n) => n.type === 'n8n-nodes-base.scheduleTrigger');
+	assert.ok(schedule, 'the maintenance workflow starts on a schedule');
+	const settle = wf.nodes.find((n) => n.type === 'n8n-nodes-cart-recovery.recoveryReport');
+	assert.deepEqual([settle?.parameters.resource, settle?.parameters.operation], ['message', 'settleStuck']);
+
+	const dora = await makeCart(env.store, { firstName: 'Dóra', email: 'dora@example.hu' });
+	assert.ok((await env.store.claimDelivery({ cartId: dora, stage: 1, channel: 'email' })).claimed);
+	await env.db.pool.query(`update cart_recovery.messages set claimed_at = now() - interval '3 hours' where cart_id = $1`, [dora]);
+	// Sticky notes only sit on the canvas (the in-process registry holds the nodes that run).
+	const nodes = wf.nodes.filter((n) => n.type !== 'n8n-nodes-base.stickyNote').map((n) => (n === schedule ? { ...manualTrigger(n.name), position: n.position } : n));
+	const result = await runWorkflow({ nodes, connections: wf.connections, pinData: { [schedule.name]: [{ json: {} }] }, credentials: { cartRecoveryStoreApi: env.db.credentials } });
+	assert.equal(result.status, 'success', result.error?.message);
+	const items = result.output(settle!.name) as Array<Record<string, any>>;
+	assert.deepEqual(items.map((i) => [i.customer, i.outcome]), [['Dóra · d***@example.hu', 'unknown']]);
+	assert.deepEqual((await messageRows(env, dora)).map((m) => m.status), ['unknown']);
+});
+
 test('a threshold under five minutes fails the node, naming the field', async () => {
 	const { result } = await runReport({ operation: 'settleStuck', olderThanMinutes: 2 });
 	assert.equal(result.status, 'error');
 	assert.equal(String(result.error?.message), '"Stuck For (Minutes)" must be a whole number of at least 5, not 2');
-	assert.deepEqual(await statuses(), ['Anna 2 whatsapp sent (sent_at)', 'Bence 1 email unknown', 'Bence 2 email sent (sent_at)', 'Csilla 1 email queued']);
+	assert.deepEqual(await statuses(), ['Anna 2 whatsapp sent (sent_at)', 'Bence 1 email unknown', 'Bence 2 email sent (sent_at)', 'Csilla 1 email queued', 'Dóra 1 email unknown']);
 });
