@@ -204,17 +204,18 @@ async function main() {
 			{ kind: 'ours' as const, mode: mode as Side['mode'] },
 			{ kind: 'built-in' as const, mode: mode as Side['mode'] },
 		]);
-		const started = await Promise.all(
-			plan.map(({ kind, mode }) =>
-				startN8n({
-					label: `bench-${kind === 'ours' ? 'ours' : 'builtin'}-${mode}`,
-					credentials,
-					workflows: [kind === 'ours' ? ours.json : builtinWorkflow],
-					env: { ...N8N_ENV, ...(mode === 'lazy' ? LAZY_ENV : {}) },
-				}),
-			),
-		);
-		servers.push(...started);
+		// One after the other: four n8n CLIs importing at once on a loaded host were seen to stall.
+		const started: N8nServer[] = [];
+		for (const { kind, mode } of plan) {
+			const server = await startN8n({
+				label: `bench-${kind === 'ours' ? 'ours' : 'builtin'}-${mode}`,
+				credentials,
+				workflows: [kind === 'ours' ? ours.json : builtinWorkflow],
+				env: { ...N8N_ENV, ...(mode === 'lazy' ? LAZY_ENV : {}) },
+			});
+			started.push(server);
+			servers.push(server);
+		}
 		const sides: Side[] = plan.map(({ kind, mode }, i) => ({
 			name: `${kind}${mode === 'lazy' ? ' (lazy)' : ''}`,
 			kind,

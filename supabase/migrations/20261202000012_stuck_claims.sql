@@ -200,7 +200,9 @@ begin
     v_evidence := cart_recovery.stuck_message_evidence(v_msg);
     if v_evidence ->> 'kind' in ('provider_status', 'customer_answer') then
       v_outcome := 'sent';
-      v_reason := format('Confirmed sent: %s reported %s at %s. The sender stopped before recording it.',
+      v_reason := format(case when v_evidence ->> 'kind' = 'customer_answer'
+                              then 'Confirmed sent: the customer answered it (%s: %s at %s). The sender stopped before recording it.'
+                              else 'Confirmed sent: %s reported it %s at %s. The sender stopped before recording it.' end,
         cart_recovery.provider_label(v_evidence ->> 'provider'), replace(v_evidence ->> 'what', '_', ' '),
         to_char((v_evidence ->> 'at')::timestamptz at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'));
     else

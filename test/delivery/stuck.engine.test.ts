@@ -70,7 +70,7 @@ test('Get Stuck Messages lists what settling would do, and changes nothing', asy
 		[carts.proved, 2, 'whatsapp', 'sent', false],
 		[carts.unproved, 1, 'email', 'unknown', false],
 	]);
-	assert.match(items[0].result, /^Anna · a\*\*\*@example\.hu: the stage 2 WhatsApp \(cart .+\) was started 50 min ago and never recorded; the provider confirms it went out \(Meta reported button code\): would be marked sent$/);
+	assert.match(items[0].result, /^Anna · a\*\*\*@example\.hu: the stage 2 WhatsApp \(cart .+\) was started 50 min ago and never recorded; the customer answered it \(Meta: button code\): would be marked sent$/);
 	assert.match(items[1].result, /^Bence · b\*\*\*@example\.hu: the stage 1 email .* would be marked unknown \(never sent again\)$/);
 	assert.equal(items[0].summary, '2 stuck message(s): 1 would be marked sent, 1 unknown');
 	assert.deepEqual(await statuses(), ['Anna 2 whatsapp queued', 'Bence 1 email queued', 'Csilla 1 email queued']);
@@ -131,6 +131,14 @@ test('the shipped maintenance workflow, run as it is (its schedule replaced by a
 	const items = result.output(settle!.name) as Array<Record<string, any>>;
 	assert.deepEqual(items.map((i) => [i.customer, i.outcome]), [['Dóra · d***@example.hu', 'unknown']]);
 	assert.deepEqual((await messageRows(env, dora)).map((m) => m.status), ['unknown']);
+});
+
+test('the report counts the message confirmed sent, and neither the unknown nor the queued ones', async () => {
+	const { result, items } = await runReport({ resource: 'report', operation: 'getReport', period: 'today', output: 'funnel' });
+	assert.equal(result.status, 'success', result.error?.message);
+	// Anna's WhatsApp (confirmed) and Bence's second email (sent by Email Send); Bence's and Dóra's unknown first emails
+	// and Csilla's queued one are not messages sent.
+	assert.deepEqual(items.map((f) => [f.stage, f.channel, f.sent, f.failed]), [[2, 'email', 1, 0], [2, 'whatsapp', 1, 0]]);
 });
 
 test('a threshold under five minutes fails the node, naming the field', async () => {

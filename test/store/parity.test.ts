@@ -885,7 +885,12 @@ for (const [name, setup] of transports) {
 			const proved = await s.store.claimMessage({ cartId: a.cart_id, stage: 1, channel: 'email' });
 			const unproved = await s.store.claimMessage({ cartId: a.cart_id, stage: 2, channel: 'sms' });
 			const young = await s.store.claimMessage({ cartId: b.cart_id, stage: 1, channel: 'email' });
-			assert.ok(proved.claimed && unproved.claimed && young.claimed);
+			const reported = await s.store.claimMessage({ cartId: a.cart_id, stage: 3, channel: 'whatsapp' });
+			assert.ok(proved.claimed && unproved.claimed && young.claimed && reported.claimed);
+			// A delivery status on record for a message still queued (recorded by hand, or a store restored from a backup
+			// taken between the two): the settle applies it as it would have applied on arrival.
+			await s.sql(`insert into cart_recovery.channel_events (provider, event_id, channel, kind, status, message_id, cart_id, occurred_at, effect)
+				values ('meta', $1, 'whatsapp', 'status', 'delivered', $2, $3, now() - interval '30 minutes', 'recorded_by_hand')`, [`wamid.stuck-${s.kind}:delivered`, reported.message_id, a.cart_id]);
 			// Both senders "died" an hour ago, after the claim; SendGrid then reported the customer's unsubscribe from the first (custom_args name it).
 			await s.sql(`update cart_recovery.messages set claimed_at = now() - interval '1 hour' where cart_id = $1`, [a.cart_id]);
 			await s.store.recordChannelEvent({ provider: 'sendgrid', channel: 'email', eventId: `sg-stuck-${s.kind}`, kind: 'opt_out', at: new Date(Date.now() - 60_000).toISOString(), address: a.email!, source: 'sendgrid_unsubscribe', detail: 'unsubscribe', messageId: proved.message_id, cartId: null });
@@ -895,17 +900,19 @@ for (const [name, setup] of transports) {
 			const dry = await s.store.settleStuckMessages({ olderThanSeconds: 600, max: 1000, dryRun: true });
 			keep(s.kind, 'settleStuckMessages:dry', { ...dry, messages: mine(dry) });
 			assert.deepEqual([dry.dry_run, dry.sent, dry.unknown], [true, 0, 0]);
-			assert.deepEqual(mine(dry).map((m) => [m.stage, m.channel, m.outcome, m.settled]), [[1, 'email', 'sent', false], [2, 'sms', 'unknown', false]]);
-			assert.deepEqual(await statuses(), ['1:queued', '2:queued', '1:queued'], 'a dry run changes nothing');
+			assert.deepEqual(mine(dry).map((m) => [m.stage, m.channel, m.outcome, m.settled]), [[1, 'email', 'sent', false], [2, 'sms', 'unknown', false], [3, 'whatsapp', 'sent', false]]);
+			assert.deepEqual(await statuses(), ['1:queued', '2:queued', '3:queued', '1:queued'], 'a dry run changes nothing');
 
 			const done = await s.store.settleStuckMessages({ olderThanSeconds: 600, max: 1000 });
-			const [sent, unknown] = keep(s.kind, 'settleStuckMessages', { ...done, messages: mine(done) }).messages;
+			const [sent, unknown, delivered] = keep(s.kind, 'settleStuckMessages', { ...done, messages: mine(done) }).messages;
 			assert.deepEqual([sent.message_id, sent.outcome, sent.settled, sent.customer, sent.evidence?.kind, sent.evidence?.provider, sent.evidence?.what], [proved.message_id, 'sent', true, `Zsófia · s***@example.hu`, 'customer_answer', 'sendgrid', 'unsubscribe']);
-			assert.match(sent.reason, /^Confirmed sent: SendGrid reported unsubscribe at \d{4}-\d\d-\d\d \d\d:\d\d UTC\./);
+			assert.match(sent.reason, /^Confirmed sent: the customer answered it \(SendGrid: unsubscribe at \d{4}-\d\d-\d\d \d\d:\d\d UTC\)\. The sender stopped before recording it\.$/);
 			assert.ok(sent.age_seconds >= 3590 && sent.age_seconds < 3700, String(sent.age_seconds));
 			assert.deepEqual([unknown.message_id, unknown.outcome, unknown.evidence], [unproved.message_id, 'unknown', null]);
 			assert.match(unknown.reason, /^Outcome unknown: claimed 60 min ago, .* It is not sent again automatically/);
-			assert.deepEqual(await statuses(), ['1:sent', '2:unknown', '1:queued'], 'the young claim is left to its sender');
+			assert.deepEqual([delivered.outcome, delivered.evidence?.kind, delivered.evidence?.what], ['sent', 'provider_status', 'delivered']);
+			assert.match(delivered.reason, /^Confirmed sent: Meta reported it delivered at /);
+			assert.deepEqual(await statuses(), ['1:sent', '2:unknown', '3:delivered', '1:queued'], 'the young claim is left to its sender; the recorded delivery applied');
 			const [row] = await s.sql<{ sent: boolean; error: string }>('select sent_at is not null as sent, error from cart_recovery.messages where message_id = $1', [unproved.message_id]);
 			assert.deepEqual([row.sent, row.error], [false, unknown.reason], 'unknown is not sent; its reason shows on the timeline');
 

@@ -56,8 +56,9 @@ export function sentence(m: StuckMessage): string {
 	const minutes = Math.floor(m.age_seconds / MINUTE);
 	const start = `${who}: the ${stageText(m)} (cart ${m.cart_id}) was started ${minutes} min ago and never recorded`;
 	if (m.outcome === 'sent') {
-		const proof = m.evidence ? ` (${providerLabel(m.evidence.provider)} reported ${m.evidence.what.replace(/_/g, ' ')})` : '';
-		return m.settled ? `${start}; the provider confirms it went out${proof}: marked sent` : `${start}; the provider confirms it went out${proof}: would be marked sent`;
+		const what = m.evidence ? `${providerLabel(m.evidence.provider)}: ${m.evidence.what.replace(/_/g, ' ')}` : '';
+		const proof = m.evidence?.kind === 'customer_answer' ? `the customer answered it (${what})` : `the provider confirms it went out (${what})`;
+		return `${start}; ${proof}: ${m.settled ? 'marked sent' : 'would be marked sent'}`;
 	}
 	return m.settled
 		? `${start}; nothing proves it went out: marked unknown, not sent again — check the provider’s log and decide`
