@@ -21,8 +21,9 @@ const OUT = path.resolve(argv('out', '.test-tmp/profiles'));
 const PROFILE = argv('profile', '1') !== '0';
 const ONLY = argv('only', 'both');
 /** Extra n8n environment for experiments, e.g. --env=N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true (comma-separated). */
+// (Not argv(): a value such as N8N_X=true holds an "=" itself.)
 const EXTRA_ENV = Object.fromEntries(
-	argv('env', '')
+	(process.argv.find((a) => a.startsWith('--env='))?.slice('--env='.length) ?? '')
 		.split(',')
 		.filter(Boolean)
 		.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),

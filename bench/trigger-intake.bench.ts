@@ -2,7 +2,11 @@
 // the same intake built from n8n's built-in nodes (Webhook → Postgres upsert → IF), side by side in one run.
 //
 //   bash bench/run.sh bench/trigger-intake.bench.ts [--events=2100] [--concurrency=8] [--rounds=2]
-//        [--trigger-version=1.1] [--env=N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true]
+//        [--trigger-version=1.1] [--modes=default,lazy] [--env=NAME=value,…]
+//
+// Modes: "default" runs n8n as it comes; "lazy" adds N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true (an isolate only when an
+// expression is really evaluated). By default both, in the same run: four servers (each side in each mode), the load
+// rotating between them round by round, so the two settings meet the same machine load. --env adds to every server.
 //
 // Where the time goes inside n8n: bench/profile-intake.ts (CPU profile of each n8n main process under load).
 //
@@ -38,8 +42,18 @@ const ours = triggerWorkflow('generic', 501);
 // what a trigger added today gets (defaultVersion); version 1 costs n8n an expression evaluation per request
 const TRIGGER_VERSION = Number(process.argv.find((a) => a.startsWith('--trigger-version='))?.split('=')[1] ?? 1.1);
 for (const node of ours.json.nodes) if (node.type.endsWith('.abandonedCartTrigger')) node.typeVersion = TRIGGER_VERSION;
+const LAZY_ENV = { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' };
+const MODES = (process.argv.find((a) => a.startsWith('--modes='))?.slice('--modes='.length) ?? 'default,lazy')
+	.split(',')
+	.map((m) => m.trim())
+	.filter(Boolean);
+for (const mode of MODES) if (mode !== 'default' && mode !== 'lazy') throw new Error(`--modes: "${mode}" is neither default nor lazy`);
+
 interface Side {
 	name: string;
+	kind: 'ours' | 'built-in';
+	mode: 'default' | 'lazy';
+	prefix: string;
 	server: N8nServer;
 	path: string;
 	workflowId: string;
@@ -125,13 +139,8 @@ function makeEvents(prefix: string, count: number, round: number) {
 }
 
 async function runLoad(side: Side, round: number) {
-	const { events } = makeEvents(side.name === 'ours' ? 'o' : 'b', EVENTS, round);
-	const bodies = events.map((e) => {
-		const raw = JSON.stringify(e);
-		const headers: Record<string, string> = { 'content-type': 'application/json' };
-		if (side.sign) headers['x-signature'] = signWebshopRequest({ secret: WEBHOOK_SECRET, path: `/webhook/${side.path}`, body: raw });
-		return { raw, headers };
-	});
+	const { events } = makeEvents(side.prefix, EVENTS, round);
+	const bodies = events.map((e) => JSON.stringify(e));
 	let next = 0;
 	let peak = 0;
 	const sampler = setInterval(() => (peak = Math.max(peak, rssMb(side.server.userFolder))), 200);
@@ -139,7 +148,10 @@ async function runLoad(side: Side, round: number) {
 	await Promise.all(
 		Array.from({ length: CONCURRENCY }, async () => {
 			while (next < bodies.length) {
-				const { raw, headers } = bodies[next++];
+				const raw = bodies[next++];
+				// Signed as it is sent, as a shop does: a request signed long before (a slow round on a loaded host) is a replay.
+				const headers: Record<string, string> = { 'content-type': 'application/json' };
+				if (side.sign) headers['x-signature'] = signWebshopRequest({ secret: WEBHOOK_SECRET, path: `/webhook/${side.path}`, body: raw });
 				const t0 = performance.now();
 				const res = await side.server.request(`/webhook/${side.path}`, { method: 'POST', headers, body: raw });
 				await res.arrayBuffer();
@@ -185,21 +197,44 @@ async function main() {
 		const setup = await benchDatabase('bench_intake');
 		db = setup.db;
 		const credentials = setup.credentials;
-		console.log(`[bench] starting two n8n servers (ours, built-in)…`);
-		const [oursServer, builtinServer] = await Promise.all([
-			startN8n({ label: 'bench-ours', credentials, workflows: [ours.json], env: N8N_ENV }),
-			startN8n({ label: 'bench-builtin', credentials, workflows: [builtinWorkflow], env: N8N_ENV }),
+		console.log(`[bench] starting ${MODES.length * 2} n8n servers (ours, built-in${MODES.includes('lazy') ? '; each also with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true' : ''})…`);
+		const plan = MODES.flatMap((mode) => [
+			{ kind: 'ours' as const, mode: mode as Side['mode'] },
+			{ kind: 'built-in' as const, mode: mode as Side['mode'] },
 		]);
-		servers.push(oursServer, builtinServer);
-		const sides: Side[] = [
-			{ name: 'ours', server: oursServer, path: ours.path, workflowId: ours.id, sign: true, latencies: [], wallMs: 0, events: 0, errors: 0, peakRssMb: 0, idleRssMb: 0 },
-			{ name: 'built-in', server: builtinServer, path: `${BUILTIN_PATH}`, workflowId: BUILTIN_ID, sign: false, latencies: [], wallMs: 0, events: 0, errors: 0, peakRssMb: 0, idleRssMb: 0 },
-		];
+		// One after the other: four n8n CLIs importing at once on a loaded host were seen to stall.
+		const started: N8nServer[] = [];
+		for (const { kind, mode } of plan) {
+			const server = await startN8n({
+				label: `bench-${kind === 'ours' ? 'ours' : 'builtin'}-${mode}`,
+				credentials,
+				workflows: [kind === 'ours' ? ours.json : builtinWorkflow],
+				env: { ...N8N_ENV, ...(mode === 'lazy' ? LAZY_ENV : {}) },
+			});
+			started.push(server);
+			servers.push(server);
+		}
+		const sides: Side[] = plan.map(({ kind, mode }, i) => ({
+			name: `${kind}${mode === 'lazy' ? ' (lazy)' : ''}`,
+			kind,
+			mode,
+			prefix: `${kind === 'ours' ? 'o' : 'b'}${mode === 'lazy' ? 'l' : ''}`,
+			server: started[i],
+			path: kind === 'ours' ? ours.path : BUILTIN_PATH,
+			workflowId: kind === 'ours' ? ours.id : BUILTIN_ID,
+			sign: kind === 'ours',
+			latencies: [],
+			wallMs: 0,
+			events: 0,
+			errors: 0,
+			peakRssMb: 0,
+			idleRssMb: 0,
+		}));
 		for (const side of sides) side.idleRssMb = rssMb(side.server.userFolder);
 		// warm-up (not measured): JIT, pools, first execution
 		for (const side of sides) {
 			const warm: Side = { ...side, latencies: [], wallMs: 0, events: 0, errors: 0 };
-			const raw = JSON.stringify({ event_id: `warm-${side.name}`, cart_id: `warm-${side.name}`, customer_id: `warm-${side.name}`, currency: 'HUF', value: 1, items: [{ name: 'x', quantity: 1, price: 1 }] });
+			const raw = JSON.stringify({ event_id: `warm-${side.prefix}`, cart_id: `warm-${side.prefix}`, customer_id: `warm-${side.prefix}`, currency: 'HUF', value: 1, items: [{ name: 'x', quantity: 1, price: 1 }] });
 			const headers: Record<string, string> = { 'content-type': 'application/json' };
 			if (side.sign) headers['x-signature'] = signWebshopRequest({ secret: WEBHOOK_SECRET, path: `/webhook/${side.path}`, body: raw });
 			const res = await warm.server.request(`/webhook/${side.path}`, { method: 'POST', headers, body: raw });
@@ -211,7 +246,9 @@ async function main() {
 		}
 		const warmExecutions = await Promise.all(sides.map((s) => settle(s.server, s.workflowId)));
 		for (let round = 0; round < ROUNDS; round++) {
-			for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+			// Each round starts one side later and alternates direction, so no side always runs first or after the same one.
+			const rotated = sides.map((_, i) => sides[(i + round) % sides.length]);
+			for (const side of round % 2 === 0 ? rotated : rotated.reverse()) {
 				console.log(`[bench] round ${round + 1}/${ROUNDS}: ${side.name}, ${EVENTS} events, concurrency ${CONCURRENCY}`);
 				await runLoad(side, round);
 				await settle(side.server, side.workflowId); // let its executions finish before the other side runs
@@ -223,6 +260,8 @@ async function main() {
 			const sorted = [...s.latencies].sort((a, b) => a - b);
 			return {
 				side: s.name,
+				kind: s.kind,
+				mode: s.mode,
 				events: s.events,
 				errors: s.errors,
 				eventsPerSecond: s.events / (s.wallMs / 1000),
@@ -233,9 +272,8 @@ async function main() {
 				executionsPer1000: (executions[i] / s.events) * 1000,
 			};
 		});
-		const [o, b] = rows;
 		console.log('\n== Cart events into n8n: Abandoned Cart Trigger vs Webhook → Postgres upsert → IF ==');
-		console.log(`events per side ${o.events} (${ROUNDS} rounds × ${EVENTS}), concurrency ${CONCURRENCY}, mix 1 new cart : 20 updates, n8n 2.41.1, trigger v${TRIGGER_VERSION}, ${process.arch}, 2 shared cores${Object.keys(N8N_ENV).length ? `, n8n env ${JSON.stringify(N8N_ENV)}` : ''}`);
+		console.log(`events per side ${EVENTS * ROUNDS} (${ROUNDS} rounds × ${EVENTS}), concurrency ${CONCURRENCY}, mix 1 new cart : 20 updates, n8n 2.41.1, trigger v${TRIGGER_VERSION}, ${process.arch}, 2 shared cores, modes ${MODES.join(' + ')}${Object.keys(N8N_ENV).length ? `, n8n env ${JSON.stringify(N8N_ENV)}` : ''}`);
 		console.table(
 			rows.map((r) => ({
 				side: r.side,
@@ -248,10 +286,22 @@ async function main() {
 				'non-2xx answers': r.errors,
 			})),
 		);
-		console.log(
-			`ratios (ours / built-in): events/s ×${(o.eventsPerSecond / b.eventsPerSecond).toFixed(2)}, p50 ×${(o.p50 / b.p50).toFixed(2)}, p99 ×${(o.p99 / b.p99).toFixed(2)}, peak RSS ×${(o.peakRssMb / b.peakRssMb).toFixed(2)}, executions ×${(o.executionsPer1000 / b.executionsPer1000).toFixed(3)}`,
-		);
-		console.log(`JSON ${JSON.stringify({ events: EVENTS, rounds: ROUNDS, concurrency: CONCURRENCY, triggerVersion: TRIGGER_VERSION, env: N8N_ENV, rows })}`);
+		const row = (kind: string, mode: string) => rows.find((r) => r.kind === kind && r.mode === mode);
+		const ratio = (a: (typeof rows)[number], b: (typeof rows)[number]) =>
+			`events/s ×${(a.eventsPerSecond / b.eventsPerSecond).toFixed(2)}, p50 ×${(a.p50 / b.p50).toFixed(2)}, p99 ×${(a.p99 / b.p99).toFixed(2)}, peak RSS ×${(a.peakRssMb / b.peakRssMb).toFixed(2)}, executions ×${(a.executionsPer1000 / b.executionsPer1000).toFixed(3)}`;
+		for (const mode of MODES) {
+			const [o, b] = [row('ours', mode), row('built-in', mode)];
+			if (o && b) console.log(`ratios ${mode === 'lazy' ? 'with lazy acquire' : 'as n8n comes'} (ours / built-in): ${ratio(o, b)}`);
+		}
+		if (MODES.length === 2) {
+			for (const kind of ['ours', 'built-in']) {
+				const [lazy, plain] = [row(kind, 'lazy'), row(kind, 'default')];
+				if (lazy && plain) console.log(`ratios for ${kind} (lazy acquire / as n8n comes): ${ratio(lazy, plain)}`);
+			}
+			const [ol, bd] = [row('ours', 'lazy'), row('built-in', 'default')];
+			if (ol && bd) console.log(`ratios ours with lazy acquire / built-in as n8n comes: ${ratio(ol, bd)}`);
+		}
+		console.log(`JSON ${JSON.stringify({ events: EVENTS, rounds: ROUNDS, concurrency: CONCURRENCY, triggerVersion: TRIGGER_VERSION, modes: MODES, env: N8N_ENV, rows })}`);
 	} finally {
 		await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
 		const { closeAllStores } = await import('../lib/store');

@@ -41,6 +41,8 @@ import type {
 	RedeemDiscountResult,
 	SchemaVersion,
 	ServiceWindow,
+	SettleStuckMessagesInput,
+	SettleStuckMessagesResult,
 	ValidateDiscountResult,
 	WithdrawConsentInput,
 	WithdrawConsentResult,
@@ -176,6 +178,18 @@ export class CartRecoveryStore {
 			p_claim: input.claim ?? true,
 		});
 		return 'cart' in result ? { ...result, cart: normaliseCart(result.cart) } : result;
+	}
+
+	/**
+	 * Settles messages stuck in 'queued' (their sender stopped between claim and record; migration 12): sent when a
+	 * provider event proves it, else 'unknown' for a person to decide. Never sends and never frees a claim.
+	 */
+	async settleStuckMessages(input: SettleStuckMessagesInput): Promise<SettleStuckMessagesResult> {
+		return this.call<SettleStuckMessagesResult>('cart_recovery_settle_stuck_messages', {
+			p_older_than_seconds: input.olderThanSeconds,
+			p_max: input.max ?? 100,
+			p_dry_run: input.dryRun ?? false,
+		});
 	}
 
 	// ── Consent, GDPR and discount codes (migration 2) ──────────────────────────────────────────────────

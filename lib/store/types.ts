@@ -13,7 +13,12 @@ export type MessageStatus =
 	| 'read'
 	| 'clicked'
 	| 'failed'
-	| 'bounced';
+	| 'bounced'
+	/**
+	 * Its sender stopped between claim and record and no provider event proves it went out (migration 12): it may or
+	 * may not have reached the customer. Never sent again automatically; not counted as sent; a person decides.
+	 */
+	| 'unknown';
 
 export interface CartItem {
 	sku?: string;
@@ -638,4 +643,57 @@ export interface ExperimentResultsInput {
 	currency?: string;
 	/** A purchase within this many days after assignment counts as a conversion (default 7). */
 	conversionDays?: number;
+}
+
+// ── Stuck claims (migration 12) ─────────────────────────────────────────────────────────────────────────
+
+export interface SettleStuckMessagesInput {
+	/** Messages claimed longer ago than this and still queued are stuck (at least 60 s; a sender may still be at work). */
+	olderThanSeconds: number;
+	/** At most this many per call, oldest first (1…1000, default 100). */
+	max?: number;
+	/** List only: change nothing. */
+	dryRun?: boolean;
+}
+
+/** What proved a stuck message went out, or (ambiguous_answer) what might have but could belong to another message. */
+export interface StuckMessageEvidence {
+	kind: 'provider_status' | 'customer_answer' | 'ambiguous_answer';
+	provider: 'sendgrid' | 'twilio' | 'meta';
+	/** The status reported ('delivered', 'opened', …), the answer ('button code', 'postback stop') or 'unsubscribe' / 'spamreport'. */
+	what: string;
+	at: string;
+}
+
+export interface StuckMessage {
+	message_id: string;
+	cart_id: string;
+	stage: number;
+	channel: Channel;
+	/** First name and a masked address ("Anna · a***@example.hu"), else the customer id. */
+	customer: string;
+	campaign: string | null;
+	attempts: number;
+	claimed_at: string;
+	age_seconds: number;
+	/** sent: a provider event proves it went out; unknown: nothing does, a person decides. */
+	outcome: 'sent' | 'unknown';
+	/** false on a dry run. */
+	settled: boolean;
+	evidence: StuckMessageEvidence | null;
+	/** One plain sentence: what was decided and why. */
+	reason: string;
+}
+
+export interface SettleStuckMessagesResult {
+	dry_run: boolean;
+	older_than_seconds: number;
+	checked_at: string;
+	found: number;
+	/** Settled as sent / unknown by this call (0 on a dry run). */
+	sent: number;
+	unknown: number;
+	/** More stuck messages than this call took (call again). */
+	more: boolean;
+	messages: StuckMessage[];
 }

@@ -13,7 +13,8 @@ import { router } from './actions/router';
 
 /**
  * What the sequence earned, from the store: the report (for a weekly e-mail or a sheet), the experiments' results
- * against their holdout, one customer's timeline, and the dashboard page. Every figure is computed by the store
+ * against their holdout, one customer's timeline, the dashboard page, and the messages stuck between claim and record
+ * (listed or settled, never re-sent). Every figure is computed by the store
  * (migration 10); this node only asks and shapes the items.
  */
 export class RecoveryReport implements INodeType {
@@ -25,10 +26,10 @@ export class RecoveryReport implements INodeType {
 		version: 1,
 		usableAsTool: undefined, // not an AI tool: it reads the store's figures for a report or a page
 		subtitle: expression(
-			`((op, period) => ${choice('op', { getReport: 'report', getExperimentResults: 'experiments', getTimeline: 'cart timeline', render: 'dashboard page' })} + (op === "getTimeline" ? "" : " · " + ${choice('period', { today: 'today', last7: 'last 7 days', lastWeek: 'last week', last30: 'last 30 days', thisMonth: 'this month', lastMonth: 'last month', custom: 'custom period' })}))(` +
-				`${live('operation', 'getReport')}, ${live('period', 'last7')})`,
+			`((op, period, stuck) => ${choice('op', { getReport: 'report', getExperimentResults: 'experiments', getTimeline: 'cart timeline', render: 'dashboard page', getStuck: 'stuck messages', settleStuck: 'settle stuck messages' })} + (op === "getTimeline" ? "" : op === "getStuck" || op === "settleStuck" ? " · after " + stuck + " min" : " · " + ${choice('period', { today: 'today', last7: 'last 7 days', lastWeek: 'last week', last30: 'last 30 days', thisMonth: 'this month', lastMonth: 'last month', custom: 'custom period' })}))(` +
+				`${live('operation', 'getReport')}, ${live('period', 'last7')}, ${live('olderThanMinutes', '30')})`,
 		),
-		description: 'What the reminders earned: recovered revenue, rates per stage and channel, experiments against their holdout, and what happened to each customer',
+		description: 'What the reminders earned: recovered revenue, rates per stage and channel, experiments against their holdout, what happened to each customer, and messages whose sending was interrupted',
 		defaults: { name: 'Recovery Report' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],

@@ -937,6 +937,64 @@ for (const [name, setup] of transports) {
 			await rejectsWith(s.store.claimChecked({ cartId: e.cart_id, stage: 1, channel: 'email', capWhen: 'drop' as 'skip' }), '22023', /cap_when must be skip or defer/);
 		});
 
+		// ── Stuck claims (migration 12) ────────────────────────────────────────────────────────────────────────
+
+		test('settleStuckMessages: dry run lists only; proved → sent, else unknown and still claimed; young ones untouched; a late event moves an unknown on; bad threshold/max → 22023', async () => {
+			const a = cartEvent({ email: `stuck-${s.kind}@example.hu`, first_name: 'Zsófia', phone: '+36301234567' });
+			const b = cartEvent({ email: `young-${s.kind}@example.hu` });
+			for (const e of [a, b]) await s.store.recordCartEvent(e, { cooldownSeconds: 0 });
+			const proved = await s.store.claimMessage({ cartId: a.cart_id, stage: 1, channel: 'email' });
+			const unproved = await s.store.claimMessage({ cartId: a.cart_id, stage: 2, channel: 'sms' });
+			const young = await s.store.claimMessage({ cartId: b.cart_id, stage: 1, channel: 'email' });
+			const reported = await s.store.claimMessage({ cartId: a.cart_id, stage: 3, channel: 'whatsapp' });
+			assert.ok(proved.claimed && unproved.claimed && young.claimed && reported.claimed);
+			// A delivery status on record for a message still queued (recorded by hand, or a store restored from a backup
+			// taken between the two): the settle applies it as it would have applied on arrival.
+			await s.sql(`insert into cart_recovery.channel_events (provider, event_id, channel, kind, status, message_id, cart_id, occurred_at, effect)
+				values ('meta', $1, 'whatsapp', 'status', 'delivered', $2, $3, now() - interval '30 minutes', 'recorded_by_hand')`, [`wamid.stuck-${s.kind}:delivered`, reported.message_id, a.cart_id]);
+			// Both senders "died" an hour ago, after the claim; SendGrid then reported the customer's unsubscribe from the first (custom_args name it).
+			await s.sql(`update cart_recovery.messages set claimed_at = now() - interval '1 hour' where cart_id = $1`, [a.cart_id]);
+			await s.store.recordChannelEvent({ provider: 'sendgrid', channel: 'email', eventId: `sg-stuck-${s.kind}`, kind: 'opt_out', at: new Date(Date.now() - 60_000).toISOString(), address: a.email!, source: 'sendgrid_unsubscribe', detail: 'unsubscribe', messageId: proved.message_id, cartId: null });
+			const mine = <T extends { cart_id: string }>(r: { messages: T[] }) => r.messages.filter((m) => m.cart_id === a.cart_id || m.cart_id === b.cart_id);
+			const statuses = async () => (await s.sql<{ stage: number; status: string }>('select stage, status from cart_recovery.messages where cart_id in ($1, $2) order by cart_id = $2, stage', [a.cart_id, b.cart_id])).map((r) => `${r.stage}:${r.status}`);
+
+			const dry = await s.store.settleStuckMessages({ olderThanSeconds: 600, max: 1000, dryRun: true });
+			keep(s.kind, 'settleStuckMessages:dry', { ...dry, messages: mine(dry) });
+			assert.deepEqual([dry.dry_run, dry.sent, dry.unknown], [true, 0, 0]);
+			assert.deepEqual(mine(dry).map((m) => [m.stage, m.channel, m.outcome, m.settled]), [[1, 'email', 'sent', false], [2, 'sms', 'unknown', false], [3, 'whatsapp', 'sent', false]]);
+			assert.deepEqual(await statuses(), ['1:queued', '2:queued', '3:queued', '1:queued'], 'a dry run changes nothing');
+
+			const done = await s.store.settleStuckMessages({ olderThanSeconds: 600, max: 1000 });
+			const [sent, unknown, delivered] = keep(s.kind, 'settleStuckMessages', { ...done, messages: mine(done) }).messages;
+			assert.deepEqual([sent.message_id, sent.outcome, sent.settled, sent.customer, sent.evidence?.kind, sent.evidence?.provider, sent.evidence?.what], [proved.message_id, 'sent', true, `Zsófia · s***@example.hu`, 'customer_answer', 'sendgrid', 'unsubscribe']);
+			assert.match(sent.reason, /^Confirmed sent: the customer answered it \(SendGrid: unsubscribe at \d{4}-\d\d-\d\d \d\d:\d\d UTC\)\. The sender stopped before recording it\.$/);
+			assert.ok(sent.age_seconds >= 3590 && sent.age_seconds < 3700, String(sent.age_seconds));
+			assert.deepEqual([unknown.message_id, unknown.outcome, unknown.evidence], [unproved.message_id, 'unknown', null]);
+			assert.match(unknown.reason, /^Outcome unknown: claimed 60 min ago, .* It is not sent again automatically/);
+			assert.deepEqual([delivered.outcome, delivered.evidence?.kind, delivered.evidence?.what], ['sent', 'provider_status', 'delivered']);
+			assert.match(delivered.reason, /^Confirmed sent: Meta reported it delivered at /);
+			assert.deepEqual(await statuses(), ['1:sent', '2:unknown', '3:delivered', '1:queued'], 'the young claim is left to its sender; the recorded delivery applied');
+			const [row] = await s.sql<{ sent: boolean; error: string }>('select sent_at is not null as sent, error from cart_recovery.messages where message_id = $1', [unproved.message_id]);
+			assert.deepEqual([row.sent, row.error], [false, unknown.reason], 'unknown is not sent; its reason shows on the timeline');
+
+			// Never re-sent: the key stays claimed, and the next run finds nothing of these.
+			const retry = await s.store.claimDelivery({ cartId: a.cart_id, stage: 2, channel: 'sms' });
+			assert.deepEqual([retry.claimed, retry.reason, retry.reason === 'already_claimed' ? retry.status : null], [false, 'already_claimed', 'unknown']);
+			assert.deepEqual(mine(await s.store.settleStuckMessages({ olderThanSeconds: 600, max: 1000 })), []);
+			// The sender's own record, late: ignored for the settled one (its claim token changed).
+			assert.equal((await s.store.completeMessage({ messageId: proved.message_id, claimToken: proved.claim_token, status: 'sent', providerId: 'late' }).catch((e: StoreError) => e.code)), 'P0002');
+
+			// Twilio's status callback arriving after the settle: the unknown message is delivered after all.
+			const late = await s.store.recordChannelEvent({ provider: 'twilio', channel: 'sms', eventId: `SMstuck${s.kind}:delivered`, kind: 'status', status: 'delivered', at: new Date().toISOString(), address: '+36301234567', messageId: unproved.message_id, providerId: `SMstuck${s.kind}`, errorCode: null, errorDetail: null, permanent: false, machine: false });
+			assert.deepEqual([late.effect, late.message?.status, late.message?.previous_status], ['completed_queued', 'delivered', 'unknown']);
+			const [after] = await s.sql<{ sent: boolean; error: string | null; note: string }>('select sent_at is not null as sent, error, settle_note as note from cart_recovery.messages where message_id = $1', [unproved.message_id]);
+			assert.deepEqual([after.sent, after.error], [true, null]);
+			assert.match(after.note, /Twilio reported delivered later\.$/);
+
+			await rejectsWith(s.store.settleStuckMessages({ olderThanSeconds: 10 }), '22023', /older than must be at least 60 seconds/);
+			await rejectsWith(s.store.settleStuckMessages({ olderThanSeconds: 600, max: 0 }), '22023', /max messages must be between 1 and 1000, not 0/);
+		});
+
 		test('Supabase hardening: every store function is revoked from anon and authenticated, by a signature that exists', async () => {
 			const revokes = revokesIn(MIGRATION_SQL);
 			const revoked = new Set<number>();

@@ -2,6 +2,8 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import * as getTimeline from './cart/getTimeline.operation';
 import * as render from './dashboard/render.operation';
+import * as getStuck from './message/getStuck.operation';
+import * as settleStuck from './message/settleStuck.operation';
 import * as getExperimentResults from './report/getExperimentResults.operation';
 import * as getReport from './report/getReport.operation';
 
@@ -14,6 +16,7 @@ export const properties: INodeProperties[] = [
 		options: [
 			{ name: 'Cart', value: 'cart' },
 			{ name: 'Dashboard', value: 'dashboard' },
+			{ name: 'Message', value: 'message' },
 			{ name: 'Report', value: 'report' },
 		],
 		default: 'report',
@@ -72,8 +75,32 @@ export const properties: INodeProperties[] = [
 		],
 		default: 'render',
 	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['message'] } },
+		options: [
+			{
+				name: 'Get Stuck Messages',
+				value: 'getStuck',
+				description: 'Messages a send node started but never finished recording, and what settling would do with each',
+				action: 'Get stuck messages',
+			},
+			{
+				name: 'Settle Stuck Messages',
+				value: 'settleStuck',
+				description: 'Mark each stuck message sent when the provider proves it, else unknown for you to decide; none is sent again',
+				action: 'Settle stuck messages',
+			},
+		],
+		default: 'settleStuck',
+	},
 	...getReport.description,
 	...getExperimentResults.description,
 	...getTimeline.description,
 	...render.description,
+	...getStuck.description,
+	...settleStuck.description,
 ];
