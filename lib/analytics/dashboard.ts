@@ -221,6 +221,7 @@ const COPY_HU = {
 	statuses: {
 		queued: 'sorban áll',
 		released: 'küldésre kész',
+		unknown: 'bizonytalan, kézzel kell eldönteni',
 		sent: 'elküldve',
 		processed: 'feldolgozva',
 		deferred: 'elhalasztva',
@@ -249,6 +250,7 @@ const COPY_HU = {
 		opted_out: 'A vásárló leiratkozott erről a csatornáról',
 		already_sent: 'Ez az üzenet már kiment',
 		in_progress: 'Épp egy másik folyamat küldi',
+		outcome_unknown: 'Nem tudni, kiment-e (megszakadt küldés), ezért nem küldjük újra',
 		previously_failed: 'Korábban hibára futott, ezért nem küldjük újra',
 		no_address: 'Nincs elérhetőség (e-mail-cím vagy telefonszám)',
 		invalid_address: 'Érvénytelen e-mail-cím vagy telefonszám',
@@ -450,6 +452,7 @@ const COPY_EN: Copy = {
 	statuses: {
 		queued: 'queued',
 		released: 'released',
+		unknown: 'unknown, for a person to decide',
 		sent: 'sent',
 		processed: 'processed',
 		deferred: 'deferred',
@@ -478,6 +481,7 @@ const COPY_EN: Copy = {
 		opted_out: 'The customer opted out of this channel',
 		already_sent: 'This message was already sent',
 		in_progress: 'Another run was sending it',
+		outcome_unknown: 'Its sending stopped midway and it may have arrived, so it is not sent again',
 		previously_failed: 'It failed earlier, so it is not sent again',
 		no_address: 'No email address or phone number',
 		invalid_address: 'Invalid email address or phone number',

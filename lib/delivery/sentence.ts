@@ -16,6 +16,7 @@ const SKIPPED: Record<SkipReason, (channel: string, address: string) => string> 
 	suppressed: () => 'the customer’s data was erased',
 	already_sent: () => 'this message was already sent',
 	in_progress: () => 'another run is sending this message right now',
+	outcome_unknown: () => 'an earlier send of this message stopped midway and may have arrived, so it is not sent again',
 	previously_failed: () => 'this message failed earlier and is not sent again',
 	frequency_cap: (ch) => `the customer already got the most ${ch} messages allowed in the period`,
 	opted_out: (ch) => `the customer opted out of ${ch}`,

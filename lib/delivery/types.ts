@@ -119,6 +119,8 @@ export type SkipReason =
 	| 'suppressed'
 	| 'already_sent'
 	| 'in_progress'
+	/** An earlier send stopped between claim and record and was settled as unknown (Settle Stuck Messages). */
+	| 'outcome_unknown'
 	| 'previously_failed'
 	| 'frequency_cap'
 	| 'opted_out'

@@ -213,6 +213,7 @@ export type ClaimCheckedSkipReason =
 	| 'suppressed'
 	| 'already_sent'
 	| 'in_progress'
+	| 'outcome_unknown'
 	| 'previously_failed'
 	| 'frequency_cap';
 

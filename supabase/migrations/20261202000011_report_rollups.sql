@@ -57,7 +57,9 @@ create table cart_recovery.report_conversions (
   returned_at         timestamptz,
   touch_stage         integer,             -- the last message sent at or before the purchase (any age)
   touch_channel       text,
-  touch_sent_at       timestamptz
+  touch_sent_at       timestamptz,
+  entered_slot        timestamptz not null,  -- quarter hours of entry and purchase, for the daily series
+  converted_slot      timestamptz not null
 );
 create index report_conversions_hour on cart_recovery.report_conversions (entered_hour);
 
@@ -166,7 +168,8 @@ $$;
 create or replace function cart_recovery.report_part_conversions(p_from timestamptz, p_to timestamptz, p_campaign text)
 returns setof cart_recovery.report_conversions language sql stable as $$
   select cart_recovery.hour_of(c.recovery_started_at), c.recovery_started_at, c.converted_at, c.currency::text,
-         c.value, c.order_value, c.returned_at, t.stage, t.channel, t.sent_at
+         c.value, c.order_value, c.returned_at, t.stage, t.channel, t.sent_at,
+         cart_recovery.quarter_of(c.recovery_started_at), cart_recovery.quarter_of(c.converted_at)
   from cart_recovery.carts c
   left join lateral (
     select m.stage, m.channel, m.sent_at from cart_recovery.messages m
@@ -622,7 +625,7 @@ begin
   -- Last touch: the latest message sent within the window before the purchase of an abandoned cart gets the credit.
   touch as (
     select touch_stage as stage, touch_channel as channel, case when in_currency then coalesce(order_value, 0) else 0 end as revenue,
-           (converted_at at time zone p_timezone)::date as day
+           converted_slot
     from conv where abandoned and touch_sent_at >= converted_at - p_window
   ),
   opted as (
@@ -680,12 +683,19 @@ begin
   ),
   de as (
     select day, sum(n)::bigint as n from (
-      select (slot at time zone p_timezone)::date as day, enrolled as n from crt
+      select (slot at time zone p_timezone)::date as day, n from (select slot, sum(enrolled) as n from crt group by 1) c
       union all
-      select (recovery_started_at at time zone p_timezone)::date, 1 from conv) x group by 1
+      select (entered_slot at time zone p_timezone)::date, n from (select entered_slot, count(*) as n from conv group by 1) c) x group by 1
   ),
-  ds as (select (slot at time zone p_timezone)::date as day, sum(sent)::bigint as n from msg group by 1),
-  dr as (select day, count(*) as n, sum(revenue) as revenue from touch group by 1)
+  ds as (
+    select (slot at time zone p_timezone)::date as day, sum(n)::bigint as n
+    from (select slot, sum(sent) as n from msg group by 1) m group by 1
+  ),
+  -- (Quarter hours first, then days: a zone conversion per quarter hour, not per purchase.)
+  dr as (
+    select (converted_slot at time zone p_timezone)::date as day, sum(n)::bigint as n, sum(revenue) as revenue
+    from (select converted_slot, count(*) as n, sum(revenue) as revenue from touch group by 1) t group by 1
+  )
   select jsonb_build_object(
     'totals', (
       select jsonb_build_object(

@@ -50,7 +50,7 @@ $$;
 --   address_needed  { cart }                                     (nothing checked or recorded)
 --   skipped         { reason, detail, recorded, address?, message_id?, status?, provider_id? }
 --                   reason: cart_not_found (not recorded: no cart) | purchased | cart_closed | no_consent | withdrawn |
---                           suppressed | already_sent | in_progress | previously_failed | frequency_cap
+--                           suppressed | already_sent | in_progress | previously_failed | outcome_unknown | frequency_cap
 --   deferred        { reason: quiet_hours | frequency_cap, detail, recorded, address, send_after?, recent? }
 create or replace function public.cart_recovery_claim_checked(
   p_cart_id text, p_stage integer, p_channel text, p_address text default null,
@@ -137,9 +137,11 @@ begin
       v_extra := jsonb_build_object('recent', (v_claim ->> 'recent')::integer, 'send_after', v_claim -> 'next_allowed_at');
     else
       v_reason := case v_claim ->> 'status' when 'queued' then 'in_progress' when 'failed' then 'previously_failed'
-                                             when 'bounced' then 'previously_failed' else 'already_sent' end;
+                                             when 'bounced' then 'previously_failed' when 'unknown' then 'outcome_unknown'
+                                             else 'already_sent' end;
       v_detail := case v_reason
         when 'in_progress' then 'Another run holds this message (sending now, or it stopped mid-send: it is not sent again automatically)'
+        when 'outcome_unknown' then 'Its sender stopped mid-send and it was settled as unknown (it may have arrived): a person decides, it is not sent again automatically'
         when 'previously_failed' then 'This message failed permanently before; it is not retried'
         else 'Already sent' || coalesce(' (provider id ' || (v_claim ->> 'provider_id') || ')', '') end;
       v_extra := jsonb_build_object('message_id', v_claim -> 'message_id', 'status', v_claim -> 'status',
