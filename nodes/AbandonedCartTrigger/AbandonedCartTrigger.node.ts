@@ -329,6 +329,8 @@ export class AbandonedCartTrigger implements INodeType {
 			// corrected credential takes effect at once.
 			forgetWebhookCredentials(this, STORE_CREDENTIAL);
 			this.logger.error(`Abandoned Cart Trigger: the store refused event ${event.event_id}: ${(error as Error).message}`);
+			// Shops' webhook senders back off on their own; Retry-After tells those that read it when to come back.
+			res.setHeader('Retry-After', '30');
 			return answer(503, { accepted: false, error: 'The cart store is unavailable; retry later' });
 		}
 

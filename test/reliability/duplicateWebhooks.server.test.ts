@@ -1,0 +1,91 @@
+// Issue 16 (4): a shop's webhook sender in a retry storm — 1,000 correctly signed deliveries at once for 100 carts,
+// 10 each: per cart the same event delivered 5 times (a retried delivery: deduplicated on its event id) and 5
+// further events of the same cart (updates: the cart is already in recovery, so nothing starts). Exactly 100 carts
+// enrol, 100 executions start, no answer is a 5xx. Real n8n, the Abandoned Cart Trigger, the store on Postgres.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+
+import { closeAllStores } from '../../lib/store';
+import { startN8n, type N8nServer } from '../harness/server';
+import { freshDatabase, type TestDatabase } from '../helpers/postgres';
+import { webshopCredentials } from '../trigger/support';
+import { STORE_CREDENTIAL_ID, triggerWorkflow, WEBSHOP_CREDENTIAL_ID } from '../trigger/workflows';
+import { cartEvent, signedCartEvent } from './support';
+
+const CARTS = 100;
+const PER_CART = 10;
+const SAME_EVENT = 5; // of the 10: the same event id (retries); the rest: further events of the same cart
+const flow = triggerWorkflow('generic', 916);
+const path = `/webhook/${flow.path}`;
+
+let db: TestDatabase;
+let n8n: N8nServer;
+
+describe('1,000 concurrent duplicate webhooks for 100 carts (real n8n, Postgres store)', () => {
+	before(async () => {
+		db = await freshDatabase('reliability_dupes');
+		n8n = await startN8n({
+			label: 'reliability-dupes',
+			credentials: [
+				{ id: STORE_CREDENTIAL_ID, name: 'Cart Recovery Store (tests)', type: 'cartRecoveryStoreApi', data: { ...db.credentials, maxConnections: 20 } },
+				{ id: WEBSHOP_CREDENTIAL_ID, name: 'Webshop (tests)', type: 'webshopApi', data: webshopCredentials },
+			],
+			workflows: [flow.json],
+		});
+	});
+
+	after(async () => {
+		await n8n?.stop();
+		await closeAllStores();
+		await db?.drop();
+	});
+
+	test('exactly 100 enrolments and 100 executions, every answer 202, no 5xx', async () => {
+		const run = randomBytes(3).toString('hex');
+		const carts = Array.from({ length: CARTS }, (_, i) => `dup-${run}-${String(i).padStart(3, '0')}`);
+		// Signed before any is sent, so the burst is only the HTTP requests.
+		const deliveries = carts.flatMap((cartId) =>
+			Array.from({ length: PER_CART }, (_, k) => {
+				const event = cartEvent(cartId, k < SAME_EVENT ? `${cartId}-created` : `${cartId}-update-${k}`);
+				return { cartId, ...signedCartEvent(path, event) };
+			}),
+		);
+		// Interleaved, so each cart's deliveries arrive together with everyone else's.
+		deliveries.sort(() => Math.random() - 0.5);
+		const started = Date.now();
+		const answers = await Promise.all(
+			deliveries.map(async (d) => {
+				const res = await n8n.request(path, { method: 'POST', headers: d.headers, body: d.raw });
+				const text = await res.text();
+				return { cartId: d.cartId, status: res.status, json: text ? JSON.parse(text) : null };
+			}),
+		);
+		const burstMs = Date.now() - started;
+
+		const statuses = new Map<number, number>();
+		for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+		assert.deepEqual([...statuses], [[202, CARTS * PER_CART]], `answers by status: ${JSON.stringify([...statuses])}`);
+		const enrolled = answers.filter((a) => a.json.enrolled === true);
+		assert.equal(enrolled.length, CARTS, 'one enrolment per cart');
+		assert.deepEqual([...new Set(enrolled.map((a) => a.cartId))].sort(), carts);
+		assert.equal(answers.filter((a) => a.json.duplicate === true).length, CARTS * (SAME_EVENT - 1), 'each retried event id answered as a duplicate but once');
+
+		const executions = await n8n.waitForExecutions(flow.id, CARTS, { timeoutMs: 60_000 });
+		assert.equal(executions.length, CARTS);
+		assert.ok(executions.every((e) => e.status === 'success'));
+		const started_ = executions.map((e) => e.data.resultData.runData['Abandoned Cart Trigger'][0].data.main[0][0].json.cart_id).sort();
+		assert.deepEqual(started_, carts, 'one execution per cart');
+		await new Promise((r) => setTimeout(r, 1500)); // a late extra execution would show now
+		assert.equal((await n8n.executions(flow.id)).length, CARTS, 'no extra execution');
+
+		const { rows } = await db.pool.query(
+			`select count(*)::int as carts, count(*) filter (where status = 'recovering')::int as recovering from cart_recovery.carts where cart_id like $1`,
+			[`dup-${run}-%`],
+		);
+		assert.deepEqual(rows[0], { carts: CARTS, recovering: CARTS });
+		const events = await db.pool.query(`select count(*)::int as n from cart_recovery.inbound_events where event_id like $1`, [`dup-${run}-%`]);
+		assert.equal(events.rows[0].n, CARTS * (PER_CART - SAME_EVENT + 1), 'each distinct event recorded once');
+		console.log(`[reliability] ${CARTS * PER_CART} concurrent deliveries for ${CARTS} carts in ${burstMs} ms (${Math.round((CARTS * PER_CART * 1000) / burstMs)}/s): ${enrolled.length} enrolled, ${executions.length} executions`);
+	});
+});
