@@ -36,20 +36,33 @@ export function toPoolConfig(o: PostgresOptions): PoolConfig {
 }
 
 /**
- * Socket errors and Postgres codes (class 08 connection exception, 57P01–57P03 shutdown / not accepting yet) that
- * mean the server is down or went away, not that the call was wrong; pg's own words for a dropped connection too.
+ * Socket errors and Postgres codes (57P01–57P03: shutting down, not accepting connections yet; class 08: connection
+ * exception) that mean the server is down or went away, not that the call was wrong — in words: n8n replaces a
+ * node error whose message contains "ECONNREFUSED" (and the like) with a generic line that names no store.
  */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03']);
-const UNREACHABLE_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+const UNREACHABLE: Record<string, string> = {
+	ECONNREFUSED: 'connection refused',
+	ECONNRESET: 'connection reset',
+	EPIPE: 'connection closed',
+	ETIMEDOUT: 'connection timed out',
+	EHOSTUNREACH: 'host unreachable',
+	ENETUNREACH: 'network unreachable',
+	ENOTFOUND: 'host not found',
+	EAI_AGAIN: 'host name lookup failed',
+	'57P01': 'the server is shutting down',
+	'57P02': 'the server is shutting down',
+	'57P03': 'the server is not accepting connections yet',
+};
+const DROPPED = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
 /** `where` (host:port) names the server when the error is that it cannot be reached. */
 export function toStoreError(error: unknown, where?: string): StoreError {
 	if (error instanceof StoreError) return error;
 	const e = error as { message?: string; code?: string; hint?: string };
 	const message = e?.message ?? String(error);
-	if (where && ((e?.code && (UNREACHABLE_CODES.has(e.code) || e.code.startsWith('08'))) || UNREACHABLE_MESSAGE.test(message))) {
-		// A node error must say which store is down, not just "connect ECONNREFUSED 127.0.0.1:5433".
-		return new StoreError(`Cannot reach the Cart Recovery Store (Postgres at ${where}): ${message}`, e?.code, 'Check that the Postgres server is running and reachable from n8n, then retry');
+	const reason = e?.code ? (UNREACHABLE[e.code] ?? (e.code.startsWith('08') ? 'connection failed' : undefined)) : undefined;
+	if (where && (reason || DROPPED.test(message))) {
+		return new StoreError(`Cannot reach the Cart Recovery Store (Postgres at ${where}): ${reason ?? message.replace(/\.$/, '').toLowerCase()}`, e?.code, 'Check that the Postgres server is running and reachable from n8n, then retry');
 	}
 	return new StoreError(message, e?.code, e?.hint);
 }
