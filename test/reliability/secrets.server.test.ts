@@ -141,6 +141,7 @@ describe('no secret in n8n’s saved executions or logs (real n8n, shipped workf
 		};
 		n8n = await startN8n({
 			label: 'reliability-secrets',
+			readyTimeoutMs: 240_000, // 2 cores shared with other runs
 			credentials,
 			workflows: [copy, keepAll(channelEvents), keepAll(consentIntake), keepAll(unsubscribe), keepAll(discount), supabaseIntake.json],
 		});

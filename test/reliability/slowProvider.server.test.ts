@@ -46,6 +46,7 @@ describe('a provider that accepts but answers past our timeout (real n8n, Postgr
 		sendgrid = await startSendGridFake();
 		n8n = await startN8n({
 			label: 'reliability-slow',
+			readyTimeoutMs: 240_000, // 2 cores shared with other runs
 			credentials: [
 				{ ...STORE_CREDENTIAL, type: 'cartRecoveryStoreApi', data: { ...db.credentials } },
 				{ ...WEBSHOP_CREDENTIAL, type: 'webshopApi', data: webshopCredentials },

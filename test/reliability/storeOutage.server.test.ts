@@ -55,6 +55,7 @@ describe('the store’s Postgres restarted mid-run (real n8n, private Postgres c
 		sendgrid = await startSendGridFake();
 		n8n = await startN8n({
 			label: 'reliability-outage',
+			readyTimeoutMs: 240_000, // 2 cores shared with other runs
 			credentials: [
 				{ ...STORE_CREDENTIAL, type: 'cartRecoveryStoreApi', data: { ...pgc.credentials } },
 				{ ...WEBSHOP_CREDENTIAL, type: 'webshopApi', data: webshopCredentials },
