@@ -55,7 +55,7 @@ function postOnce(url: string, headers: Record<string, string>, raw: Buffer): Pr
 let db: TestDatabase;
 let n8n: N8nServer;
 
-describe(`1,000 duplicate webhooks for 100 carts, ${IN_FLIGHT} in flight (real n8n, Postgres store)`, () => {
+describe(`1,000 duplicate webhooks for 100 carts, ${IN_FLIGHT} in flight, 503s retried (real n8n, Postgres store)`, () => {
 	before(async () => {
 		db = await freshDatabase('reliability_dupes');
 		n8n = await startN8n({
@@ -86,17 +86,31 @@ describe(`1,000 duplicate webhooks for 100 carts, ${IN_FLIGHT} in flight (real n
 		deliveries.sort(() => Math.random() - 0.5);
 		const started = Date.now();
 		const answers: Array<{ cartId: string; status: number; json: any }> = [];
+		const unavailable: string[] = [];
 		let next = 0;
 		await Promise.all(
 			Array.from({ length: IN_FLIGHT }, async () => {
 				while (next < deliveries.length) {
 					const d = deliveries[next++];
-					const { headers, raw } = signedCartEvent(path, d.event);
-					answers.push({ cartId: d.cartId, ...(await postOnce(n8n.baseUrl + path, headers, raw)) });
+					// A 503 asks the shop to come back (nothing was stored): its sender retries, as shops' webhook senders do.
+					for (let attempt = 1; ; attempt++) {
+						const { headers, raw } = signedCartEvent(path, d.event);
+						const answer = await postOnce(n8n.baseUrl + path, headers, raw);
+						if (answer.status === 503 && attempt < 5) {
+							unavailable.push(`${answer.status} ${JSON.stringify(answer.json)}`);
+							await new Promise((r) => setTimeout(r, 1000 * attempt));
+							continue;
+						}
+						answers.push({ cartId: d.cartId, ...answer });
+						break;
+					}
 				}
 			}),
 		);
 		const burstMs = Date.now() - started;
+		// On a starved machine n8n itself may answer 503 "Database is not ready!" (its SQLite write lock timed out):
+		// retried above; a 500 is never acceptable.
+		if (unavailable.length) console.log(`[reliability] ${unavailable.length} deliveries answered 503 first and were retried: ${[...new Set(unavailable)].slice(0, 3).join(' | ')}`);
 
 		const statuses = new Map<number, number>();
 		for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
