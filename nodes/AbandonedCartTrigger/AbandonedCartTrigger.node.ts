@@ -262,7 +262,16 @@ export class AbandonedCartTrigger implements INodeType {
 		let secrets: SenderSecrets = {};
 		let signatureToleranceSeconds: number | undefined;
 		if (verification === 'signature') {
-			const credentials = await webhookCredentials(this, 'webshopApi');
+			let credentials: IDataObject;
+			try {
+				credentials = await webhookCredentials(this, 'webshopApi');
+			} catch (error) {
+				// n8n could not read its own database in time (a burst of deliveries, a busy SQLite): nothing was stored,
+				// so the shop's retry is safe — a 503 says so, where n8n's own answer to a throw would be a bare 500.
+				this.logger.error(`Abandoned Cart Trigger: could not read the Webshop credential: ${(error as Error).message}`);
+				res.setHeader('Retry-After', '30');
+				return answer(503, { accepted: false, error: 'n8n could not read the Webshop credential; retry later' });
+			}
 			secrets = {
 				webhookSecret: credentials.webhookSecret as string,
 				supabaseHeaderName: credentials.supabaseHeaderName as string,
@@ -329,6 +338,8 @@ export class AbandonedCartTrigger implements INodeType {
 			// corrected credential takes effect at once.
 			forgetWebhookCredentials(this, STORE_CREDENTIAL);
 			this.logger.error(`Abandoned Cart Trigger: the store refused event ${event.event_id}: ${(error as Error).message}`);
+			// Shops' webhook senders back off on their own; Retry-After tells those that read it when to come back.
+			res.setHeader('Retry-After', '30');
 			return answer(503, { accepted: false, error: 'The cart store is unavailable; retry later' });
 		}
 

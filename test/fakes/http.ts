@@ -10,6 +10,8 @@ export interface ScriptedResponse {
 	destroy?: boolean;
 	/** Process the request normally (it counts as accepted) but drop the connection instead of answering. */
 	acceptThenDrop?: boolean;
+	/** Process the request normally (it counts as accepted) and give the normal answer only after this many ms: a client with a shorter timeout never learns the outcome. */
+	acceptThenDelayMs?: number;
 }
 
 export interface RecordedRequest {

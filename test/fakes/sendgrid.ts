@@ -93,7 +93,7 @@ export async function startSendGridFake(options: { apiKey?: string } = {}): Prom
 			record.answer = 'dropped';
 			return req.socket.destroy();
 		}
-		if (scripted && !scripted.acceptThenDrop) return answer(scripted.status, scripted.body, scripted.headers);
+		if (scripted && !scripted.acceptThenDrop && !scripted.acceptThenDelayMs) return answer(scripted.status, scripted.body, scripted.headers);
 
 		let body: SendGridMailBody;
 		try {
@@ -108,6 +108,14 @@ export async function startSendGridFake(options: { apiKey?: string } = {}): Prom
 		if (scripted?.acceptThenDrop) {
 			record.answer = 'dropped';
 			return req.socket.destroy();
+		}
+		if (scripted?.acceptThenDelayMs) {
+			const timer = setTimeout(() => !res.destroyed && answer(202, undefined, { 'X-Message-Id': messageId }), scripted.acceptThenDelayMs);
+			res.once('close', () => {
+				clearTimeout(timer);
+				if (record.answer === undefined) record.answer = 'dropped'; // the client gave up first
+			});
+			return;
 		}
 		return answer(202, undefined, { 'X-Message-Id': messageId });
 	});
