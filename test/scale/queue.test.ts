@@ -1,0 +1,256 @@
+// The shipped recovery sequence at scale in n8n QUEUE MODE: main, one webhook processor (`n8n webhook`, which
+// takes the shop's cart events), two workers (`n8n worker`), n8n's DB and our store on the Postgres server, Redis —
+// our packed tarball installed as a community package in every one of those processes. N carts (SCALE_CARTS,
+// default 200 for CI; the full run is SCALE_CARTS=10000) with a realistic mix (test/scale/scenario.ts): consent or
+// not per channel, buyers before the first reminder and mid-sequence, SMS in quiet hours, cart events delivered
+// twice, 429/5xx bursts from SendGrid, Twilio and Meta. Waits shortened by the test's copy: 30 min → 3 s and
+// 24 h → 2 s (in the workers' memory), 2 h → 70 s (persisted by n8n in its DB, resumed by main).
+// During the run one worker is SIGKILLed while it sends the first reminders and started again, and main is
+// restarted while the executions wait in the 2 h Wait. n8n 2.x does not re-run a job whose worker died (Bull's
+// maxStalledCount is 0): those executions end in error ("failed to be processed too many times") or crashed, and
+// the test retries them the way an operator would (executions list → Retry, here through the public API) — which the
+// store makes safe: what was sent is skipped as already sent, what was claimed and not recorded stays claimed and is
+// never re-sent.
+// Afterwards, from the providers' fakes and the store: 0 duplicates per (cart, stage, channel), 0 lost — every
+// planned message went exactly once or is in the store as failed (with the provider's reason) or stuck in
+// `queued` (its sender died between claim and record); the counts are printed.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+
+import { closeAllStores, CartRecoveryStore, PostgresTransport } from '../../lib/store';
+import { metaErrors, startMetaFake, type MetaFake } from '../fakes/meta';
+import { startOpenAiFake, type OpenAiFake } from '../fakes/openai';
+import { sendGridErrors, startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
+import { startTwilioFake, twilioErrors, type TwilioFake } from '../fakes/twilio';
+import { startN8n, timings, type N8nServer } from '../harness/server';
+import { freshDatabase, type TestDatabase } from '../helpers/postgres';
+import { account, cartEvent, credentialsFor, executionCounts, makeCarts, orderEvent, plannedMessages, pool, postEvent, recovery, scaleWorkflow, seedConsent, type ScaleCart } from './scenario';
+
+const N = Number(process.env.SCALE_CARTS ?? 200);
+// n8n keeps a Wait in memory when it ends in less than 65 s from the moment the node runs: 70 s is persisted.
+const WAITS = { w1: 3, w2: 70, w3: 2 };
+const run = randomBytes(3).toString('hex');
+const carts = makeCarts(N, run);
+const WF = recovery.id;
+
+let db: TestDatabase;
+let store: CartRecoveryStore;
+let sendgrid: SendGridFake;
+let twilio: TwilioFake;
+let meta: MetaFake;
+let openai: OpenAiFake;
+let n8n: N8nServer;
+let n8nDb: pg.Pool;
+const t0 = Date.now();
+const phase: Record<string, number> = {};
+const mark = (name: string) => {
+	phase[name] = Math.round((Date.now() - t0) / 100) / 10;
+	console.log(`[scale] +${phase[name]} s ${name}`);
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 1000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		const value = await probe();
+		if (value) return value;
+		await sleep(everyMs);
+	}
+	throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; executions ${JSON.stringify(await executionCounts(n8nDb, WF))}\n${n8n.logs().split('\n').slice(-30).join('\n')}`);
+}
+
+/** What went wrong in executions that ended in error: node, message (the first few). */
+async function errorDetails(limit = 5): Promise<string[]> {
+	const page = await n8n.api<{ data: any[] }>('GET', `/executions?workflowId=${WF}&status=error&includeData=true&limit=${limit}`);
+	return page.data.map((e) => `#${e.id} ${e.data?.resultData?.lastNodeExecuted}: ${e.data?.resultData?.error?.message} ${e.data?.resultData?.error?.description ?? ''}`.slice(0, 400));
+}
+
+/**
+ * A dead worker's executions: Bull finds their jobs stalled and, n8n's maxStalledCount being 0, fails them — main
+ * records each as an error "failed to be processed too many times" (or, found by its queue recovery first, as
+ * crashed). Each is retried once through the public API, as an operator would from the executions list.
+ */
+const STALLED = /failed to be processed too many times/;
+const retried = new Set<string>();
+async function retryDeadWorkersExecutions(): Promise<number> {
+	const { rows } = await n8nDb.query(`select id, status from execution_entity where "workflowId" = $1 and status in ('crashed', 'error') and "retrySuccessId" is null order by id`, [WF]);
+	let count = 0;
+	for (const { id, status } of rows) {
+		if (retried.has(String(id))) continue;
+		if (status === 'error') {
+			const e = await n8n.api<any>('GET', `/executions/${id}?includeData=true`);
+			if (!STALLED.test(String(e.data?.resultData?.error?.message))) continue; // a real error stays an error (and fails the test)
+		}
+		retried.add(String(id));
+		await n8n.api('POST', `/executions/${id}/retry`, { loadWorkflow: false });
+		count++;
+	}
+	return count;
+}
+
+describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook processor, 2 workers): a worker SIGKILLed, main restarted`, () => {
+	before(async () => {
+		db = await freshDatabase('scale');
+		store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
+		await store.ready();
+		[sendgrid, twilio, meta, openai] = await Promise.all([startSendGridFake(), startTwilioFake(), startMetaFake(), startOpenAiFake()]);
+		await seedConsent(store, carts);
+		n8n = await startN8n({
+			label: 'scale',
+			credentials: credentialsFor(db, { sendgrid, twilio, meta, openai }),
+			queue: { workers: 2, webhookProcessors: 1, concurrency: 10 },
+			env: {
+				// A dead worker's job is noticed within seconds, not a minute (n8n's defaults: lock 60 s, check every 30 s)…
+				QUEUE_WORKER_LOCK_DURATION: '20000',
+				QUEUE_WORKER_LOCK_RENEW_TIME: '5000',
+				QUEUE_WORKER_STALLED_INTERVAL: '10000',
+				// …and main's queue recovery marks its executions crashed every 15 s instead of every 3 hours (the default).
+				N8N_EXECUTIONS_QUEUE_RECOVERY_INTERVAL: '0.25',
+				N8N_LOG_LEVEL: 'warn',
+			},
+		});
+		n8nDb = new pg.Pool({ connectionString: n8n.database!.url, max: 2 });
+		n8nDb.on('error', () => undefined);
+		// Imported once the server runs, so the quiet window starts now and ends after the 2 h Wait (rounded to the minute).
+		const quietEnd = new Date(Math.ceil((Date.now() + (WAITS.w1 + WAITS.w2 + 45 + N / 20) * 1000) / 60_000) * 60_000);
+		await n8n.importWorkflow(scaleWorkflow(run, WAITS, quietEnd));
+		mark(`n8n up (main, webhook processor, 2 workers), ${N} carts' consent recorded`);
+	});
+
+	after(async () => {
+		await n8nDb?.end().catch(() => undefined);
+		await n8n?.stop();
+		await Promise.all([sendgrid?.close(), twilio?.close(), meta?.close(), openai?.close()]);
+		await store?.close();
+		await closeAllStores();
+		await db?.drop();
+		console.log('[scale phases, s]', JSON.stringify(phase));
+		console.log('[n8n harness timings, ms]', JSON.stringify(timings));
+	});
+
+	test('every cart enrols once; the sequence runs through a worker crash and a main restart; 0 duplicates, 0 lost', async () => {
+		const started = Date.now();
+		const expectedStage1 = carts.filter((c) => plannedMessages(c).includes('1:email')).length;
+		// Bursts at the start of the first reminders: SendGrid rate-limits, then fails, for a while.
+		sendgrid.script(...Array.from({ length: 12 }, () => sendGridErrors.tooManyRequests(1)), ...Array.from({ length: 6 }, () => sendGridErrors.serverError(503)));
+
+		// The shop posts every cart (some twice); the early buyers' orders follow at once.
+		const t = new Date(Date.now() - 31 * 60_000).toISOString();
+		let killed: Promise<void> | undefined;
+		const answers = await pool(
+			carts.map((c) => async () => {
+				const first = await postEvent(n8n, cartEvent(c, t));
+				const again = c.redelivered ? await postEvent(n8n, cartEvent(c, t)) : undefined;
+				if (c.buysEarly) {
+					const order = await postEvent(n8n, orderEvent(c));
+					assert.equal(order.json?.outcome, 'converted', JSON.stringify(order));
+				}
+				// A worker dies while it sends the first reminders (its executions in flight, claims held).
+				if (!killed && sendgrid.accepted.length >= Math.min(expectedStage1 * 0.3, 40)) {
+					killed = (async () => {
+						mark(`SIGKILL worker 2 (${sendgrid.accepted.length} first emails sent)`);
+						await n8n.killWorker(1, 'SIGKILL');
+						await sleep(3000);
+						await n8n.startWorker(1);
+						mark('worker 2 started again');
+					})();
+				}
+				return { first, again };
+			}),
+			8,
+		);
+		mark(`${N} carts posted to the webhook processor`);
+		for (const [i, a] of answers.entries()) {
+			assert.equal(a.first.status, 202, `cart ${i}: ${JSON.stringify(a.first)}`);
+			assert.equal(a.first.json.enrolled, true, `cart ${i}: ${JSON.stringify(a.first.json)}`);
+			if (a.again) assert.deepEqual([a.again.status, a.again.json.duplicate, a.again.json.enrolled], [202, true, false]);
+		}
+		if (!killed) {
+			await until('the first emails to start', async () => sendgrid.accepted.length >= Math.min(expectedStage1 * 0.3, 40), 120_000, 200);
+			mark('SIGKILL worker 2');
+			await n8n.killWorker(1, 'SIGKILL');
+			await sleep(3000);
+			await n8n.startWorker(1);
+		}
+		await killed;
+
+		// Everything past the first reminder now waits in the 2 h Wait (persisted): the mid-sequence buyers buy…
+		await until(
+			'every execution to reach the 2 h Wait or end (or be crashed by the kill)',
+			async () => {
+				const counts = await executionCounts(n8nDb, WF);
+				return !counts.new && !counts.running && counts;
+			},
+			(120 + N / 2) * 1000,
+		);
+		const afterStage1 = await executionCounts(n8nDb, WF);
+		mark(`first reminders done: ${sendgrid.accepted.length} emails; executions ${JSON.stringify(afterStage1)}`);
+		if (afterStage1.error) console.log('[scale] executions in error (the dead worker\'s are retried below):\n  ' + (await errorDetails(3)).join('\n  '));
+		const mid = carts.filter((c) => c.buysMid);
+		await pool(mid.map((c) => async () => assert.equal((await postEvent(n8n, orderEvent(c))).status, 202)), 8);
+		// …and main restarts while they wait. Its start-up queue recovery marks the dead worker's executions crashed.
+		const waiting = (await executionCounts(n8nDb, WF)).waiting ?? 0;
+		assert.ok(waiting > 0, 'executions wait in the 2 h Wait while main restarts');
+		mark(`restart main (${waiting} executions waiting)`);
+		await n8n.restartMain();
+		mark('main back');
+		// The second reminders' providers have their bad minutes too.
+		twilio.script(...Array.from({ length: 8 }, () => twilioErrors.tooManyRequests(1)), twilioErrors.serverError(500), twilioErrors.serverError(503));
+		meta.script(metaErrors.rateLimited(), metaErrors.serverError(), metaErrors.serverError());
+
+		// Until every execution has ended; a crashed one is retried (once) as an operator would.
+		await until(
+			'every execution to end',
+			async () => {
+				const newlyRetried = await retryDeadWorkersExecutions();
+				if (newlyRetried) mark(`retried ${newlyRetried} crashed execution(s)`);
+				const counts = await executionCounts(n8nDb, WF);
+				const open = (counts.new ?? 0) + (counts.running ?? 0) + (counts.waiting ?? 0);
+				return open === 0 && newlyRetried === 0 && counts;
+			},
+			(WAITS.w2 + 240 + N) * 1000,
+			2000,
+		);
+		const counts = await executionCounts(n8nDb, WF);
+		mark(`all executions ended: ${JSON.stringify(counts)}`);
+
+		const a = await account(db, carts, { sendgrid, twilio, meta });
+		const seconds = (Date.now() - started) / 1000;
+		const providerErrors = {
+			sendgrid: sendgrid.requests.filter((r) => typeof r.answer === 'number' && r.answer >= 429).length,
+			twilio: twilio.requests.filter((r) => typeof r.answer === 'number' && r.answer >= 429).length,
+			meta: meta.requests.filter((r) => typeof r.answer === 'number' && r.answer >= 429).length,
+		};
+		console.log(
+			`[scale] ${N} carts in ${seconds.toFixed(0)} s: planned ${a.planned} messages → sent exactly once ${a.sentOnce}, failed ${a.failed}, ` +
+				`stuck queued ${a.stuckQueued} (of which the provider has ${a.stuckButAccepted}), released-not-resent ${a.released}, LOST ${a.lost}, ` +
+				`DUPLICATES ${a.duplicates}, unplanned ${a.unplanned}, sent-but-not-at-provider ${a.sentNotAtProvider}; ` +
+				`provider acceptances ${JSON.stringify(a.providerCalls)}; 429/5xx answered ${JSON.stringify(providerErrors)}; ` +
+				`store rows by status ${JSON.stringify(a.byStatus)}; executions ${JSON.stringify(counts)}, the dead worker's retried ${retried.size}`,
+		);
+		if (counts.error) console.log('[scale] executions in error:\n  ' + (await errorDetails()).join('\n  '));
+		if (a.problems.length) console.log('[scale] problems:\n  ' + a.problems.join('\n  '));
+		assert.equal(a.duplicates, 0, 'no message twice at a provider');
+		assert.equal(a.lost, 0, 'no planned message without a trace');
+		assert.equal(a.released, 0, 'no message given back and then forgotten');
+		assert.equal(a.unplanned, 0, 'no message nobody planned');
+		assert.equal(a.sentNotAtProvider, 0, 'the store records sent only what a provider accepted');
+		assert.equal(a.sentOnce + a.failed + a.stuckQueued, a.planned, 'every planned message is accounted for');
+		assert.ok(a.sentOnce >= a.planned * 0.9, `most messages went out (${a.sentOnce}/${a.planned})`);
+		// The only executions not ended well are the dead worker's, and each one's retry succeeded.
+		assert.equal((counts.error ?? 0) + (counts.crashed ?? 0), retried.size, 'no execution ended in error but the dead worker\'s');
+		const { rows: unretried } = await n8nDb.query(`select id from execution_entity where "workflowId" = $1 and status in ('crashed', 'error') and "retrySuccessId" is null`, [WF]);
+		assert.deepEqual(unretried, [], 'every retry of a dead worker\'s execution succeeded');
+		assert.ok(retried.size > 0, 'the SIGKILL hit executions in flight');
+		assert.ok(providerErrors.sendgrid >= 12, 'SendGrid\'s burst was answered');
+		// One execution per cart, plus the retries of the dead worker's.
+		assert.equal((counts.success ?? 0) + (counts.error ?? 0) + (counts.crashed ?? 0), N + retried.size);
+		const quiet = carts.filter((c) => c.quiet && plannedMessages(c).includes('2:sms'));
+		const { rows: deferred } = await db.pool.query(`select count(*)::int as n from cart_recovery.messages where channel = 'sms' and cart_id like $1 and status = 'sent'`, [`scq-${run}-%`]);
+		assert.ok(deferred[0].n + a.stuckQueued >= quiet.length, 'the quiet carts\' SMS went after the quiet hours');
+	});
+});
+
+export type { ScaleCart };
