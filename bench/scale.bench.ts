@@ -68,6 +68,7 @@ async function setUp(label: string, workers: number, carts: ScaleCart[]) {
 		label,
 		credentials: credentialsFor(db, { sendgrid, twilio, meta, openai }),
 		queue: { workers, webhookProcessors: 1, concurrency: CONCURRENCY },
+		readyTimeoutMs: 300_000,
 		env: { N8N_LOG_LEVEL: 'warn' },
 	});
 	const n8nDb = new pg.Pool({ connectionString: n8n.database!.url, max: 2 });

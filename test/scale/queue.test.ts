@@ -10,7 +10,9 @@
 // maxStalledCount is 0): those executions end in error ("failed to be processed too many times") or crashed, and
 // the test retries them the way an operator would (executions list → Retry, here through the public API) — which the
 // store makes safe: what was sent is skipped as already sent, what was claimed and not recorded stays claimed and is
-// never re-sent.
+// never re-sent. On a loaded machine main's queue recovery (every 30 s here) also marks executions crashed whose jobs
+// were only queued or still running; those are retried too (or, if they ended well meanwhile, left alone) — the
+// accounting shows the store keeps them exactly once as well.
 // Afterwards, from the providers' fakes and the store: 0 duplicates per (cart, stage, channel), 0 lost — every
 // planned message went exactly once or is in the store as failed (with the provider's reason) or stuck in
 // `queued` (its sender died between claim and record); the counts are printed.
@@ -83,8 +85,15 @@ async function retryDeadWorkersExecutions(): Promise<number> {
 			const e = await n8n.api<any>('GET', `/executions/${id}?includeData=true`);
 			if (!STALLED.test(String(e.data?.resultData?.error?.message))) continue; // a real error stays an error (and fails the test)
 		}
+		try {
+			await n8n.api('POST', `/executions/${id}/retry`, { loadWorkflow: false });
+		} catch (error) {
+			// Marked crashed by main's queue recovery while its job was only queued (n8n's recovery races the queue
+			// on a loaded machine): the worker then ran it to the end after all — nothing to retry.
+			if ((error as { status?: number }).status === 409) continue;
+			throw error;
+		}
 		retried.add(String(id));
-		await n8n.api('POST', `/executions/${id}/retry`, { loadWorkflow: false });
 		count++;
 	}
 	return count;
@@ -101,13 +110,14 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 			label: 'scale',
 			credentials: credentialsFor(db, { sendgrid, twilio, meta, openai }),
 			queue: { workers: 2, webhookProcessors: 1, concurrency: 10 },
+			readyTimeoutMs: 300_000, // five n8n processes starting at once on 2 shared cores
 			env: {
 				// A dead worker's job is noticed within seconds, not a minute (n8n's defaults: lock 60 s, check every 30 s)…
 				QUEUE_WORKER_LOCK_DURATION: '20000',
 				QUEUE_WORKER_LOCK_RENEW_TIME: '5000',
 				QUEUE_WORKER_STALLED_INTERVAL: '10000',
-				// …and main's queue recovery marks its executions crashed every 15 s instead of every 3 hours (the default).
-				N8N_EXECUTIONS_QUEUE_RECOVERY_INTERVAL: '0.25',
+				// …and main's queue recovery marks its executions crashed every 30 s instead of every 3 hours (the default).
+				N8N_EXECUTIONS_QUEUE_RECOVERY_INTERVAL: '0.5',
 				N8N_LOG_LEVEL: 'warn',
 			},
 		});
@@ -136,9 +146,33 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		// Bursts at the start of the first reminders: SendGrid rate-limits, then fails, for a while.
 		sendgrid.script(...Array.from({ length: 12 }, () => sendGridErrors.tooManyRequests(1)), ...Array.from({ length: 6 }, () => sendGridErrors.serverError(503)));
 
+		// The mid-sequence buyers buy as soon as their first reminder is out (the 2 h Wait then finds the cart bought).
+		const mid = carts.filter((c) => c.buysMid);
+		const ordered = new Set<string>();
+		let stopWatching = false;
+		const midBuyers = (async () => {
+			while (!stopWatching && ordered.size < mid.length) {
+				const { rows } = await db.pool.query(`select cart_id from cart_recovery.messages where stage = 1 and cart_id = any($1)`, [mid.filter((c) => !ordered.has(c.cartId)).map((c) => c.cartId)]);
+				for (const { cart_id } of rows) {
+					const res = await postEvent(n8n, orderEvent(mid.find((c) => c.cartId === cart_id)!));
+					assert.equal(res.status, 202, JSON.stringify(res));
+					ordered.add(cart_id);
+				}
+				await sleep(1000);
+			}
+		})();
+
 		// The shop posts every cart (some twice); the early buyers' orders follow at once.
 		const t = new Date(Date.now() - 31 * 60_000).toISOString();
 		let killed: Promise<void> | undefined;
+		const killThreshold = Math.min(Math.round(expectedStage1 * 0.3), 40);
+		const killAndRestartWorker = async () => {
+			mark(`SIGKILL worker 2 (${sendgrid.accepted.length} first emails sent)`);
+			await n8n.killWorker(1, 'SIGKILL');
+			await sleep(3000);
+			await n8n.startWorker(1);
+			mark('worker 2 started again');
+		};
 		const answers = await pool(
 			carts.map((c) => async () => {
 				const first = await postEvent(n8n, cartEvent(c, t));
@@ -148,15 +182,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 					assert.equal(order.json?.outcome, 'converted', JSON.stringify(order));
 				}
 				// A worker dies while it sends the first reminders (its executions in flight, claims held).
-				if (!killed && sendgrid.accepted.length >= Math.min(expectedStage1 * 0.3, 40)) {
-					killed = (async () => {
-						mark(`SIGKILL worker 2 (${sendgrid.accepted.length} first emails sent)`);
-						await n8n.killWorker(1, 'SIGKILL');
-						await sleep(3000);
-						await n8n.startWorker(1);
-						mark('worker 2 started again');
-					})();
-				}
+				if (!killed && sendgrid.accepted.length >= killThreshold) killed = killAndRestartWorker();
 				return { first, again };
 			}),
 			8,
@@ -168,34 +194,24 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 			if (a.again) assert.deepEqual([a.again.status, a.again.json.duplicate, a.again.json.enrolled], [202, true, false]);
 		}
 		if (!killed) {
-			await until('the first emails to start', async () => sendgrid.accepted.length >= Math.min(expectedStage1 * 0.3, 40), 120_000, 200);
-			mark('SIGKILL worker 2');
-			await n8n.killWorker(1, 'SIGKILL');
-			await sleep(3000);
-			await n8n.startWorker(1);
+			await until('the first emails to start', async () => sendgrid.accepted.length >= killThreshold, 120_000, 200);
+			killed = killAndRestartWorker();
 		}
 		await killed;
 
-		// Everything past the first reminder now waits in the 2 h Wait (persisted): the mid-sequence buyers buy…
-		await until(
-			'every execution to reach the 2 h Wait or end (or be crashed by the kill)',
+		// Main restarts while executions wait in the 2 h Wait (persisted in n8n's database); the ones that come due
+		// meanwhile wait for main to queue them.
+		const waiting = await until(
+			'executions waiting in the 2 h Wait',
 			async () => {
-				const counts = await executionCounts(n8nDb, WF);
-				return !counts.new && !counts.running && counts;
+				const n = (await executionCounts(n8nDb, WF)).waiting ?? 0;
+				return n >= Math.max(3, Math.min(Math.round(N * 0.15), 30)) && n;
 			},
 			(120 + N / 2) * 1000,
 		);
-		const afterStage1 = await executionCounts(n8nDb, WF);
-		mark(`first reminders done: ${sendgrid.accepted.length} emails; executions ${JSON.stringify(afterStage1)}`);
-		if (afterStage1.error) console.log('[scale] executions in error (the dead worker\'s are retried below):\n  ' + (await errorDetails(3)).join('\n  '));
-		const mid = carts.filter((c) => c.buysMid);
-		await pool(mid.map((c) => async () => assert.equal((await postEvent(n8n, orderEvent(c))).status, 202)), 8);
-		// …and main restarts while they wait. Its start-up queue recovery marks the dead worker's executions crashed.
-		const waiting = (await executionCounts(n8nDb, WF)).waiting ?? 0;
-		assert.ok(waiting > 0, 'executions wait in the 2 h Wait while main restarts');
-		mark(`restart main (${waiting} executions waiting)`);
+		mark(`restart main (${waiting} executions waiting; executions ${JSON.stringify(await executionCounts(n8nDb, WF))})`);
 		await n8n.restartMain();
-		mark('main back');
+		mark(`main back (executions ${JSON.stringify(await executionCounts(n8nDb, WF))})`);
 		// The second reminders' providers have their bad minutes too.
 		twilio.script(...Array.from({ length: 8 }, () => twilioErrors.tooManyRequests(1)), twilioErrors.serverError(500), twilioErrors.serverError(503));
 		meta.script(metaErrors.rateLimited(), metaErrors.serverError(), metaErrors.serverError());
@@ -213,6 +229,9 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 			(WAITS.w2 + 240 + N) * 1000,
 			2000,
 		);
+		stopWatching = true;
+		await midBuyers;
+		assert.equal(ordered.size, mid.length, 'every mid-sequence buyer bought after its first reminder');
 		const counts = await executionCounts(n8nDb, WF);
 		mark(`all executions ended: ${JSON.stringify(counts)}`);
 
@@ -240,7 +259,8 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		assert.equal(a.sentOnce + a.failed + a.stuckQueued, a.planned, 'every planned message is accounted for');
 		assert.ok(a.sentOnce >= a.planned * 0.9, `most messages went out (${a.sentOnce}/${a.planned})`);
 		// The only executions not ended well are the dead worker's, and each one's retry succeeded.
-		assert.equal((counts.error ?? 0) + (counts.crashed ?? 0), retried.size, 'no execution ended in error but the dead worker\'s');
+		// (≤: an execution marked crashed while its job still ran may have ended well after its retry was started.)
+		assert.ok((counts.error ?? 0) + (counts.crashed ?? 0) <= retried.size, 'no execution ended in error but the dead worker\'s');
 		const { rows: unretried } = await n8nDb.query(`select id from execution_entity where "workflowId" = $1 and status in ('crashed', 'error') and "retrySuccessId" is null`, [WF]);
 		assert.deepEqual(unretried, [], 'every retry of a dead worker\'s execution succeeded');
 		assert.ok(retried.size > 0, 'the SIGKILL hit executions in flight');

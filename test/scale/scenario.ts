@@ -51,7 +51,7 @@ export function plannedMessages(c: ScaleCart): string[] {
 
 /**
  * The mix, deterministic by index: 45 % email + SMS, 20 % email only, 10 % email + WhatsApp, 10 % SMS only,
- * 5 % no consent at all; 8 % buy at once, 12 % buy after the first reminder; 10 % get their SMS in quiet hours;
+ * 5 % no consent at all; 8 % buy at once, about 10 % (those with email consent) buy after the first reminder; 10 % get their SMS in quiet hours;
  * 10 % have their cart event delivered twice.
  */
 export function makeCarts(n: number, run: string): ScaleCart[] {
@@ -69,7 +69,7 @@ export function makeCarts(n: number, run: string): ScaleCart[] {
 			phone: `+3630${String(1_000_000 + i).slice(-7)}`,
 			consent,
 			buysEarly: b < 8,
-			buysMid: b >= 8 && b < 20,
+			buysMid: b >= 8 && b < 20 && consent.includes('email'),
 			quiet,
 			redelivered: (i * 29) % 100 < 10,
 		});
