@@ -63,10 +63,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 	throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; executions ${JSON.stringify(await executionCounts(n8nDb, WF))}\n${n8n.logs().split('\n').slice(-30).join('\n')}`);
 }
 
-/** What went wrong in executions that ended in error: node, message (the first few). */
+/** What went wrong in executions that ended in error: the first error message n8n stored for each (the first few). */
 async function errorDetails(limit = 5): Promise<string[]> {
-	const page = await n8n.api<{ data: any[] }>('GET', `/executions?workflowId=${WF}&status=error&includeData=true&limit=${limit}`);
-	return page.data.map((e) => `#${e.id} ${e.data?.resultData?.lastNodeExecuted}: ${e.data?.resultData?.error?.message} ${e.data?.resultData?.error?.description ?? ''}`.slice(0, 400));
+	const { rows } = await n8nDb.query(
+		`select e.id, substring(d.data from position('"message"' in d.data) for 300) as message from execution_entity e join execution_data d on d."executionId" = e.id
+		 where e."workflowId" = $1 and e.status = 'error' order by e.id limit $2`,
+		[WF, limit],
+	);
+	return rows.map((r) => `#${r.id} ${r.message}`);
 }
 
 /**
@@ -249,7 +253,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 				`provider acceptances ${JSON.stringify(a.providerCalls)}; 429/5xx answered ${JSON.stringify(providerErrors)}; ` +
 				`store rows by status ${JSON.stringify(a.byStatus)}; executions ${JSON.stringify(counts)}, the dead worker's retried ${retried.size}`,
 		);
-		if (counts.error) console.log('[scale] executions in error:\n  ' + (await errorDetails()).join('\n  '));
+		if (counts.error) console.log('[scale] executions in error:\n  ' + (await errorDetails(10)).join('\n  '));
 		if (a.problems.length) console.log('[scale] problems:\n  ' + a.problems.join('\n  '));
 		assert.equal(a.duplicates, 0, 'no message twice at a provider');
 		assert.equal(a.lost, 0, 'no planned message without a trace');
