@@ -9,6 +9,9 @@
 //    start; owner + API key set up headlessly; logs in <userFolder>/n8n.log, printed when a start fails.
 //  - queue: {workers: N} → n8n's DB on a fresh Postgres database, Redis 127.0.0.1:6379 with a unique
 //    QUEUE_BULL_PREFIX, N `n8n worker` processes (each with a user folder of its own, like real workers).
+//    queue.webhookProcessors: M `n8n webhook` processes on ports of their own (their own user folders too);
+//    webhookRequest() goes to the first, as a load balancer routing /webhook/ would. killWorker(), startWorker()
+//    and restartMain() crash and restart single processes while the others run.
 //
 // Pitfalls: node types are `n8n-nodes-cart-recovery.<node>`; a built-in Webhook's production URL is
 // /webhook/<path> (isFullPath) while ours are /webhook/<webhookId>/<path>; `$env` is blocked in expressions;
@@ -48,8 +51,16 @@ export interface StartOptions {
 	credentials?: Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>;
 	/** Workflow JSON objects (with fixed `id` and triggers' `webhookId`), imported and published before start. */
 	workflows?: object[];
-	/** Scale-out: Postgres + Redis + N `n8n worker` processes. */
-	queue?: { workers: number };
+	/** Scale-out: Postgres + Redis + N `n8n worker` processes (+ M `n8n webhook` processors). */
+	queue?: {
+		workers: number;
+		/** `n8n webhook` processes taking the production webhooks (default 0: main takes them). */
+		webhookProcessors?: number;
+		/** `n8n worker --concurrency` (default 5). */
+		concurrency?: number;
+		/** Extra environment for the workers only. */
+		workerEnv?: Record<string, string>;
+	};
 	/** Milliseconds to wait for readiness of each process (default 120 s: 2 shared cores). */
 	readyTimeoutMs?: number;
 	/** Keep the user folder after stop() (default: removed unless CART_RECOVERY_KEEP_N8N=1). */
@@ -83,14 +94,27 @@ export interface N8nServer {
 	waitForExecutions(workflowId: string, count: number, opts?: { timeoutMs?: number; status?: string[] }): Promise<any[]>;
 	/** Stops and starts every process on the same user folder, database and ports. */
 	restart(): Promise<void>;
+	/** The first webhook processor's URL (queue.webhookProcessors), else baseUrl: where the shop's webhooks go. */
+	webhookBaseUrl: string;
+	/** Plain HTTP to the webhook processor (or main when there is none). */
+	webhookRequest(path: string, init?: RequestInit): Promise<Response>;
+	/** Kills worker `index`'s process group with `signal` (default SIGKILL: no graceful shutdown) and waits for it to exit. */
+	killWorker(index: number, signal?: NodeJS.Signals): Promise<void>;
+	/** Starts worker `index` again (same folder and ports) and waits for its readiness. */
+	startWorker(index: number): Promise<void>;
+	/** Stops main only (SIGTERM) and starts it again; workers and webhook processors keep running. */
+	restartMain(): Promise<void>;
+	/** Process ids of the live processes (RSS measurements). */
+	pids(): { main?: number; workers: Array<number | undefined>; webhooks: Array<number | undefined> };
 	stop(): Promise<void>;
 	/** Waits until n8n reports the workflow's triggers live (GET /rest/workflows/:id/publication-status). */
 	waitForPublication(workflowId: string, timeoutMs?: number): Promise<void>;
 	/** The owner's session headers (cookie, browser-id) for raw requests to authenticated paths, e.g. /types/nodes.json. */
 	authHeaders(): Record<string, string>;
-	/** Main's log; workerLogs(i) for workers. */
+	/** Main's log; workerLogs(i) for workers, webhookLogs(i) for webhook processors. */
 	logs(): string;
 	workerLogs(index?: number): string;
+	webhookLogs(index?: number): string;
 	/** Runs an n8n CLI command against this instance's folder and database (e.g. ['export:nodes', '--output=f']). */
 	cli(args: string[]): Promise<{ stdout: string; stderr: string }>;
 }
@@ -276,6 +300,14 @@ function spawnN8n(args: string[], env: NodeJS.ProcessEnv, logFile: string): Proc
 	return proc;
 }
 
+function killGroup(pid: number) {
+	try {
+		process.kill(-pid, 'SIGKILL');
+	} catch {
+		/* gone */
+	}
+}
+
 async function killProc(proc: Proc | undefined, graceMs = 10_000): Promise<void> {
 	if (!proc?.child.pid || proc.exitCode !== undefined) return;
 	const pid = proc.child.pid;
@@ -322,12 +354,19 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 	const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
 	const userFolder = await newUserFolder(options.label);
 	const workerCount = options.queue?.workers ?? 0;
+	const webhookCount = options.queue?.webhookProcessors ?? 0;
 	const workerFolders: string[] = [];
 	for (let i = 0; i < workerCount; i++) workerFolders.push(await newUserFolder(`${options.label}-worker${i + 1}`));
+	const webhookFolders: string[] = [];
+	for (let i = 0; i < webhookCount; i++) webhookFolders.push(await newUserFolder(`${options.label}-webhook${i + 1}`));
 	const [port, brokerPort, cliBrokerPort] = [await freePort(), await freePort(), await freePort()];
 	const workerPorts: Array<{ broker: number; health: number }> = [];
 	for (let i = 0; i < workerCount; i++) workerPorts.push({ broker: await freePort(), health: await freePort() });
+	const webhookPorts: Array<{ broker: number; http: number }> = [];
+	for (let i = 0; i < webhookCount; i++) webhookPorts.push({ broker: await freePort(), http: await freePort() });
 	const baseUrl = `http://127.0.0.1:${port}`;
+	// The URL n8n puts into webhook links (unsubscribe pages…): the webhook processors when there are, as a load balancer's would.
+	const webhookBaseUrl = webhookCount ? `http://127.0.0.1:${webhookPorts[0].http}` : baseUrl;
 	const database = options.queue ? await freshDatabase(`n8n_${options.label}`) : undefined;
 	const bullPrefix = `crq-${randomBytes(5).toString('hex')}`;
 
@@ -343,7 +382,7 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 			N8N_HOST: '127.0.0.1',
 			N8N_PROTOCOL: 'http',
 			N8N_EDITOR_BASE_URL: baseUrl,
-			N8N_WEBHOOK_URL: `${baseUrl}/`,
+			N8N_WEBHOOK_URL: `${webhookBaseUrl}/`,
 			N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
 			N8N_USER_MANAGEMENT_JWT_SECRET: 'cart-recovery-test-jwt-secret',
 			N8N_DIAGNOSTICS_ENABLED: 'false',
@@ -433,23 +472,41 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 	const workerLogFiles = workerFolders.map((f) => path.join(f, 'n8n-worker.log'));
 	let stopped = false;
 	const published = new Set(workflowIds);
-	let savedLogs: { main: string; workers: string[] } | undefined;
+	let savedLogs: { main: string; workers: string[]; webhooks: string[] } | undefined;
+
+	const webhookLogFiles = webhookFolders.map((f) => path.join(f, 'n8n-webhook.log'));
+	let webhooks: Proc[] = [];
+	const concurrency = options.queue?.concurrency ?? 5;
+
+	const spawnMain = () => (main = spawnN8n(['start'], baseEnv(userFolder, brokerPort), mainLog));
+	const mainReady = () => waitReady(main!, `${baseUrl}/healthz/readiness`, readyTimeoutMs, `n8n main (${options.label})`);
+	const spawnWorker = (i: number) =>
+		(workers[i] = spawnN8n(
+			['worker', `--concurrency=${concurrency}`],
+			{
+				...baseEnv(workerFolders[i], workerPorts[i].broker),
+				QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+				QUEUE_HEALTH_CHECK_PORT: String(workerPorts[i].health),
+				...options.queue?.workerEnv,
+			},
+			workerLogFiles[i],
+		));
+	const workerReady = (i: number) => waitReady(workers[i], `http://127.0.0.1:${workerPorts[i].health}/healthz/readiness`, readyTimeoutMs, `n8n worker ${i + 1} (${options.label})`);
+	const spawnWebhook = (i: number) =>
+		(webhooks[i] = spawnN8n(['webhook'], { ...baseEnv(webhookFolders[i], webhookPorts[i].broker), N8N_PORT: String(webhookPorts[i].http) }, webhookLogFiles[i]));
+	const webhookReady = (i: number) => waitReady(webhooks[i], `http://127.0.0.1:${webhookPorts[i].http}/healthz/readiness`, readyTimeoutMs, `n8n webhook processor ${i + 1} (${options.label})`);
 
 	async function launch(): Promise<void> {
 		const started = Date.now();
-		main = spawnN8n(['start'], baseEnv(userFolder, brokerPort), mainLog);
-		workers = workerFolders.map((folder, i) =>
-			spawnN8n(
-				['worker', '--concurrency=5'],
-				{ ...baseEnv(folder, workerPorts[i].broker), QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(workerPorts[i].health) },
-				workerLogFiles[i],
-			),
-		);
+		spawnMain();
+		workers = [];
+		webhooks = [];
+		workerFolders.forEach((_, i) => spawnWorker(i));
+		// Webhook processors start once main has run the migrations (they would race it on a fresh database).
 		try {
-			await Promise.all([
-				waitReady(main, `${baseUrl}/healthz/readiness`, readyTimeoutMs, `n8n main (${options.label})`),
-				...workers.map((w, i) => waitReady(w, `http://127.0.0.1:${workerPorts[i].health}/healthz/readiness`, readyTimeoutMs, `n8n worker ${i + 1} (${options.label})`)),
-			]);
+			await Promise.all([mainReady(), ...workerFolders.map((_, i) => workerReady(i))]);
+			webhookFolders.forEach((_, i) => spawnWebhook(i));
+			await Promise.all(webhookFolders.map((_, i) => webhookReady(i)));
 			await login();
 			for (const id of published) await waitForPublication(id);
 			timed('start', Date.now() - started);
@@ -461,7 +518,7 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 	}
 
 	async function halt(): Promise<void> {
-		await Promise.all([killProc(main), ...workers.map((w) => killProc(w))]);
+		await Promise.all([killProc(main), ...workers.map((w) => killProc(w)), ...webhooks.map((w) => killProc(w))]);
 	}
 
 	async function login(): Promise<void> {
@@ -549,6 +606,38 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 		},
 		database,
 		waitForPublication,
+		webhookBaseUrl,
+		webhookRequest: (p, init) => fetch(`${webhookBaseUrl}${p.startsWith('/') ? p : `/${p}`}`, init),
+		async killWorker(index, signal = 'SIGKILL') {
+			const proc = workers[index];
+			if (!proc?.child.pid || proc.exitCode !== undefined) throw new Error(`worker ${index + 1} is not running`);
+			try {
+				process.kill(-proc.child.pid, signal);
+			} catch {
+				/* gone */
+			}
+			await proc.exited;
+			if (signal !== 'SIGKILL') killGroup(proc.child.pid);
+		},
+		async startWorker(index) {
+			if (workers[index] && workers[index].exitCode === undefined) throw new Error(`worker ${index + 1} is still running`);
+			spawnWorker(index);
+			await workerReady(index);
+		},
+		async restartMain() {
+			const started = Date.now();
+			await killProc(main);
+			spawnMain();
+			await mainReady();
+			await login();
+			for (const id of published) await waitForPublication(id);
+			timed('restartMain', Date.now() - started);
+		},
+		pids: () => ({
+			main: main?.exitCode === undefined ? main?.child.pid : undefined,
+			workers: workers.map((w) => (w.exitCode === undefined ? w.child.pid : undefined)),
+			webhooks: webhooks.map((w) => (w.exitCode === undefined ? w.child.pid : undefined)),
+		}),
 		authHeaders: () => ({ cookie, 'browser-id': browserId }),
 		webhookUrl: (p) => `${baseUrl}/webhook/${p.replace(/^\/+/, '')}`,
 		request: (p, init) => fetch(`${baseUrl}${p.startsWith('/') ? p : `/${p}`}`, init),
@@ -601,11 +690,12 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 				await database.drop().catch(() => undefined);
 				await execFileP('bash', ['-c', `redis-cli -h 127.0.0.1 --scan --pattern '${bullPrefix}*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null`]).catch(() => undefined);
 			}
-			savedLogs = { main: readLog(mainLog), workers: workerLogFiles.map(readLog) };
-			if (!keep) for (const f of [userFolder, ...workerFolders]) rmSync(f, { recursive: true, force: true });
+			savedLogs = { main: readLog(mainLog), workers: workerLogFiles.map(readLog), webhooks: webhookLogFiles.map(readLog) };
+			if (!keep) for (const f of [userFolder, ...workerFolders, ...webhookFolders]) rmSync(f, { recursive: true, force: true });
 		},
 		logs: () => savedLogs?.main ?? readLog(mainLog),
 		workerLogs: (i = 0) => savedLogs?.workers[i] ?? readLog(workerLogFiles[i]),
+		webhookLogs: (i = 0) => savedLogs?.webhooks[i] ?? readLog(webhookLogFiles[i]),
 	};
 	return server;
 }
