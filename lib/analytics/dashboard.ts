@@ -221,7 +221,7 @@ const COPY_HU = {
 	statuses: {
 		queued: 'sorban áll',
 		released: 'küldésre kész',
-		unknown: 'bizonytalan, kézzel kell eldönteni',
+		unknown: 'bizonytalan, valakinek döntenie kell',
 		sent: 'elküldve',
 		processed: 'feldolgozva',
 		deferred: 'elhalasztva',
@@ -250,7 +250,7 @@ const COPY_HU = {
 		opted_out: 'A vásárló leiratkozott erről a csatornáról',
 		already_sent: 'Ez az üzenet már kiment',
 		in_progress: 'Épp egy másik folyamat küldi',
-		outcome_unknown: 'Nem tudni, kiment-e (megszakadt küldés), ezért nem küldjük újra',
+		outcome_unknown: 'Nem tudjuk, kiment-e (a küldés félbeszakadt), ezért nem küldjük újra',
 		previously_failed: 'Korábban hibára futott, ezért nem küldjük újra',
 		no_address: 'Nincs elérhetőség (e-mail-cím vagy telefonszám)',
 		invalid_address: 'Érvénytelen e-mail-cím vagy telefonszám',
