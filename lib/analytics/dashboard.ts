@@ -221,7 +221,7 @@ const COPY_HU = {
 	statuses: {
 		queued: 'sorban áll',
 		released: 'küldésre kész',
-		unknown: 'bizonytalan, valakinek döntenie kell',
+		unknown: 'bizonytalan, kézi döntésre vár',
 		sent: 'elküldve',
 		processed: 'feldolgozva',
 		deferred: 'elhalasztva',
