@@ -33,6 +33,7 @@ import type {
 	PurgeResult,
 	RecordAiCopyInput,
 	RecordCartEventResult,
+	WithdrawEnrolmentResult,
 	RecordChannelEventResult,
 	RecordConsentInput,
 	RecordConsentResult,
@@ -113,6 +114,14 @@ export class CartRecoveryStore {
 			p_cooldown_seconds: options.cooldownSeconds,
 			p_attribution_seconds: options.attributionSeconds,
 		});
+	}
+
+	/**
+	 * Undoes the enrolment `event` made, when n8n could not start the flow for it (migration 14): the shop's retry
+	 * then enrols the cart again. Refused once anything of the sequence happened to the cart.
+	 */
+	async withdrawEnrolment(event: CartEvent): Promise<WithdrawEnrolmentResult> {
+		return this.call<WithdrawEnrolmentResult>('cart_recovery_withdraw_enrolment', { p_event: event });
 	}
 
 	async getCart(cartId: string): Promise<Cart | null> {

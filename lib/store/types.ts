@@ -86,6 +86,13 @@ export interface RecordCartEventResult {
 	recovered_value?: number | null;
 }
 
+/** withdraw_enrolment's answer: whether the enrolment an event made was undone, and why not when it was not. */
+export interface WithdrawEnrolmentResult {
+	withdrawn: boolean;
+	reason: 'withdrawn' | 'unknown_event' | 'not_enrolled_by_event' | 'sequence_started';
+	cart_status: CartStatus | null;
+}
+
 export interface CartMessageSummary {
 	message_id: string;
 	stage: number;

@@ -81,6 +81,12 @@ export class AbandonedCartTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
+				// The answer to an enrolling event goes once n8n has created the flow's execution (n8n defers an
+				// 'onReceived' answer the node leaves to it until then): a 202 means the flow exists. A number, from an
+				// expression: n8n passes this value to the response as it is.
+				responseCode: '={{202}}',
+				// Empty: n8n answers with the node's webhookResponse (by default it would pick the first item).
+				responseData: '',
 				path: 'cart-events',
 			},
 		],
@@ -349,10 +355,21 @@ export class AbandonedCartTrigger implements INodeType {
 			duplicate: result.duplicate,
 			outcome: result.outcome,
 		};
-		res.status(202).json(body);
-		if (!result.enrolled) return { noWebhookResponse: true };
+		if (!result.enrolled) return answer(202, body);
+		// n8n answers this one itself, after creating the execution. If it cannot (its own database or queue failed),
+		// it answers 500 and the flow never starts: the enrolment is withdrawn, so the shop's retry of the same event
+		// enrols the cart again instead of meeting a duplicate with no flow behind it.
+		res.once('finish', () => {
+			if (res.statusCode < 500) return;
+			void storePromise
+				.then((store) => store.withdrawEnrolment(event))
+				.then(
+					(withdrawal) => this.logger.warn(`Abandoned Cart Trigger: n8n could not start the flow for cart ${event.cart_id} (answered ${res.statusCode}); enrolment ${withdrawal.withdrawn ? 'withdrawn, the shop\'s retry enrols it again' : `kept (${withdrawal.reason})`}`),
+					(error: Error) => this.logger.error(`Abandoned Cart Trigger: n8n could not start the flow for cart ${event.cart_id}, and withdrawing its enrolment failed: ${error.message}`),
+				);
+		});
 		return {
-			noWebhookResponse: true,
+			webhookResponse: body,
 			workflowData: [[{ json: cartItem(event, result) as unknown as IDataObject }]],
 		};
 	}

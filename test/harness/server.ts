@@ -5,8 +5,9 @@
 //  - One fresh N8N_USER_FOLDER per server under .test-tmp/n8n/; `.n8n/nodes` is a hard-linked copy of one
 //    template per tarball (npm install --prefer-offline --omit=peer --omit=dev --ignore-scripts <tgz>, done once).
 //  - Random free ports (main, task-runner broker, worker health checks); diagnostics and every outbound call off.
-//  - Credentials (fixed ids) and workflows (fixed id / webhookId) imported with n8n's CLI and published before
-//    start; owner + API key set up headlessly; logs in <userFolder>/n8n.log, printed when a start fails.
+//  - Credentials (fixed ids) and workflows (fixed id / webhookId) imported with n8n's CLI before start and
+//    published through the public API once it runs; owner + API key set up headlessly; logs in
+//    <userFolder>/n8n.log, printed when a start fails.
 //  - queue: {workers: N} → n8n's DB on a fresh Postgres database, Redis 127.0.0.1:6379 with a unique
 //    QUEUE_BULL_PREFIX, N `n8n worker` processes (each with a user folder of its own, like real workers).
 //    queue.webhookProcessors: M `n8n webhook` processes on ports of their own (their own user folders too);
@@ -49,7 +50,7 @@ export interface StartOptions {
 	env?: Record<string, string>;
 	/** Imported with `n8n import:credentials` before start, ids kept. `data` is plain (n8n encrypts it). */
 	credentials?: Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>;
-	/** Workflow JSON objects (with fixed `id` and triggers' `webhookId`), imported and published before start. */
+	/** Workflow JSON objects (with fixed `id` and triggers' `webhookId`), imported before start and published once n8n runs. */
 	workflows?: object[];
 	/** Scale-out: Postgres + Redis + N `n8n worker` processes (+ M `n8n webhook` processors). */
 	queue?: {
@@ -61,6 +62,8 @@ export interface StartOptions {
 		/** Extra environment for the workers only. */
 		workerEnv?: Record<string, string>;
 	};
+	/** n8n's own database on the Postgres server (a fresh database) instead of SQLite; queue mode implies it. */
+	postgres?: boolean;
 	/** Milliseconds to wait for readiness of each process (default 120 s: 2 shared cores). */
 	readyTimeoutMs?: number;
 	/** Keep the user folder after stop() (default: removed unless CART_RECOVERY_KEEP_N8N=1). */
@@ -73,7 +76,7 @@ export interface N8nServer {
 	baseUrl: string;
 	userFolder: string;
 	apiKey: string;
-	/** The Postgres database n8n itself runs on (queue mode only). */
+	/** The Postgres database n8n itself runs on (queue mode, or the `postgres` option). */
 	database?: TestDatabase;
 	/** Production URL of a webhook path (built-in Webhook: its path; our triggers: `<webhookId>/<path>`). */
 	webhookUrl(path: string): string;
@@ -367,7 +370,7 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 	const baseUrl = `http://127.0.0.1:${port}`;
 	// The URL n8n puts into webhook links (unsubscribe pages…): the webhook processors when there are, as a load balancer's would.
 	const webhookBaseUrl = webhookCount ? `http://127.0.0.1:${webhookPorts[0].http}` : baseUrl;
-	const database = options.queue ? await freshDatabase(`n8n_${options.label}`) : undefined;
+	const database = options.queue || options.postgres ? await freshDatabase(`n8n_${options.label}`) : undefined;
 	const bullPrefix = `crq-${randomBytes(5).toString('hex')}`;
 
 	const baseEnv = (folder: string, runnerPort: number): NodeJS.ProcessEnv => {
@@ -416,6 +419,10 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 				DB_POSTGRESDB_DATABASE: database.name,
 				DB_POSTGRESDB_USER: decodeURIComponent(db.username || 'postgres'),
 				DB_POSTGRESDB_PASSWORD: decodeURIComponent(db.password || ''),
+			});
+		}
+		if (options.queue) {
+			Object.assign(env, {
 				EXECUTIONS_MODE: 'queue',
 				QUEUE_BULL_REDIS_HOST: process.env.TEST_REDIS_HOST ?? '127.0.0.1',
 				QUEUE_BULL_REDIS_PORT: process.env.TEST_REDIS_PORT ?? '6379',
@@ -458,7 +465,7 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 			writeFileSync(path.join(dir, `${String(i).padStart(3, '0')}.json`), JSON.stringify(wf));
 		});
 		await cli(['import:workflow', '--separate', `--input=${dir}`]);
-		for (const id of workflowIds) await cli(['publish:workflow', `--id=${id}`]);
+		// Published through the API once n8n runs (launch): one CLI boot of n8n per workflow (7–10 s each) saved.
 	}
 
 	if (options.beforeStart) await options.beforeStart(userFolder);
@@ -471,7 +478,7 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 	const mainLog = path.join(userFolder, 'n8n.log');
 	const workerLogFiles = workerFolders.map((f) => path.join(f, 'n8n-worker.log'));
 	let stopped = false;
-	const published = new Set(workflowIds);
+	const published = new Set<string>();
 	let savedLogs: { main: string; workers: string[]; webhooks: string[] } | undefined;
 
 	const webhookLogFiles = webhookFolders.map((f) => path.join(f, 'n8n-webhook.log'));
@@ -508,6 +515,7 @@ export async function startN8n(options: StartOptions): Promise<N8nServer> {
 			webhookFolders.forEach((_, i) => spawnWebhook(i));
 			await Promise.all(webhookFolders.map((_, i) => webhookReady(i)));
 			await login();
+			for (const id of workflowIds) if (!published.has(id)) await api('POST', `/workflows/${id}/activate`).then(() => published.add(id));
 			for (const id of published) await waitForPublication(id);
 			timed('start', Date.now() - started);
 		} catch (error) {

@@ -55,9 +55,11 @@ function postOnce(url: string, headers: Record<string, string>, raw: Buffer): Pr
 let db: TestDatabase;
 let n8n: N8nServer;
 
-// Not in `npm test` yet: it found a real gap (issue 16) — under a burst n8n's own database times out and a cart our
-// store enrolled (202 to the shop) may get no execution; until that is closed it fails on an overloaded machine.
-// Run it with RELIABILITY_DUPLICATES=1.
+// The gap it found (under a burst n8n's own database timed out, and a cart the store had enrolled — 202 to the
+// shop — got no execution) is closed: n8n now answers an enrolling event only once the execution exists, and when it
+// cannot create it the enrolment is withdrawn and the shop's retry enrols the cart again
+// (executionNotCreated.server.test.ts proves that path deterministically, in `npm test`). This burst stays on request
+// (RELIABILITY_DUPLICATES=1): it measures a machine's limits more than it checks a rule, and takes minutes.
 describe(`1,000 duplicate webhooks for 100 carts, ${IN_FLIGHT} in flight, 503s retried (real n8n, Postgres store)`, { skip: !process.env.RELIABILITY_DUPLICATES && 'set RELIABILITY_DUPLICATES=1 to run (see the comment above)' }, () => {
 	before(async () => {
 		db = await freshDatabase('reliability_dupes');
@@ -95,11 +97,12 @@ describe(`1,000 duplicate webhooks for 100 carts, ${IN_FLIGHT} in flight, 503s r
 			Array.from({ length: IN_FLIGHT }, async () => {
 				while (next < deliveries.length) {
 					const d = deliveries[next++];
-					// A 503 asks the shop to come back (nothing was stored): its sender retries, as shops' webhook senders do.
+					// A 5xx asks the shop to come back — a 503 from the trigger (nothing stored), or n8n's own 500 when it could
+					// not create the execution (the enrolment withdrawn): its sender retries, as shops' webhook senders do.
 					for (let attempt = 1; ; attempt++) {
 						const { headers, raw } = signedCartEvent(path, d.event);
 						const answer = await postOnce(n8n.baseUrl + path, headers, raw);
-						if (answer.status === 503 && attempt < 5) {
+						if (answer.status >= 500 && attempt < 8) {
 							unavailable.push(`${answer.status} ${JSON.stringify(answer.json)}`);
 							await new Promise((r) => setTimeout(r, 1000 * attempt));
 							continue;
@@ -111,9 +114,9 @@ describe(`1,000 duplicate webhooks for 100 carts, ${IN_FLIGHT} in flight, 503s r
 			}),
 		);
 		const burstMs = Date.now() - started;
-		// On a starved machine n8n itself may answer 503 "Database is not ready!" (its SQLite write lock timed out):
-		// retried above; a 500 is never acceptable.
-		if (unavailable.length) console.log(`[reliability] ${unavailable.length} deliveries answered 503 first and were retried: ${[...new Set(unavailable)].slice(0, 3).join(' | ')}`);
+		// On a starved machine n8n itself may answer 503 "Database is not ready!" or 500 (its database timed out):
+		// retried above; the final answer to every delivery must be a 202.
+		if (unavailable.length) console.log(`[reliability] ${unavailable.length} deliveries answered 5xx first and were retried: ${[...new Set(unavailable)].slice(0, 3).join(' | ')}`);
 
 		const statuses = new Map<number, number>();
 		for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);

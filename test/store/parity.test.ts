@@ -425,6 +425,26 @@ for (const [name, setup] of transports) {
 			await rejectsWith(s.store.recordCartEvent({ ...cartEvent(), dedup_keys: 'not-a-list' as unknown as string[] }), '22023', /dedup_keys must be an array/);
 		});
 
+		test('withdrawEnrolment: the enrolment n8n could not start is undone (its ids too), so the retry enrols again; never once the sequence began', async () => {
+			const e = cartEvent({ source: 'shopify', email: 'withdraw@example.hu', dedup_keys: [`webhook:wd-${s.kind}`] });
+			assert.equal((await s.store.recordCartEvent(e)).outcome, 'enrolled');
+			const undone = keep(s.kind, 'withdrawEnrolment', await s.store.withdrawEnrolment(e));
+			assert.deepEqual(undone, { withdrawn: true, reason: 'withdrawn', cart_status: 'active' });
+			const left = await s.sql<{ n: number }>(`select count(*)::int as n from cart_recovery.inbound_events where event_id in ($1, $2)`, [e.event_id, `webhook:wd-${s.kind}`]);
+			assert.equal(left[0].n, 0, 'the event id and its dedup key are forgotten');
+			// The shop's retry of the same delivery is not a duplicate: it enrols the cart again.
+			assert.deepEqual(await s.store.recordCartEvent(e), { duplicate: false, enrolled: true, outcome: 'enrolled', cart_status: 'recovering' });
+			// A later event of the same cart did not enrol it: withdrawing with it changes nothing.
+			const update = cartEvent({ source: 'shopify', cart_id: e.cart_id });
+			assert.equal((await s.store.recordCartEvent(update)).outcome, 'updated');
+			assert.deepEqual(await s.store.withdrawEnrolment(update), { withdrawn: false, reason: 'not_enrolled_by_event', cart_status: 'recovering' });
+			// Once the flow did something (a message claimed), the enrolment stands.
+			await s.store.claimMessage({ cartId: e.cart_id, stage: 1, channel: 'email' });
+			assert.deepEqual(await s.store.withdrawEnrolment(e), { withdrawn: false, reason: 'sequence_started', cart_status: 'recovering' });
+			assert.deepEqual(await s.store.withdrawEnrolment(cartEvent()), { withdrawn: false, reason: 'unknown_event', cart_status: null });
+			await rejectsWith(s.store.withdrawEnrolment({ ...cartEvent(), event_id: undefined as unknown as string }), '22023', /needs source, event_id and cart_id/);
+		});
+
 		// ── GDPR: export, erase, purge ───────────────────────────────────────────────────────────────────────
 
 		test('exportCustomer and eraseCustomer: every row about the person, then nothing but suppression hashes', async () => {
