@@ -12,7 +12,6 @@
 //    size of n8n's database at 0, a quarter, half and all of them waiting.
 // Every figure is printed with the machine's load (uptime): the 2 cores are shared with other sessions.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 
 import { closeAllStores, CartRecoveryStore, PostgresTransport } from '../lib/store';
@@ -20,7 +19,7 @@ import { startMetaFake } from '../test/fakes/meta';
 import { startOpenAiFake } from '../test/fakes/openai';
 import { startSendGridFake } from '../test/fakes/sendgrid';
 import { startTwilioFake } from '../test/fakes/twilio';
-import { startN8n } from '../test/harness/server';
+import { processTreeRssMb as rssMb, startN8n } from '../test/harness/server';
 import { freshDatabase } from '../test/helpers/postgres';
 import { cartEvent, credentialsFor, executionCounts, makeCarts, pool, postEvent, recovery, scaleWorkflow, seedConsent, type ScaleCart } from '../test/scale/scenario';
 
@@ -31,32 +30,6 @@ const CONCURRENCY = arg('concurrency', 10);
 const SKIP = process.argv.find((a) => a.startsWith('--skip='))?.split('=')[1] ?? '';
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/^.*load average/, 'load average');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** RSS of a process and its children (n8n's task runner), MB. */
-function rssMb(pid: number | undefined): number {
-	if (!pid) return 0;
-	const seen = new Set<number>();
-	const walk = (p: number) => {
-		if (seen.has(p)) return;
-		seen.add(p);
-		try {
-			for (const tid of readdirSync(`/proc/${p}/task`)) {
-				const file = `/proc/${p}/task/${tid}/children`;
-				if (!existsSync(file)) continue;
-				for (const child of readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean)) walk(Number(child));
-			}
-		} catch {
-			/* gone */
-		}
-	};
-	walk(pid);
-	let kb = 0;
-	for (const p of seen) {
-		const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-		if (m) kb += Number(m[1]);
-	}
-	return Math.round(kb / 1024);
-}
 
 async function setUp(label: string, workers: number, carts: ScaleCart[]) {
 	const db = await freshDatabase(label);

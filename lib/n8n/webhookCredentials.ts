@@ -22,3 +22,13 @@ export function forgetWebhookCredentials(context: IWebhookFunctions, type: strin
 	const key = credentialSlotKey(context.getWorkflow().id, context.getNode(), type);
 	if (key !== undefined) credentialCache.invalidate(key);
 }
+
+/**
+ * Whether n8n failed to read a credential because its own database was busy or away — worth a retry, so a 503 with
+ * Retry-After — rather than because the node's credential is missing, deleted or undecryptable, which no retry
+ * mends: the node is misconfigured and says which credential.
+ */
+export function credentialReadIsTransient(error: unknown): boolean {
+	const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error);
+	return /timed? ?out|not ready|ECONN|connection|SQLITE_BUSY|database is locked|terminat|too many clients/i.test(message);
+}

@@ -24,7 +24,7 @@ import {
 import { cartRecoveryStoreTest, STORE_CREDENTIAL, storeCredentialId } from '../../lib/n8n/store';
 import { choice, expression, live, text } from '../../lib/n8n/subtitleText';
 import { webshopApiTest } from '../../lib/n8n/webshop';
-import { forgetWebhookCredentials, webhookCredentials } from '../../lib/n8n/webhookCredentials';
+import { credentialReadIsTransient, forgetWebhookCredentials, webhookCredentials } from '../../lib/n8n/webhookCredentials';
 import { currencyOrFail, regionOrFail } from '../../lib/n8n/isoCodes';
 import { getStore, type CartRecoveryStore, type StoreCredentials } from '../../lib/store';
 
@@ -93,7 +93,7 @@ export class AbandonedCartTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Point your shop’s webhooks at the Production URL above. Every event updates the cart; the flow starts <b>once per cart</b>, when it first appears, not at every update. An order marks its cart as purchased and starts nothing. Your shop gets an answer at once: accepted (HTTP 202), or refused with the reason (HTTP 400, 401, 413 or 415).',
+					'Point your shop’s webhooks at the Production URL above. Every event updates the cart; the flow starts <b>once per cart</b>, when it first appears, not at every update. An order marks its cart as purchased and starts nothing. Your shop gets an answer at once: accepted (HTTP 202, sent once the flow has started), refused with the reason (HTTP 400, 401, 413 or 415), or asked to send it again later (HTTP 5xx, nothing kept) when n8n or the store is unavailable.',
 				name: 'intro',
 				type: 'notice',
 				default: '',
@@ -272,11 +272,15 @@ export class AbandonedCartTrigger implements INodeType {
 			try {
 				credentials = await webhookCredentials(this, 'webshopApi');
 			} catch (error) {
+				this.logger.error(`Abandoned Cart Trigger: could not read the Webshop credential: ${(error as Error).message}`);
 				// n8n could not read its own database in time (a burst of deliveries, a busy SQLite): nothing was stored,
 				// so the shop's retry is safe — a 503 says so, where n8n's own answer to a throw would be a bare 500.
-				this.logger.error(`Abandoned Cart Trigger: could not read the Webshop credential: ${(error as Error).message}`);
-				res.setHeader('Retry-After', '30');
-				return answer(503, { accepted: false, error: 'n8n could not read the Webshop credential; retry later' });
+				if (credentialReadIsTransient(error)) {
+					res.setHeader('Retry-After', '30');
+					return answer(503, { accepted: false, error: 'n8n could not read the Webshop credential; retry later' });
+				}
+				// No credential chosen, deleted, or not decryptable with this n8n's key: no retry mends that.
+				return answer(500, { accepted: false, error: `Abandoned Cart Trigger is misconfigured: the Webshop credential cannot be used (${(error as Error).message})` });
 			}
 			secrets = {
 				webhookSecret: credentials.webhookSecret as string,

@@ -18,7 +18,7 @@ import { IntakeError } from '../../lib/intake/errors';
 import { webhookSigningPath } from '../../lib/intake/signature';
 import { cartRecoveryStoreTest, STORE_CREDENTIAL, storeCredentialId } from '../../lib/n8n/store';
 import { choice, expression, live } from '../../lib/n8n/subtitleText';
-import { forgetWebhookCredentials, webhookCredentials } from '../../lib/n8n/webhookCredentials';
+import { credentialReadIsTransient, forgetWebhookCredentials, webhookCredentials } from '../../lib/n8n/webhookCredentials';
 import { getStore, StoreError, type StoreCredentials } from '../../lib/store';
 import type { RecordChannelEventResult } from '../../lib/store/types';
 
@@ -225,6 +225,11 @@ export class ChannelEventsTrigger implements INodeType {
 			secrets = secretsFrom(provider, await webhookCredentials(this, CREDENTIAL[provider]));
 		} catch (error) {
 			this.logger.error(`Channel Events Trigger: the ${providerLabel(provider)} credential cannot be read: ${(error as Error).message}`);
+			if (credentialReadIsTransient(error)) {
+				// n8n's own database was busy: nothing was recorded, and the provider sends the batch again.
+				res.setHeader('Retry-After', '30');
+				return answerJson(503, { received: false, error: `n8n could not read the ${providerLabel(provider)} credential; retry later` });
+			}
 			return answerJson(500, { received: false, error: `The ${providerLabel(provider)} credential of the Channel Events Trigger cannot be read` });
 		}
 
@@ -311,6 +316,7 @@ export class ChannelEventsTrigger implements INodeType {
 
 		const started = outputs.some((items) => items.length > 0) ? { workflowData: outputs } : {};
 		if (outage !== undefined) {
+			res.setHeader('Retry-After', '30');
 			res.status(503).json({ received: false, error: 'The cart store is unavailable; retry later', ...counts });
 			return { noWebhookResponse: true, ...started };
 		}

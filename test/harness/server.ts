@@ -240,6 +240,52 @@ function sweepStaleFolders(root: string) {
 	}
 }
 
+const SQLITE_FILES = ['database.sqlite', 'database.sqlite-wal', 'database.sqlite-shm'];
+
+/**
+ * n8n's SQLite database with every migration run, once per n8n version per machine: each new user folder starts
+ * from a copy, where a first boot would spend 4–5 s migrating (and a test server boots the CLI before it starts).
+ */
+async function sqliteTemplate(): Promise<string> {
+	const { node, n8nBin, runtimeDir } = runtime();
+	const template = path.join(TEST_TMP, 'n8n-templates', `sqlite-${path.basename(runtimeDir)}`);
+	if (existsSync(path.join(template, 'ready'))) return template;
+	const staging = `${template}.${process.pid}.${randomBytes(3).toString('hex')}`;
+	mkdirSync(path.join(staging, '.n8n'), { recursive: true });
+	const empty = path.join(staging, 'none.json');
+	writeFileSync(empty, '[]');
+	try {
+		await execFileP(node, [n8nBin, 'import:credentials', `--input=${empty}`], {
+			env: {
+				PATH: `${path.dirname(node)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+				HOME: process.env.HOME,
+				N8N_USER_FOLDER: staging,
+				N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
+				N8N_DIAGNOSTICS_ENABLED: 'false',
+				N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+				N8N_DISABLED_MODULES: 'mcp-registry',
+			},
+			timeout: 180_000,
+		});
+		writeFileSync(path.join(staging, 'ready'), '');
+		renameSync(staging, template); // atomic: a concurrent test file may have won; then use its copy
+	} catch (error) {
+		rmSync(staging, { recursive: true, force: true });
+		if (!existsSync(path.join(template, 'ready'))) throw new Error(`migrating n8n's template database failed: ${(error as Error).message}`);
+	}
+	return template;
+}
+
+async function copySqliteTemplate(userFolder: string): Promise<void> {
+	const started = Date.now();
+	const template = await sqliteTemplate();
+	for (const file of SQLITE_FILES) {
+		const from = path.join(template, '.n8n', file);
+		if (existsSync(from)) writeFileSync(path.join(userFolder, '.n8n', file), readFileSync(from));
+	}
+	timed('sqlite template', Date.now() - started);
+}
+
 async function newUserFolder(label: string): Promise<string> {
 	sweepStaleFolders(path.join(TEST_TMP, 'n8n'));
 	const folder = path.join(TEST_TMP, 'n8n', `${label.replace(/[^a-z0-9_-]/gi, '_')}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
@@ -351,11 +397,45 @@ async function waitReady(proc: Proc, url: string, timeoutMs: number, what: strin
 const tail = (text: string, lines = 80) => text.split('\n').slice(-lines).join('\n');
 
 // ---------------------------------------------------------------------------------------------------------
+// Measuring: what a process costs (the scale test and bench/scale.bench.ts).
+
+/** RSS of a process and its children (n8n's task runner), MB. */
+export function processTreeRssMb(pid: number | undefined): number {
+	if (!pid) return 0;
+	const seen = new Set<number>();
+	const walk = (p: number) => {
+		if (seen.has(p)) return;
+		seen.add(p);
+		try {
+			for (const tid of readdirSync(`/proc/${p}/task`)) {
+				const file = `/proc/${p}/task/${tid}/children`;
+				if (!existsSync(file)) continue;
+				for (const child of readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean)) walk(Number(child));
+			}
+		} catch {
+			/* gone */
+		}
+	};
+	walk(pid);
+	let kb = 0;
+	for (const p of seen) {
+		try {
+			const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+			if (m) kb += Number(m[1]);
+		} catch {
+			/* ended meanwhile */
+		}
+	}
+	return Math.round(kb / 1024);
+}
+
+// ---------------------------------------------------------------------------------------------------------
 
 export async function startN8n(options: StartOptions): Promise<N8nServer> {
 	const t0 = Date.now();
 	const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
 	const userFolder = await newUserFolder(options.label);
+	if (!options.queue && !options.postgres) await copySqliteTemplate(userFolder);
 	const workerCount = options.queue?.workers ?? 0;
 	const webhookCount = options.queue?.webhookProcessors ?? 0;
 	const workerFolders: string[] = [];

@@ -30,7 +30,7 @@ describe('n8n cannot create the execution: the shop hears an error, the enrolmen
 			postgres: true,
 			readyTimeoutMs: 240_000,
 			credentials: [
-				{ id: STORE_CREDENTIAL_ID, name: 'Cart Recovery Store (tests)', type: 'cartRecoveryStoreApi', data: db.credentials },
+				{ id: STORE_CREDENTIAL_ID, name: 'Cart Recovery Store (tests)', type: 'cartRecoveryStoreApi', data: { ...db.credentials } },
 				{ id: WEBSHOP_CREDENTIAL_ID, name: 'Webshop (tests)', type: 'webshopApi', data: webshopCredentials },
 			],
 			workflows: [flow.json],

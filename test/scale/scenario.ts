@@ -103,7 +103,7 @@ export function credentialsFor(db: TestDatabase, fakes: { sendgrid: SendGridFake
  * name filled in, quiet hours for the quiet carts' SMS from now until `quietEnd`, none for WhatsApp (so the run does
  * not depend on the time of day). Successful executions are kept, as the shipped file does.
  */
-export function scaleWorkflow(run: string, waits: { w1: number; w2: number; w3: number }, quietEnd: Date): WorkflowJson {
+export function scaleWorkflow(run: string, waits: { w1: number | string; w2: number | string; w3: number | string }, quietEnd: Date): WorkflowJson {
 	const copy = structuredClone(recovery);
 	shortenWaits(copy, `s === 1800 ? ${waits.w1} : s === 7200 ? ${waits.w2} : s === 86400 ? ${waits.w3} : 1`);
 	fillSettings(copy, SHOP);
@@ -179,6 +179,13 @@ export interface Accounting {
 	/** Claimed, never recorded: the sender died between claim and record (the provider may or may not have it). */
 	stuckQueued: number;
 	stuckButAccepted: number;
+	/** Not sent, with a reason the store recorded (cart_recovery.skips: e.g. bought meanwhile, outcome unknown). */
+	skipped: number;
+	skipReasons: Record<string, number>;
+	/** Not sent because the cart's flow stopped on a worker that died: that cart's messages from some stage on, none earlier. */
+	stoppedByDeadWorker: number;
+	stoppedCarts: number;
+	stopped: Set<string>;
 	/** Given back and never sent again (a deferral that did not come back): lost. */
 	released: number;
 	/** Planned, but no trace in the store: lost. */
@@ -213,13 +220,23 @@ function providerMessages(carts: ScaleCart[], fakes: { sendgrid: SendGridFake; t
 	return accepted;
 }
 
-/** Proves from the fakes and the store: nothing twice, nothing lost. */
-export async function account(db: TestDatabase, carts: ScaleCart[], fakes: { sendgrid: SendGridFake; twilio: TwilioFake; meta: MetaFake }): Promise<Accounting> {
+/**
+ * Proves from the fakes and the store: nothing twice, nothing lost. `stalledExecutions`: how many executions n8n
+ * failed because their worker died — at most that many carts may have a flow that stopped (n8n wipes those
+ * executions' data, so which cart each one carried is known only from the store: a cart whose plan has no trace
+ * from some message on, while everything before has one).
+ */
+export async function account(db: TestDatabase, carts: ScaleCart[], fakes: { sendgrid: SendGridFake; twilio: TwilioFake; meta: MetaFake }, stalledExecutions = 0): Promise<Accounting> {
 	const accepted = providerMessages(carts, fakes);
 	const { rows } = await db.pool.query<{ cart_id: string; stage: number; channel: string; status: string; provider_id: string | null; error: string | null }>(
 		'select cart_id, stage, channel, status, provider_id, error from cart_recovery.messages',
 	);
 	const stored = new Map(rows.map((r) => [`${r.cart_id}|${r.stage}:${r.channel}`, r]));
+	// The final word on a message nobody sent: its skip (the latest one per cart, stage and channel).
+	const { rows: skipRows } = await db.pool.query<{ cart_id: string; stage: number; channel: string; reason: string }>(
+		`select distinct on (cart_id, stage, channel) cart_id, stage, channel, reason from cart_recovery.skips where outcome = 'skipped' order by cart_id, stage, channel, last_at desc`,
+	);
+	const skips = new Map(skipRows.map((r) => [`${r.cart_id}|${r.stage}:${r.channel}`, r.reason]));
 	const a: Accounting = {
 		carts: carts.length,
 		planned: 0,
@@ -227,6 +244,11 @@ export async function account(db: TestDatabase, carts: ScaleCart[], fakes: { sen
 		failed: 0,
 		stuckQueued: 0,
 		stuckButAccepted: 0,
+		skipped: 0,
+		skipReasons: {},
+		stoppedByDeadWorker: 0,
+		stoppedCarts: 0,
+		stopped: new Set(),
 		released: 0,
 		lost: 0,
 		duplicates: 0,
@@ -245,14 +267,35 @@ export async function account(db: TestDatabase, carts: ScaleCart[], fakes: { sen
 		}
 	}
 	const plannedKeys = new Set<string>();
+	const stoppedAtOf = new Map<string, number>();
 	for (const c of carts) {
-		for (const m of plannedMessages(c)) {
+		const traced = plannedMessages(c).map((m) => stored.has(`${c.cartId}|${m}`) || skips.has(`${c.cartId}|${m}`));
+		const firstMissing = traced.indexOf(false);
+		if (firstMissing >= 0 && traced.slice(firstMissing).every((t) => !t)) stoppedAtOf.set(c.cartId, firstMissing);
+	}
+	// More stopped flows than executions the dead worker took down: then none is excused, every gap counts as lost.
+	if (stoppedAtOf.size > stalledExecutions) stoppedAtOf.clear();
+	for (const c of carts) {
+		const planned = plannedMessages(c);
+		const stoppedAt = stoppedAtOf.get(c.cartId) ?? -1;
+		if (stoppedAt >= 0) {
+			a.stopped.add(c.cartId);
+			a.stoppedCarts++;
+		}
+		for (const [i, m] of planned.entries()) {
 			const key = `${c.cartId}|${m}`;
 			plannedKeys.add(key);
 			a.planned++;
 			const row = stored.get(key);
 			const atProvider = accepted.get(key) ?? [];
-			if (!row) {
+			if (stoppedAt >= 0 && i >= stoppedAt) {
+				a.stoppedByDeadWorker++;
+				continue;
+			}
+			if (!row && skips.has(key)) {
+				a.skipped++;
+				a.skipReasons[skips.get(key)!] = (a.skipReasons[skips.get(key)!] ?? 0) + 1;
+			} else if (!row) {
 				a.lost++;
 				problem(`lost: ${key} (no store row, provider ×${atProvider.length})`);
 			} else if (['sent', 'delivered', 'opened', 'clicked'].includes(row.status)) {
