@@ -417,7 +417,11 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		await n8n.restart();
 		phase['restart took'] = Math.round((Date.now() - started) / 100) / 10;
 		mark('restart done');
-		assert.deepEqual({ emails: sendgrid.accepted.length, sms: twilio.accepted.length }, sentBefore);
+		// Nothing goes out while n8n is down. On a machine so loaded that the restart outlasts the Wait, the flows
+		// come due meanwhile and the new process resumes them at once — sends then are the resumed flows (the tests
+		// below count every cart's messages exactly).
+		if (phase['restart took'] < W2 - 10) assert.deepEqual({ emails: sendgrid.accepted.length, sms: twilio.accepted.length }, sentBefore);
+		else console.log(`[e2e] the restart took ${phase['restart took']} s, longer than the ${W2} s Wait: the flows resumed as n8n came back`);
 
 		const finished = await until(
 			'all 11 executions finished',

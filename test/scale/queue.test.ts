@@ -36,13 +36,13 @@ import { account, cartEvent, credentialsFor, executionCounts, makeCarts, orderEv
 const N = Number(process.env.SCALE_CARTS ?? 200);
 // n8n keeps a Wait in memory when it ends in less than 65 s from the moment the node runs: 70 s is persisted.
 // From a thousand carts on, the 2 h Wait lasts until about when the last cart has been posted (at the rate this
-// machine posts them, ~5/s), so nearly every cart's execution waits at once — what the run's resource samples (n8n's
+// machine posts them, 4–5/s), so nearly every cart's execution waits at once — what the run's resource samples (n8n's
 // memory per process, the size of its database) then show is the cost of that many waiting sequences.
-const POST_RATE = 5;
+const POST_RATE = 4;
 const FULL = N >= 1000;
 const WAITS = { w1: 3, w2: 70, w3: 2 };
-const resumeAll = Date.now() + (N / POST_RATE) * 1000;
-const w2 = FULL ? `Math.max(70, Math.round((${resumeAll} - Date.now()) / 1000))` : WAITS.w2;
+/** When the 2 h Wait ends for every cart at full size (set once n8n runs and posting is about to start). */
+let resumeAll = 0;
 const run = randomBytes(3).toString('hex');
 const carts = makeCarts(N, run);
 const WF = recovery.id;
@@ -120,6 +120,8 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		n8nDb = new pg.Pool({ connectionString: n8n.database!.url, max: 2 });
 		n8nDb.on('error', () => undefined);
 		// Imported once the server runs, so the quiet window starts now and ends after the 2 h Wait (rounded to the minute).
+		resumeAll = Date.now() + (N / POST_RATE) * 1000;
+		const w2 = FULL ? `Math.max(70, Math.round((${resumeAll} - Date.now()) / 1000))` : WAITS.w2;
 		const quietEnd = new Date(Math.ceil((Math.max(Date.now() + WAITS.w2 * 1000, resumeAll) + (WAITS.w1 + 45 + N / 20) * 1000) / 60_000) * 60_000);
 		await n8n.importWorkflow(scaleWorkflow(run, { ...WAITS, w2 }, quietEnd));
 		mark(`n8n up (main, webhook processor, 2 workers), ${N} carts' consent recorded`);
@@ -191,7 +193,10 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 				const again = c.redelivered ? await postEvent(n8n, cartEvent(c, t)) : undefined;
 				if (c.buysEarly) {
 					const order = await postEvent(n8n, orderEvent(c));
-					assert.equal(order.json?.outcome, 'converted', JSON.stringify(order));
+					// 'recovered' when the first reminder beat the order (a loaded machine posts slower than the 3 s Wait):
+					// then the cart bought after its first reminder, and that is its plan.
+					assert.ok(['converted', 'recovered'].includes(order.json?.outcome), JSON.stringify(order));
+					if (order.json.outcome === 'recovered') Object.assign(c, { buysEarly: false, buysMid: true });
 				}
 				// A worker dies while it sends the first reminders (its executions in flight, claims held).
 				if (!killed && sendgrid.accepted.length >= killThreshold) killed = killAndRestartWorker();
