@@ -94,8 +94,10 @@ async function stalledExecutions(): Promise<Set<string>> {
 	return new Set(rows.filter((r) => r.status === 'crashed' || STALLED.test(String(r.data))).map((r) => String(r.id)));
 }
 
-// In `npm test` at 200 carts (about 4 minutes on 2 cores); SCALE_CARTS=10000 for the full size.
-describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook processor, 2 workers): a worker SIGKILLed, main restarted`, () => {
+// On request (SCALE_CARTS=200, about 4 minutes on 2 cores alone; SCALE_CARTS=10000 for the full size). It passed in a
+// clean-clone CI run at 200 carts, but with it CI's newcomer path ran out of time: it waits for a faster CI.
+const RUN = Boolean(process.env.SCALE_CARTS);
+describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook processor, 2 workers): a worker SIGKILLed, main restarted`, { skip: !RUN && 'set SCALE_CARTS to run the scale test (e.g. SCALE_CARTS=200)' }, () => {
 	before(async () => {
 		db = await freshDatabase('scale');
 		store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
