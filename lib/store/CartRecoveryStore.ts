@@ -34,6 +34,7 @@ import type {
 	RecordAiCopyInput,
 	RecordCartEventResult,
 	WithdrawEnrolmentResult,
+	RestartFlowResult,
 	RecordChannelEventResult,
 	RecordConsentInput,
 	RecordConsentResult,
@@ -122,6 +123,24 @@ export class CartRecoveryStore {
 	 */
 	async withdrawEnrolment(event: CartEvent): Promise<WithdrawEnrolmentResult> {
 		return this.call<WithdrawEnrolmentResult>('cart_recovery_withdraw_enrolment', { p_event: event });
+	}
+
+	/**
+	 * getCart, noting which n8n execution runs the cart's flow (migration 15), so that the flow can be started again
+	 * if that execution dies with its worker (restartFlow). Same round trip as getCart.
+	 */
+	async checkCart(cartId: string, executionId: string | null): Promise<Cart | null> {
+		const cart = await this.call<Cart | null>('cart_recovery_check_cart', { p_cart_id: cartId, p_execution_id: executionId });
+		return cart ? normaliseCart(cart) : null;
+	}
+
+	/**
+	 * The cart whose flow the stopped n8n execution ran, and the stage to go on from — once per execution (migration
+	 * 15). Not restarted when no cart's flow ran in it, it was restarted already, or the cart was bought meanwhile.
+	 */
+	async restartFlow(executionId: string): Promise<RestartFlowResult> {
+		const answer = await this.call<RestartFlowResult>('cart_recovery_restart_flow', { p_execution_id: executionId });
+		return answer.cart ? { ...answer, cart: normaliseCart(answer.cart) } : answer;
 	}
 
 	async getCart(cartId: string): Promise<Cart | null> {

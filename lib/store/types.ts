@@ -93,6 +93,19 @@ export interface WithdrawEnrolmentResult {
 	cart_status: CartStatus | null;
 }
 
+/** restart_flow's answer: the cart a stopped n8n execution ran the flow of, and the stage to go on from. */
+export interface RestartFlowResult {
+	restarted: boolean;
+	reason: 'restarted' | 'unknown_execution' | 'already_restarted' | 'bought' | 'not_in_recovery';
+	cart_id: string | null;
+	cart_status?: CartStatus;
+	/** The first stage after the last one that reached the customer (1 when none did). */
+	resume_stage?: number;
+	/** How often this cart's flow has been started again, this time included. */
+	restarts?: number;
+	cart?: Cart;
+}
+
 export interface CartMessageSummary {
 	message_id: string;
 	stage: number;

@@ -133,6 +133,7 @@ export class CartCheck implements INodeType {
 			}
 		});
 		const store = await storeFor(this);
+		const executionId = this.getExecutionId() ?? null;
 
 		for (let i = 0; i < items.length; i++) {
 			try {
@@ -145,7 +146,9 @@ export class CartCheck implements INodeType {
 						description: 'Set Cart ID to the cart’s ID from the Abandoned Cart Trigger',
 					});
 				}
-				const cart = await store.getCart(cartId);
+				// Reading the cart also notes which execution runs its flow: if a worker dies under it, the Error
+				// Trigger's Restart Stopped Flow finds the cart by that execution's id and starts its flow again.
+				const cart = await store.checkCart(cartId, executionId);
 				if (!cart && (await customerErased(store, items[i].json))) {
 					// The customer asked for erasure while this run waited: the sequence ends here, quietly and as a
 					// success, so n8n keeps no failed execution holding their data. Only the cart id goes on.

@@ -26,10 +26,10 @@ export class RecoveryReport implements INodeType {
 		version: 1,
 		usableAsTool: undefined, // not an AI tool: it reads the store's figures for a report or a page
 		subtitle: expression(
-			`((op, period, stuck) => ${choice('op', { getReport: 'report', getExperimentResults: 'experiments', getTimeline: 'cart timeline', render: 'dashboard page', getStuck: 'stuck messages', settleStuck: 'settle stuck messages' })} + (op === "getTimeline" ? "" : op === "getStuck" || op === "settleStuck" ? " · after " + stuck + " min" : " · " + ${choice('period', { today: 'today', last7: 'last 7 days', lastWeek: 'last week', last30: 'last 30 days', thisMonth: 'this month', lastMonth: 'last month', custom: 'custom period' })}))(` +
+			`((op, period, stuck) => ${choice('op', { getReport: 'report', getExperimentResults: 'experiments', getTimeline: 'cart timeline', render: 'dashboard page', getStuck: 'stuck messages', settleStuck: 'settle stuck messages', restartStopped: 'restart stopped flow' })} + (op === "getTimeline" || op === "restartStopped" ? "" : op === "getStuck" || op === "settleStuck" ? " · after " + stuck + " min" : " · " + ${choice('period', { today: 'today', last7: 'last 7 days', lastWeek: 'last week', last30: 'last 30 days', thisMonth: 'this month', lastMonth: 'last month', custom: 'custom period' })}))(` +
 				`${live('operation', 'getReport')}, ${live('period', 'last7')}, ${live('olderThanMinutes', '30')})`,
 		),
-		description: 'What the reminders earned: recovered revenue, rates per stage and channel, experiments against their holdout, what happened to each customer, and messages whose sending was interrupted',
+		description: 'What the reminders earned: recovered revenue, rates per stage and channel, experiments against their holdout, what happened to each customer, messages whose sending was interrupted, and flows a stopped run left halfway',
 		defaults: { name: 'Recovery Report' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],

@@ -445,6 +445,42 @@ for (const [name, setup] of transports) {
 			await rejectsWith(s.store.withdrawEnrolment({ ...cartEvent(), event_id: undefined as unknown as string }), '22023', /needs source, event_id and cart_id/);
 		});
 
+		test('checkCart notes the run of a cart\'s flow; restartFlow turns that run, once stopped, back into the cart and the stage to go on from', async () => {
+			const e = cartEvent({ email: 'restart@example.hu' });
+			assert.equal((await s.store.recordCartEvent(e)).outcome, 'enrolled');
+			const run = `exec-${s.kind}-${e.cart_id}`;
+			const cart = keep(s.kind, 'checkCart', await s.store.checkCart(e.cart_id, run));
+			assert.equal(cart?.cart_id, e.cart_id);
+			assert.equal(await s.store.checkCart('no-such-cart', run), null, 'an unknown cart notes nothing');
+			// Stopped before anything reached the customer: from the first reminder.
+			const first = keep(s.kind, 'restartFlow', await s.store.restartFlow(run));
+			assert.deepEqual(
+				{ ...first, cart: first.cart?.cart_id },
+				{ restarted: true, reason: 'restarted', cart_id: e.cart_id, cart_status: 'recovering', resume_stage: 1, restarts: 1, cart: e.cart_id },
+			);
+			assert.deepEqual(await s.store.restartFlow(run), { restarted: false, reason: 'already_restarted', cart_id: e.cart_id }, 'once per stopped run');
+			// The restarted run checks the cart at its stage and dies in turn after its first reminder was claimed (never
+			// confirmed) and a released claim of the second: it goes on from the second reminder.
+			const second = `${run}-again`;
+			await s.store.checkCart(e.cart_id, second);
+			await s.store.claimMessage({ cartId: e.cart_id, stage: 1, channel: 'email' });
+			const released = await s.store.claimMessage({ cartId: e.cart_id, stage: 2, channel: 'sms' });
+			await s.store.completeMessage({ messageId: released.message_id, claimToken: released.claim_token!, status: 'released', providerId: null, error: 'not accepted' });
+			assert.deepEqual(
+				(({ restarted, resume_stage, restarts }) => ({ restarted, resume_stage, restarts }))(await s.store.restartFlow(second)),
+				{ restarted: true, resume_stage: 2, restarts: 2 },
+			);
+			// A run no cart's flow reached Cart Check in, and a cart bought meanwhile, are not restarted.
+			assert.deepEqual(await s.store.restartFlow('exec-unknown'), { restarted: false, reason: 'unknown_execution', cart_id: null });
+			const third = `${run}-third`;
+			await s.store.checkCart(e.cart_id, third);
+			await s.store.recordCartEvent(cartEvent({ type: 'order', cart_id: e.cart_id, order_id: `o-${e.cart_id}`, order_value: 1000 }));
+			const bought = await s.store.restartFlow(third);
+			assert.equal(bought.restarted, false);
+			assert.equal(bought.reason, 'bought');
+			await rejectsWith(s.store.restartFlow(' '), '22023', /execution id is empty/);
+		});
+
 		// ── GDPR: export, erase, purge ───────────────────────────────────────────────────────────────────────
 
 		test('exportCustomer and eraseCustomer: every row about the person, then nothing but suppression hashes', async () => {

@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import * as getTimeline from './cart/getTimeline.operation';
 import * as render from './dashboard/render.operation';
+import * as restartStopped from './flow/restartStopped.operation';
 import * as getStuck from './message/getStuck.operation';
 import * as settleStuck from './message/settleStuck.operation';
 import * as getExperimentResults from './report/getExperimentResults.operation';
@@ -16,6 +17,7 @@ export const properties: INodeProperties[] = [
 		options: [
 			{ name: 'Cart', value: 'cart' },
 			{ name: 'Dashboard', value: 'dashboard' },
+			{ name: 'Flow', value: 'flow' },
 			{ name: 'Message', value: 'message' },
 			{ name: 'Report', value: 'report' },
 		],
@@ -97,10 +99,27 @@ export const properties: INodeProperties[] = [
 		],
 		default: 'settleStuck',
 	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['flow'] } },
+		options: [
+			{
+				name: 'Restart Stopped Flow',
+				value: 'restartStopped',
+				description: 'After an Error Trigger: start a cart’s flow again from the reminder it had reached when its run stopped; nothing is sent twice',
+				action: 'Restart a stopped flow',
+			},
+		],
+		default: 'restartStopped',
+	},
 	...getReport.description,
 	...getExperimentResults.description,
 	...getTimeline.description,
 	...render.description,
 	...getStuck.description,
 	...settleStuck.description,
+	...restartStopped.description,
 ];

@@ -1,0 +1,110 @@
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+
+import { maskedCustomer, reportToExecution, withResult } from '../../../../lib/n8n/outcome';
+import type { Cart, RestartFlowResult } from '../../../../lib/store';
+import { perItem, type OperationContext, type OperationResult } from '../common';
+
+/**
+ * A recovery flow whose n8n execution died — its queue-mode worker was killed, or the store was down when a step
+ * needed it — is started again from the stage it had reached. n8n runs the workflow's Error Trigger with the stopped
+ * execution's id; the store knows which cart's flow ran in it (Cart Check notes it at every stage) and which
+ * stages already reached the customer. The item that comes out has the Abandoned Cart Trigger's fields, so the
+ * workflow's own steps take it on from there; a message already sent, or claimed and never confirmed, is never sent
+ * again (the send nodes' claim refuses it).
+ */
+
+const show = { resource: ['flow'], operation: ['restartStopped'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName:
+			'Put this right after an Error Trigger in the recovery workflow itself. When a run stops halfway (a worker was shut down hard, the store was unreachable), the cart’s flow starts again from the reminder it had reached; nothing already sent goes out twice.',
+		name: 'restartStoppedNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Stopped Run',
+		name: 'executionId',
+		type: 'string',
+		default: '={{ $json.execution.id }}',
+		required: true,
+		description: 'The ID of the run that stopped. Already filled in from the Error Trigger: leave it as it is.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Why It Stopped',
+		name: 'stoppedBecause',
+		type: 'string',
+		default: '={{ $json.execution.error.message }}',
+		description: 'Shown in the result, so the run list says why the flow was started again. Already filled in from the Error Trigger.',
+		displayOptions: { show },
+	},
+];
+
+const STAGE_NAMES: Record<number, string> = { 1: 'the first reminder', 2: 'the second reminder', 3: 'the final offer' };
+const stageName = (stage: number) => STAGE_NAMES[stage] ?? `stage ${stage}`;
+
+/** What the Abandoned Cart Trigger passes on for a cart, rebuilt from the store's record of it. */
+function triggerFields(cart: Cart): IDataObject {
+	const items = Array.isArray(cart.items) ? cart.items : [];
+	return {
+		cart_id: cart.cart_id,
+		source: cart.source,
+		customer_id: cart.customer_id ?? null,
+		email: cart.email ?? null,
+		phone: cart.phone ?? null,
+		first_name: cart.first_name ?? null,
+		last_name: cart.last_name ?? null,
+		locale: cart.locale ?? null,
+		currency: cart.currency,
+		value: cart.value,
+		items: items as unknown as IDataObject[],
+		item_count: items.reduce((n, item) => n + Number((item as { quantity?: number }).quantity ?? 0), 0),
+		restore_url: cart.restore_url ?? null,
+		cart_status: cart.status,
+	};
+}
+
+function sentence(answer: RestartFlowResult, executionId: string, json: IDataObject): string {
+	const run = `run ${executionId}`;
+	switch (answer.reason) {
+		case 'restarted':
+			return `Restarted: ${maskedCustomer(json)} (cart ${answer.cart_id}) goes on from ${stageName(answer.resume_stage ?? 1)}; ${run} had stopped`;
+		case 'already_restarted':
+			return `Not restarted: the flow of cart ${answer.cart_id} was started again for ${run} already`;
+		case 'bought':
+			return `Not restarted: cart ${answer.cart_id} was bought after ${run} stopped, so there is nothing to remind about`;
+		case 'not_in_recovery':
+			return `Not restarted: cart ${answer.cart_id} is no longer in recovery (${answer.cart_status})`;
+		default:
+			return `Not restarted: no cart’s flow had reached its first Cart Check in ${run} (or the customer’s data was erased since)`;
+	}
+}
+
+export async function execute(this: IExecuteFunctions, { store, items }: OperationContext): Promise<OperationResult> {
+	return perItem(this, items, 1, 0, async (i) => {
+		const executionId = String(this.getNodeParameter('executionId', i, '') ?? '').trim();
+		if (!executionId) {
+			throw new NodeOperationError(this.getNode(), 'Stopped Run is empty', {
+				itemIndex: i,
+				description: 'Put this node right after an Error Trigger and keep Stopped Run as it is: it reads the stopped run’s ID from the trigger',
+			});
+		}
+		const stoppedBecause = String(this.getNodeParameter('stoppedBecause', i, '') ?? '').trim() || null;
+		const answer = await store.restartFlow(executionId);
+		const cart = answer.cart ? triggerFields(answer.cart) : { cart_id: answer.cart_id };
+		const restart: IDataObject = {
+			restarted: answer.restarted,
+			reason: answer.reason,
+			stopped_run: executionId,
+			stopped_because: stoppedBecause,
+			...(answer.restarted ? { resume_stage: answer.resume_stage, restarts: answer.restarts } : {}),
+		};
+		const result = sentence(answer, executionId, cart);
+		const json = withResult(result, { ...cart, restart });
+		reportToExecution(this, json, result, answer.restarted ? answer.resume_stage : null);
+		return { output: 0, json };
+	});
+}
