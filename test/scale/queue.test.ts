@@ -3,17 +3,20 @@
 // our packed tarball installed as a community package in every one of those processes. N carts (SCALE_CARTS,
 // default 200 for CI; the full run is SCALE_CARTS=10000) with a realistic mix (test/scale/scenario.ts): consent or
 // not per channel, buyers before the first reminder and mid-sequence, SMS in quiet hours, cart events delivered
-// twice, 429/5xx bursts from SendGrid, Twilio and Meta. Waits shortened by the test's copy: 30 min → 3 s and
-// 24 h → 2 s (in the workers' memory), 2 h → 70 s (persisted by n8n in its DB, resumed by main).
+// twice, 429/5xx bursts from SendGrid, Twilio and Meta. Waits shortened by the test's copy: 30 min → 70 s and 2 h → 70 s
+// (persisted by n8n in its DB and resumed by main, as every shipped Wait is), 24 h → 2 s (in the workers' memory).
 // During the run one worker is SIGKILLed while it sends the first reminders and started again, and main is
 // restarted while the executions wait in the 2 h Wait.
 // What a dead worker costs: n8n 2.x never re-runs a job whose worker died (Bull's maxStalledCount is hard-coded 0);
 // main fails each such execution with "This execution failed to be processed too many times" and REPLACES its data
 // with that error (empty run data), so n8n's Retry has nothing to resume — tried: every retry ended in the same error
-// without running a node. Those carts' flows stop where the worker died; the accounting finds them in the store (a
-// plan with no trace from some message on) and allows no more of them than executions n8n failed so. What the store
-// guarantees still holds for them: nothing twice, a
-// claim the dead worker held stays claimed (settled as 'unknown', never re-sent).
+// without running a node. What n8n does run is the workflow's own Error Trigger, with the failed execution's id: the
+// shipped workflow's Restart Stopped Flow finds the cart whose flow ran in it (Cart Check noted it) and starts that
+// flow again from the reminder it had reached. The test checks those flows go on to the end. A flow that stopped
+// before its run's first Cart Check cannot be found so: the accounting finds those in the store (a plan with no trace
+// from some message on) and allows no more of them than executions n8n failed and nobody restarted. What the store
+// guarantees holds for all of them: nothing twice, a claim the dead worker held stays claimed (settled as 'unknown',
+// never re-sent).
 // Afterwards, from the providers' fakes, the store and n8n's database: 0 duplicates per (cart, stage, channel); 0
 // lost in a running flow — every planned message went exactly once, or is in the store as failed (with the
 // provider's reason), stuck in `queued` (its sender died between claim and record) or skipped with a reason, or
@@ -40,7 +43,7 @@ const N = Number(process.env.SCALE_CARTS ?? 200);
 // memory per process, the size of its database) then show is the cost of that many waiting sequences.
 const POST_RATE = 4;
 const FULL = N >= 1000;
-const WAITS = { w1: 3, w2: 70, w3: 2 };
+const WAITS = { w1: 70, w2: 70, w3: 2 };
 /** When the 2 h Wait ends for every cart at full size (set once n8n runs and posting is about to start). */
 let resumeAll = 0;
 const run = randomBytes(3).toString('hex');
@@ -217,6 +220,11 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 			killed = killAndRestartWorker();
 		}
 		await killed;
+		// Main notices the dead worker's jobs (its lock ran out) and fails their executions, which runs the workflow's
+		// Error Trigger for each. Main is restarted only after that: a main restarted sooner never learns of those jobs,
+		// and its queue recovery later marks their executions crashed, with no Error Trigger.
+		await until('n8n to fail the dead worker\'s executions', async () => (await stalledExecutions()).size > 0, 180_000, 1000);
+		mark(`n8n failed ${(await stalledExecutions()).size} executions of the dead worker`);
 
 		// Main restarts while executions wait in the 2 h Wait (persisted in n8n's database); the ones that come due
 		// meanwhile wait for main to queue them.
@@ -252,7 +260,12 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		mark(`all executions ended: ${JSON.stringify(counts)}`);
 
 		const stalled = await stalledExecutions();
-		const a = await account(db, carts, { sendgrid, twilio, meta }, stalled.size);
+		// The Error Trigger's runs (mode 'error'): one per failed execution; the carts whose flow they started again.
+		const { rows: byMode } = await n8nDb.query(`select mode, status, count(*)::int as n from execution_entity where "workflowId" = $1 group by mode, status`, [WF]);
+		const errorRuns = byMode.filter((r) => r.mode === 'error').reduce((n, r) => n + r.n, 0);
+		const { rows: flowRows } = await db.pool.query<{ cart_id: string; restarts: number }>('select cart_id, restarts from cart_recovery.flows where restarts > 0');
+		const restarted = new Set(flowRows.map((r) => r.cart_id));
+		const a = await account(db, carts, { sendgrid, twilio, meta }, stalled.size - restarted.size);
 		const seconds = (Date.now() - started) / 1000;
 		const providerErrors = {
 			sendgrid: sendgrid.requests.filter((r) => typeof r.answer === 'number' && r.answer >= 429).length,
@@ -265,7 +278,8 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 				`not sent because a dead worker stopped the flow ${a.stoppedByDeadWorker} (${a.stoppedCarts} carts), released-not-resent ${a.released}, LOST ${a.lost}, ` +
 				`DUPLICATES ${a.duplicates}, unplanned ${a.unplanned}, sent-but-not-at-provider ${a.sentNotAtProvider}; ` +
 				`provider acceptances ${JSON.stringify(a.providerCalls)}; 429/5xx answered ${JSON.stringify(providerErrors)}; ` +
-				`store rows by status ${JSON.stringify(a.byStatus)}; executions ${JSON.stringify(counts)}, failed by n8n as stalled (the dead worker's) ${stalled.size}`,
+				`store rows by status ${JSON.stringify(a.byStatus)}; executions ${JSON.stringify(counts)}, failed by n8n as stalled (the dead worker's) ${stalled.size}; ` +
+				`Error Trigger runs ${errorRuns}, flows started again ${restarted.size} (by mode and status ${JSON.stringify(byMode)})`,
 		);
 		if (counts.error) console.log('[scale] executions in error:\n  ' + (await errorDetails(10)).join('\n  '));
 		if (a.problems.length) console.log('[scale] problems:\n  ' + a.problems.join('\n  '));
@@ -275,7 +289,12 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		assert.equal(a.unplanned, 0, 'no message nobody planned');
 		assert.equal(a.sentNotAtProvider, 0, 'the store records sent only what a provider accepted');
 		assert.equal(a.sentOnce + a.failed + a.stuckQueued + a.skipped + a.stoppedByDeadWorker, a.planned, 'every planned message is accounted for');
-		assert.ok(a.stoppedCarts <= stalled.size, `a stopped flow per execution the dead worker took down at most (${a.stoppedCarts} carts, ${stalled.size} executions)`);
+		assert.ok(a.stoppedCarts + restarted.size <= stalled.size, `a stopped or restarted flow per execution the dead worker took down at most (${a.stoppedCarts} stopped, ${restarted.size} restarted, ${stalled.size} executions)`);
+		// Flows the dead worker stopped were started again by the Error Trigger and went on to their end: none of the
+		// restarted carts is missing a planned message (each is sent, failed, stuck, or skipped with a reason).
+		assert.ok(restarted.size > 0, 'the Error Trigger started stopped flows again');
+		assert.equal(errorRuns, stalled.size - (counts.crashed ?? 0), 'n8n ran the Error Trigger once per execution it failed (not for one its queue recovery marked crashed)');
+		assert.deepEqual([...restarted].filter((cartId) => a.stopped.has(cartId)), [], 'every restarted flow went on to its end');
 		// A mid-sequence buyer buys once its first reminder is in the store (sent, failed or stuck); else its flow was
 		// stopped by the dead worker before it, or a skip says why.
 		const noFirstReminder = mid.filter((c) => !ordered.has(c.cartId) && !a.stopped.has(c.cartId)).map((c) => c.cartId);
@@ -286,7 +305,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		assert.equal((counts.error ?? 0) + (counts.crashed ?? 0), stalled.size, 'no execution ended in error but the dead worker\'s');
 		assert.ok(stalled.size > 0, 'the SIGKILL hit executions in flight');
 		assert.ok(providerErrors.sendgrid >= 12, 'SendGrid\'s burst was answered');
-		assert.equal((counts.success ?? 0) + (counts.error ?? 0) + (counts.crashed ?? 0), N, 'one execution per cart');
+		assert.equal((counts.success ?? 0) + (counts.error ?? 0) + (counts.crashed ?? 0), N + errorRuns, 'one execution per cart, and one per Error Trigger run');
 		// What the dead worker left claimed and unrecorded is settled as the shipped maintenance flow does it: with no
 		// provider event proving it went, each becomes 'unknown' for a person to decide, never re-sent.
 		if (a.stuckQueued) {

@@ -465,7 +465,8 @@ for (const [name, setup] of transports) {
 			await s.store.checkCart(e.cart_id, second);
 			await s.store.claimMessage({ cartId: e.cart_id, stage: 1, channel: 'email' });
 			const released = await s.store.claimMessage({ cartId: e.cart_id, stage: 2, channel: 'sms' });
-			await s.store.completeMessage({ messageId: released.message_id, claimToken: released.claim_token!, status: 'released', providerId: null, error: 'not accepted' });
+			assert.ok(released.claimed);
+			await s.store.completeMessage({ messageId: released.message_id, claimToken: released.claim_token, status: 'released', providerId: null, error: 'not accepted' });
 			assert.deepEqual(
 				(({ restarted, resume_stage, restarts }) => ({ restarted, resume_stage, restarts }))(await s.store.restartFlow(second)),
 				{ restarted: true, resume_stage: 2, restarts: 2 },
