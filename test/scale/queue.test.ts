@@ -1,7 +1,7 @@
 // The shipped recovery sequence at scale in n8n QUEUE MODE: main, one webhook processor (`n8n webhook`, which
 // takes the shop's cart events), two workers (`n8n worker`), n8n's DB and our store on the Postgres server, Redis —
 // our packed tarball installed as a community package in every one of those processes. N carts (SCALE_CARTS,
-// default 200 for CI; the full run is SCALE_CARTS=10000) with a realistic mix (test/scale/scenario.ts): consent or
+// default 100 for CI; the full run is SCALE_CARTS=10000) with a realistic mix (test/scale/scenario.ts): consent or
 // not per channel, buyers before the first reminder and mid-sequence, SMS in quiet hours, cart events delivered
 // twice, 429/5xx bursts from SendGrid, Twilio and Meta. Waits shortened by the test's copy: 30 min → 70 s and 2 h → 70 s
 // (persisted by n8n in its DB and resumed by main, as every shipped Wait is), 24 h → 2 s (in the workers' memory).
@@ -36,7 +36,7 @@ import { processTreeRssMb, startN8n, timings, type N8nServer } from '../harness/
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
 import { account, cartEvent, credentialsFor, executionCounts, makeCarts, orderEvent, plannedMessages, pool, postEvent, recovery, scaleWorkflow, seedConsent, type ScaleCart } from './scenario';
 
-const N = Number(process.env.SCALE_CARTS ?? 200);
+const N = Number(process.env.SCALE_CARTS ?? 100);
 // n8n keeps a Wait in memory when it ends in less than 65 s from the moment the node runs: 70 s is persisted.
 // From a thousand carts on, the 2 h Wait lasts until about when the last cart has been posted (at the rate this
 // machine posts them, 4–5/s), so nearly every cart's execution waits at once — what the run's resource samples (n8n's
@@ -97,10 +97,10 @@ async function stalledExecutions(): Promise<Set<string>> {
 	return new Set(rows.filter((r) => r.status === 'crashed' || STALLED.test(String(r.data))).map((r) => String(r.id)));
 }
 
-// On request (SCALE_CARTS=200, about 4 minutes on 2 cores alone; SCALE_CARTS=10000 for the full size). It passed in a
-// clean-clone CI run at 200 carts, but with it CI's newcomer path ran out of time: it waits for a faster CI.
-const RUN = Boolean(process.env.SCALE_CARTS);
-describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook processor, 2 workers): a worker SIGKILLed, main restarted`, { skip: !RUN && 'set SCALE_CARTS to run the scale test (e.g. SCALE_CARTS=200)' }, () => {
+// In npm test at 100 carts, CI's size: CI runs the newcomer path (n8n installed from empty caches) on the same 2
+// cores at the same time, and at 200 carts that ran past its time limit. SCALE_CARTS=200 or more on request
+// (SCALE_CARTS=10000 with TEST_TIMEOUT_MS=10800000 for the full size); SCALE_CARTS=0 leaves it out.
+describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook processor, 2 workers): a worker SIGKILLed, main restarted`, { skip: N <= 0 && 'SCALE_CARTS=0' }, () => {
 	before(async () => {
 		db = await freshDatabase('scale');
 		store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
