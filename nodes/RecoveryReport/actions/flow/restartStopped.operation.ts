@@ -1,7 +1,8 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
+import { cartItem } from '../../../../lib/intake';
 import { maskedCustomer, reportToExecution, withResult } from '../../../../lib/n8n/outcome';
-import type { Cart, RestartFlowResult } from '../../../../lib/store';
+import type { Cart, CartEvent, RestartFlowResult } from '../../../../lib/store';
 import { perItem, type OperationContext, type OperationResult } from '../common';
 
 /**
@@ -46,25 +47,10 @@ export const description: INodeProperties[] = [
 const STAGE_NAMES: Record<number, string> = { 1: 'the first reminder', 2: 'the second reminder', 3: 'the final offer' };
 const stageName = (stage: number) => STAGE_NAMES[stage] ?? `stage ${stage}`;
 
-/** What the Abandoned Cart Trigger passes on for a cart, rebuilt from the store's record of it. */
+/** What the Abandoned Cart Trigger passes on for a cart (its cartItem), rebuilt from the store's record of it. */
 function triggerFields(cart: Cart): IDataObject {
-	const items = Array.isArray(cart.items) ? cart.items : [];
-	return {
-		cart_id: cart.cart_id,
-		source: cart.source,
-		customer_id: cart.customer_id ?? null,
-		email: cart.email ?? null,
-		phone: cart.phone ?? null,
-		first_name: cart.first_name ?? null,
-		last_name: cart.last_name ?? null,
-		locale: cart.locale ?? null,
-		currency: cart.currency,
-		value: cart.value,
-		items: items as unknown as IDataObject[],
-		item_count: items.reduce((n, item) => n + Number((item as { quantity?: number }).quantity ?? 0), 0),
-		restore_url: cart.restore_url ?? null,
-		cart_status: cart.status,
-	};
+	const event = { ...cart, type: 'cart', event_id: null, occurred_at: cart.last_activity_at } as unknown as CartEvent;
+	return cartItem(event, { outcome: 'restarted', cart_status: cart.status }) as unknown as IDataObject;
 }
 
 function sentence(answer: RestartFlowResult, executionId: string, json: IDataObject): string {
