@@ -47,12 +47,16 @@ async function checkInRun(cartId: string): Promise<string> {
 	return rows[0].execution_id;
 }
 
-/** What n8n's Error Trigger outputs for a stopped run (execute-error-workflow.js in n8n 2.41). */
-const stoppedRun = (id: string) => ({
+/**
+ * What n8n's Error Trigger outputs for a failed run (execute-error-workflow.js in n8n 2.41): by default a run whose
+ * worker died (n8n's MaxStalledCountError message, no step named); `failed` as for a step that failed.
+ */
+const stoppedRun = (id: string, failed?: { message: string; lastNodeExecuted?: string }) => ({
 	execution: {
 		id,
 		url: `http://localhost:5678/workflow/cartRecoveryMain/executions/${id}`,
-		error: { message: 'This execution failed to be processed too many times and will no longer retry.' },
+		error: { message: failed?.message ?? 'This execution failed to be processed too many times and will no longer retry. To allow this execution to complete, please break down your workflow or scale up your workers or adjust your worker settings.' },
+		...(failed?.lastNodeExecuted ? { lastNodeExecuted: failed.lastNodeExecuted } : {}),
 		mode: 'webhook',
 	},
 	workflow: { id: 'cartRecoveryMain', name: 'Abandoned Cart Recovery' },
@@ -112,7 +116,7 @@ test('a stopped run goes on from the reminder its cart had reached; once; nothin
 	const anna = byCart(fresh).json;
 	assert.match(anna.result, /^Restarted: Anna · a\*\*\*@example\.hu \(cart .+\) goes on from the first reminder; run .+ had stopped$/);
 	assert.deepEqual([anna.email, anna.first_name, anna.currency, anna.value, anna.item_count, anna.cart_status], ['anna.kovacs@example.hu', 'Anna', 'HUF', 12990, 1, 'recovering']);
-	assert.deepEqual(anna.restart, { restarted: true, reason: 'restarted', stopped_run: runs.fresh, stopped_because: stoppedRun('').execution.error.message, resume_stage: 1, restarts: 1 });
+	assert.deepEqual(anna.restart, { restarted: true, reason: 'restarted', stopped_run: runs.fresh, stopped_because: stoppedRun('').execution.error.message, failed_step: null, resume_stage: 1, restarts: 1 });
 	assert.equal(anna.second_reminder_after_hours, 2, 'Settings ran for the restarted item');
 	assert.match(byCart(afterSecond).json.result, /goes on from the final offer/);
 	assert.match(byCart(bought).json.result, /^Not restarted: cart .+ was bought after run .+ stopped/);
@@ -124,6 +128,26 @@ test('a stopped run goes on from the reminder its cart had reached; once; nothin
 	assert.match(again.routed[0].json.result, /^Not restarted: the flow of cart .+ was started again for run .+ already$/);
 	const { rows } = await env.db.pool.query('select cart_id, restarts from cart_recovery.flows where restarts > 0 order by cart_id');
 	assert.deepEqual(rows.map((r) => r.restarts), [1, 1, 1]);
+});
+
+test('a step that failed ends the run: restarted; an error that does not show the run is over: left alone', async () => {
+	const failedStep = await makeCart(env.store, { firstName: 'Emese', email: 'emese@example.hu' });
+	const stillRunning = await makeCart(env.store, { firstName: 'Ferenc', email: 'ferenc@example.hu' });
+	const runs = { failedStep: await checkInRun(failedStep), stillRunning: await checkInRun(stillRunning) };
+	const { result, routed } = await restart([
+		stoppedRun(runs.failedStep, { message: 'Cannot reach the Cart Recovery Store (Postgres at 127.0.0.1:5432): connection refused', lastNodeExecuted: 'Cart Check (First Reminder)' }),
+		// What main reports for each run it was waiting on when its connection to the queue closes (a main restart):
+		// the run goes on in its worker.
+		stoppedRun(runs.stillRunning, { message: 'Connection is closed.' }),
+	]);
+	assert.equal(result.status, 'success', result.error?.message);
+	const [restarted, leftAlone] = [failedStep, stillRunning].map((cartId) => routed.find((r) => r.json.cart_id === cartId || r.json.restart.stopped_run === runs.stillRunning && cartId === stillRunning)!);
+	assert.equal(restarted.to, 'Wait Before First Reminder');
+	assert.equal(restarted.json.restart.failed_step, 'Cart Check (First Reminder)');
+	assert.equal(leftAlone.to, 'End: Nothing To Restart');
+	assert.match(leftAlone.json.result, /^Not restarted: run .+ did not stop at a step and its worker did not die \(n8n reported “Connection is closed\.”\), so it may still be running$/);
+	const { rows } = await env.db.pool.query('select restarts from cart_recovery.flows where cart_id = $1', [stillRunning]);
+	assert.equal(rows[0].restarts, 0, 'the store was not asked to restart it');
 });
 
 test('a new cart from the Abandoned Cart Trigger takes the Switch\'s New Cart output', async () => {

@@ -39,10 +39,29 @@ export const description: INodeProperties[] = [
 		name: 'stoppedBecause',
 		type: 'string',
 		default: '={{ $json.execution.error.message }}',
-		description: 'Shown in the result, so the run list says why the flow was started again. Already filled in from the Error Trigger.',
+		description: 'What n8n said when the run stopped. Already filled in from the Error Trigger.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Step That Failed',
+		name: 'failedStep',
+		type: 'string',
+		default: '={{ $json.execution.lastNodeExecuted }}',
+		description: 'The step the run stopped at, when a step failed. Already filled in from the Error Trigger.',
 		displayOptions: { show },
 	},
 ];
+
+/**
+ * n8n's message for a run whose worker died (MaxStalledCountError, n8n 2.x): the run is over, nothing resumes it.
+ * The other run that is certainly over is one a step failed in (n8n names that step). Any other error the Error
+ * Trigger reports is left alone: when main restarts, it reports an error for every run it was waiting on, though
+ * those runs go on in their workers and finish — restarting them would run a second flow beside the first.
+ */
+const WORKER_DIED = /failed to be processed too many times/i;
+
+/** The store's answer, or the node's own "not over" when n8n's error does not show the run is over. */
+type Decision = RestartFlowResult | { restarted: false; reason: 'not_over'; cart_id: null; resume_stage?: undefined; restarts?: undefined };
 
 const STAGE_NAMES: Record<number, string> = { 1: 'the first reminder', 2: 'the second reminder', 3: 'the final offer' };
 const stageName = (stage: number) => STAGE_NAMES[stage] ?? `stage ${stage}`;
@@ -53,7 +72,7 @@ function triggerFields(cart: Cart): IDataObject {
 	return cartItem(event, { outcome: 'restarted', cart_status: cart.status }) as unknown as IDataObject;
 }
 
-function sentence(answer: RestartFlowResult, executionId: string, json: IDataObject): string {
+function sentence(answer: Decision, executionId: string, json: IDataObject, stoppedBecause: string | null): string {
 	const run = `run ${executionId}`;
 	switch (answer.reason) {
 		case 'restarted':
@@ -62,6 +81,8 @@ function sentence(answer: RestartFlowResult, executionId: string, json: IDataObj
 			return `Not restarted: the flow of cart ${answer.cart_id} was started again for ${run} already`;
 		case 'bought':
 			return `Not restarted: cart ${answer.cart_id} was bought after ${run} stopped, so there is nothing to remind about`;
+		case 'not_over':
+			return `Not restarted: ${run} did not stop at a step and its worker did not die (n8n reported “${stoppedBecause ?? 'an error'}”), so it may still be running`;
 		case 'not_in_recovery':
 			return `Not restarted: cart ${answer.cart_id} is no longer in recovery (${answer.cart_status})`;
 		default:
@@ -79,16 +100,19 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 			});
 		}
 		const stoppedBecause = String(this.getNodeParameter('stoppedBecause', i, '') ?? '').trim() || null;
-		const answer = await store.restartFlow(executionId);
-		const cart = answer.cart ? triggerFields(answer.cart) : { cart_id: answer.cart_id };
+		const failedStep = String(this.getNodeParameter('failedStep', i, '') ?? '').trim() || null;
+		const over = failedStep !== null || WORKER_DIED.test(stoppedBecause ?? '');
+		const answer: Decision = over ? await store.restartFlow(executionId) : { restarted: false, reason: 'not_over', cart_id: null };
+		const cart = 'cart' in answer && answer.cart ? triggerFields(answer.cart) : { cart_id: answer.cart_id };
 		const restart: IDataObject = {
 			restarted: answer.restarted,
 			reason: answer.reason,
 			stopped_run: executionId,
 			stopped_because: stoppedBecause,
+			failed_step: failedStep,
 			...(answer.restarted ? { resume_stage: answer.resume_stage, restarts: answer.restarts } : {}),
 		};
-		const result = sentence(answer, executionId, cart);
+		const result = sentence(answer, executionId, cart, stoppedBecause);
 		const json = withResult(result, { ...cart, restart });
 		reportToExecution(this, json, result, answer.restarted ? answer.resume_stage : null);
 		return { output: 0, json };
