@@ -85,8 +85,10 @@ export class AbandonedCartTrigger implements INodeType {
 				// 'onReceived' answer the node leaves to it until then): a 202 means the flow exists. A number, from an
 				// expression: n8n passes this value to the response as it is.
 				responseCode: '={{202}}',
-				// Empty: n8n answers with the node's webhookResponse (by default it would pick the first item).
-				responseData: '',
+				// n8n evaluates this once the execution exists, so $execution.id is the flow's run. The trigger takes that
+				// id (to note which run carries the cart's flow, for Restart Stopped Flow) and answers the shop with its own
+				// body instead: see webhook().
+				responseData: '={{ $execution.id }}',
 				path: 'cart-events',
 			},
 		],
@@ -372,12 +374,27 @@ export class AbandonedCartTrigger implements INodeType {
 					(error: Error) => this.logger.error(`Abandoned Cart Trigger: n8n could not start the flow for cart ${event.cart_id}, and withdrawing its enrolment failed: ${error.message}`),
 				);
 		});
+		// n8n sends the execution's id as the answer (responseData above): the shop gets this body instead, and the
+		// store notes which run carries the cart's flow — from its first moment, so that even a run whose worker dies
+		// before its first Cart Check can be restarted (Restart Stopped Flow).
+		const send = res.send.bind(res);
+		res.send = ((payload?: unknown) => {
+			res.send = send;
+			if (res.statusCode >= 500 || typeof payload !== 'string' || !EXECUTION_ID.test(payload)) return send(payload);
+			void storePromise
+				.then((store) => store.checkCart(event.cart_id, payload))
+				.catch((error: Error) => this.logger.warn(`Abandoned Cart Trigger: could not note run ${payload} of cart ${event.cart_id}: ${error.message}`));
+			return res.json(body);
+		}) as typeof res.send;
 		return {
 			webhookResponse: body,
 			workflowData: [[{ json: cartItem(event, result) as unknown as IDataObject }]],
 		};
 	}
 }
+
+/** An n8n execution id as n8n sends it (digits on Postgres and SQLite; no spaces, no JSON). */
+const EXECUTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function dropEmpty(columns: Partial<SupabaseColumns>): Partial<SupabaseColumns> {
 	return Object.fromEntries(Object.entries(columns).filter(([, value]) => typeof value === 'string' && value.trim())) as Partial<SupabaseColumns>;

@@ -2,8 +2,9 @@
 --   n8n 2.x never runs a queue-mode job again once its worker died (Bull's maxStalledCount is 0): it fails the
 --   execution and replaces its data with the error, so n8n's own Retry has nothing to resume. What n8n does do is
 --   run the workflow's Error Trigger with the failed execution's id. The store therefore keeps, per cart, the id of
---   the n8n execution that runs its flow (noted by Cart Check at every stage, in the call that reads the cart), and
---   restart_flow turns a failed execution's id back into its cart and the stage its flow should go on from.
+--   the n8n execution that runs its flow (noted by the Abandoned Cart Trigger as soon as n8n created it, and by Cart
+--   Check at every stage, in the call that reads the cart), and restart_flow turns a failed execution's id back into
+--   its cart and the stage its flow should go on from.
 
 create table cart_recovery.flows (
   cart_id              text primary key references cart_recovery.carts (cart_id) on delete cascade,
@@ -39,8 +40,8 @@ $$;
 -- Starts the flow execution p_execution_id ran again, once: returns { restarted, reason, cart_id, resume_stage,
 -- restarts, cart }. resume_stage is the first stage after the last one that reached the customer (a message sent,
 -- delivered, failed at the provider, or claimed and never confirmed: none of those is sent again), 1 when none did.
--- reason when not restarted: 'unknown_execution' (no cart's flow ran in it: it stopped before its first Cart Check,
--- or the customer was erased since), 'already_restarted', 'bought' (converted or recovered), 'not_in_recovery'.
+-- reason when not restarted: 'unknown_execution' (no cart's flow ran in it: another workflow's run, a note the
+-- trigger could not write, or the customer was erased since), 'already_restarted', 'bought' (converted or recovered), 'not_in_recovery'.
 create or replace function public.cart_recovery_restart_flow(p_execution_id text) returns jsonb
 language plpgsql as $$
 declare

@@ -120,7 +120,7 @@ test('a stopped run goes on from the reminder its cart had reached; once; nothin
 	assert.equal(anna.second_reminder_after_hours, 2, 'Settings ran for the restarted item');
 	assert.match(byCart(afterSecond).json.result, /goes on from the final offer/);
 	assert.match(byCart(bought).json.result, /^Not restarted: cart .+ was bought after run .+ stopped/);
-	assert.match(byCart(null).json.result, /^Not restarted: no cart’s flow had reached its first Cart Check in run 999999/);
+	assert.match(byCart(null).json.result, /^Not restarted: the store knows no cart whose flow ran in run 999999/);
 
 	// n8n runs the Error Trigger once per failed run; were it to run twice, the flow is not started twice.
 	const again = await restart([stoppedRun(runs.fresh)]);

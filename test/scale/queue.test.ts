@@ -12,11 +12,11 @@
 // with that error (empty run data), so n8n's Retry has nothing to resume — tried: every retry ended in the same error
 // without running a node. What n8n does run is the workflow's own Error Trigger, with the failed execution's id: the
 // shipped workflow's Restart Stopped Flow finds the cart whose flow ran in it (Cart Check noted it) and starts that
-// flow again from the reminder it had reached. The test checks those flows go on to the end. A flow that stopped
-// before its run's first Cart Check cannot be found so: the accounting finds those in the store (a plan with no trace
-// from some message on) and allows no more of them than executions n8n failed and nobody restarted. What the store
-// guarantees holds for all of them: nothing twice, a claim the dead worker held stays claimed (settled as 'unknown',
-// never re-sent).
+// flow again from the reminder it had reached (the trigger noted each run's cart as n8n created it). The test checks
+// every execution n8n failed so was restarted and went on to the end. One its queue recovery marked crashed gets no
+// Error Trigger: the accounting finds such flows in the store (a plan with no trace from some message on) and allows
+// no more of them than executions n8n failed and nobody restarted. What the store guarantees holds for all of them:
+// nothing twice, a claim the dead worker held stays claimed (settled as 'unknown', never re-sent).
 // Afterwards, from the providers' fakes, the store and n8n's database: 0 duplicates per (cart, stage, channel); 0
 // lost in a running flow — every planned message went exactly once, or is in the store as failed (with the
 // provider's reason), stuck in `queued` (its sender died between claim and record) or skipped with a reason, or
@@ -85,6 +85,9 @@ async function errorDetails(limit = 5): Promise<string[]> {
 	);
 	return rows.map((r) => `#${r.id} ${r.message}`);
 }
+
+/** Error Trigger runs that found the stopped run's cart bought meanwhile (nothing to restart). */
+const boughtMeanwhile = (decisions: Record<string, number>) => Object.entries(decisions).filter(([kind]) => /was bought after/.test(kind)).reduce((n, [, count]) => n + count, 0);
 
 /** The executions a dead worker took down: n8n failed them as stalled (or its queue recovery marked them crashed). */
 const STALLED = /failed to be processed too many times/;
@@ -307,6 +310,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		// on, which go on in their workers: Restart Stopped Flow leaves those alone.
 		assert.ok(errorRuns >= stalled.size - (counts.crashed ?? 0), `an Error Trigger run per execution n8n failed as stalled (${errorRuns} runs, ${stalled.size} stalled)`);
 		assert.deepEqual([...restarted].filter((cartId) => a.stopped.has(cartId)), [], 'every restarted flow went on to its end');
+		assert.equal(restarted.size, stalled.size - (counts.crashed ?? 0) - boughtMeanwhile(decisions), 'every execution n8n failed as stalled had its flow restarted (unless its cart was bought meanwhile)');
 		// A mid-sequence buyer buys once its first reminder is in the store (sent, failed or stuck); else its flow was
 		// stopped by the dead worker before it, or a skip says why.
 		const noFirstReminder = mid.filter((c) => !ordered.has(c.cartId) && !a.stopped.has(c.cartId)).map((c) => c.cartId);

@@ -174,6 +174,10 @@ describe('Abandoned Cart Trigger in a real n8n server', () => {
 		assert.equal(shop.length, 1);
 		const { rows } = await db.pool.query("select count(*)::int as n from cart_recovery.inbound_events where event_id in ('evt-retry-1', 'retry-event-2')");
 		assert.equal(rows[0].n, 2);
+		// The store notes which run carries each cart's flow from the moment n8n created it (Restart Stopped Flow
+		// finds the cart by it), while the shop got the trigger's own JSON answer.
+		const { rows: flowRows } = await db.pool.query("select cart_id, execution_id from cart_recovery.flows where cart_id in ('cart-retry-1', 'shopify-retry-cart') order by cart_id");
+		assert.deepEqual(flowRows.map((r) => [r.cart_id, r.execution_id]), [['cart-retry-1', String(gen[0].id)], ['shopify-retry-cart', String(shop[0].id)]]);
 	});
 
 	test('a captured Shopify delivery replayed with a new X-Shopify-Event-Id (unsigned) → duplicate, no second execution', async () => {

@@ -8,7 +8,8 @@ import { perItem, type OperationContext, type OperationResult } from '../common'
 /**
  * A recovery flow whose n8n execution died — its queue-mode worker was killed, or the store was down when a step
  * needed it — is started again from the stage it had reached. n8n runs the workflow's Error Trigger with the stopped
- * execution's id; the store knows which cart's flow ran in it (Cart Check notes it at every stage) and which
+ * execution's id; the store knows which cart's flow ran in it (the trigger notes it as soon as n8n created the run,
+ * Cart Check again at every stage) and which
  * stages already reached the customer. The item that comes out has the Abandoned Cart Trigger's fields, so the
  * workflow's own steps take it on from there; a message already sent, or claimed and never confirmed, is never sent
  * again (the send nodes' claim refuses it).
@@ -86,7 +87,7 @@ function sentence(answer: Decision, executionId: string, json: IDataObject, stop
 		case 'not_in_recovery':
 			return `Not restarted: cart ${answer.cart_id} is no longer in recovery (${answer.cart_status})`;
 		default:
-			return `Not restarted: no cart’s flow had reached its first Cart Check in ${run} (or the customer’s data was erased since)`;
+			return `Not restarted: the store knows no cart whose flow ran in ${run} (or the customer’s data was erased since)`;
 	}
 }
 
