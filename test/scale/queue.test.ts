@@ -40,8 +40,12 @@ const N = Number(process.env.SCALE_CARTS ?? 100);
 // n8n keeps a Wait in memory when it ends in less than 65 s from the moment the node runs: 70 s is persisted.
 // From a thousand carts on, the 2 h Wait lasts until about when the last cart has been posted (at the rate this
 // machine posts them, 4–5/s), so nearly every cart's execution waits at once — what the run's resource samples (n8n's
-// memory per process, the size of its database) then show is the cost of that many waiting sequences.
+// memory per process, the size of its database) then show is the cost of that many waiting sequences. They then come
+// due RESUME_RATE a second, not all in one moment: when 8,800 came due in the same second (2 Dec 2026), n8n 2.41.1's
+// main failed 5,400 of them with "timeout exceeded when trying to connect" (its own database pool, 2 connections by
+// default, could not take them all within its 20 s connection timeout), and its main is given a bigger pool.
 const POST_RATE = 4;
+const RESUME_RATE = 10;
 const FULL = N >= 1000;
 const WAITS = { w1: 70, w2: 70, w3: 2 };
 /** When the 2 h Wait ends for every cart at full size (set once n8n runs and posting is about to start). */
@@ -122,15 +126,21 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 				QUEUE_WORKER_STALLED_INTERVAL: '10000',
 				// …and main's queue recovery marks its executions crashed every 30 s instead of every 3 hours (the default).
 				N8N_EXECUTIONS_QUEUE_RECOVERY_INTERVAL: '0.5',
-				N8N_LOG_LEVEL: 'warn',
+				// Info: the workers log each execution they start and finish, so the kill can wait until worker 2 has some in
+				// flight (at full size, warn: the logs would grow with every execution).
+				N8N_LOG_LEVEL: FULL ? 'warn' : 'info',
+				// n8n's pool to its own database: 2 connections by default, too few for main when thousands of waits come
+				// due (see RESUME_RATE). 6 per process keeps the five processes and the store's pools under 100 connections.
+				...(FULL ? { DB_POSTGRESDB_POOL_SIZE: '6' } : {}),
 			},
 		});
 		n8nDb = new pg.Pool({ connectionString: n8n.database!.url, max: 2 });
 		n8nDb.on('error', () => undefined);
 		// Imported once the server runs, so the quiet window starts now and ends after the 2 h Wait (rounded to the minute).
 		resumeAll = Date.now() + (N / POST_RATE) * 1000;
-		const w2 = FULL ? `Math.max(70, Math.round((${resumeAll} - Date.now()) / 1000))` : WAITS.w2;
-		const quietEnd = new Date(Math.ceil((Math.max(Date.now() + WAITS.w2 * 1000, resumeAll) + (WAITS.w1 + 45 + N / 20) * 1000) / 60_000) * 60_000);
+		// The cart's index is the last part of its id (sc-<run>-<index>): cart i resumes i / RESUME_RATE s after resumeAll.
+		const w2 = FULL ? `Math.max(70, Math.round((${resumeAll} + Number(String($json.cart_id).split('-').pop()) * ${1000 / RESUME_RATE} - Date.now()) / 1000))` : WAITS.w2;
+		const quietEnd = new Date(Math.ceil((Math.max(Date.now() + WAITS.w2 * 1000, resumeAll + (FULL ? (N / RESUME_RATE) * 1000 : 0)) + (WAITS.w1 + 45 + N / 20) * 1000) / 60_000) * 60_000);
 		await n8n.importWorkflow(scaleWorkflow(run, { ...WAITS, w2 }, quietEnd));
 		mark(`n8n up (main, webhook processor, 2 workers), ${N} carts' consent recorded`);
 	});
@@ -172,8 +182,15 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		const t = new Date(Date.now() - 31 * 60_000).toISOString();
 		let killed: Promise<void> | undefined;
 		const killThreshold = Math.min(Math.round(expectedStage1 * 0.3), 40);
+		// Executions worker 2 has started and not finished (from its log; at full size, where it logs at warn, assumed).
+		const inFlightOnWorker2 = () => {
+			if (FULL) return Infinity;
+			const log = n8n.workerLogs(1);
+			return (log.match(/Worker started execution/g)?.length ?? 0) - (log.match(/Worker finished execution/g)?.length ?? 0);
+		};
+		const timeToKill = () => sendgrid.accepted.length >= killThreshold && inFlightOnWorker2() >= 2;
 		const killAndRestartWorker = async () => {
-			mark(`SIGKILL worker 2 (${sendgrid.accepted.length} first emails sent)`);
+			mark(`SIGKILL worker 2 (${sendgrid.accepted.length} first emails sent, ${inFlightOnWorker2()} executions in flight on it)`);
 			await n8n.killWorker(1, 'SIGKILL');
 			await sleep(3000);
 			await n8n.startWorker(1);
@@ -207,7 +224,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 					if (order.json.outcome === 'recovered') Object.assign(c, { buysEarly: false, buysMid: true });
 				}
 				// A worker dies while it sends the first reminders (its executions in flight, claims held).
-				if (!killed && sendgrid.accepted.length >= killThreshold) killed = killAndRestartWorker();
+				if (!killed && timeToKill()) killed = killAndRestartWorker();
 				return { first, again };
 			}),
 			8,
@@ -219,7 +236,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 			if (a.again) assert.deepEqual([a.again.status, a.again.json.duplicate, a.again.json.enrolled], [202, true, false]);
 		}
 		if (!killed) {
-			await until('the first emails to start', async () => sendgrid.accepted.length >= killThreshold, 120_000, 200);
+			await until('the first emails to start, with executions in flight on worker 2', async () => timeToKill(), 180_000, 100);
 			killed = killAndRestartWorker();
 		}
 		await killed;
