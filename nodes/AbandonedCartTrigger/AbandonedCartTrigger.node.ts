@@ -380,10 +380,16 @@ export class AbandonedCartTrigger implements INodeType {
 		const send = res.send.bind(res);
 		res.send = ((payload?: unknown) => {
 			res.send = send;
-			if (res.statusCode >= 500 || typeof payload !== 'string' || !EXECUTION_ID.test(payload)) return send(payload);
-			void storePromise
-				.then((store) => store.checkCart(event.cart_id, payload))
-				.catch((error: Error) => this.logger.warn(`Abandoned Cart Trigger: could not note run ${payload} of cart ${event.cart_id}: ${error.message}`));
+			// n8n's own failure (it could not create the execution) goes out as n8n wrote it; the withdrawal above runs.
+			if (res.statusCode >= 500) return send(payload);
+			if (typeof payload === 'string' && EXECUTION_ID.test(payload)) {
+				void storePromise
+					.then((store) => store.checkCart(event.cart_id, payload))
+					.catch((error: Error) => this.logger.warn(`Abandoned Cart Trigger: could not note run ${payload} of cart ${event.cart_id}: ${error.message}`));
+			} else {
+				this.logger.warn(`Abandoned Cart Trigger: n8n gave no execution id for cart ${event.cart_id}; its run is noted at its first Cart Check`);
+			}
+			// Whatever n8n evaluated, the shop gets the trigger's answer.
 			return res.json(body);
 		}) as typeof res.send;
 		return {
@@ -393,8 +399,8 @@ export class AbandonedCartTrigger implements INodeType {
 	}
 }
 
-/** An n8n execution id as n8n sends it (digits on Postgres and SQLite; no spaces, no JSON). */
-const EXECUTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** An n8n execution id as n8n 2.x gives it: digits (Postgres and SQLite alike). Anything else is not noted. */
+const EXECUTION_ID = /^\d{1,20}$/;
 
 function dropEmpty(columns: Partial<SupabaseColumns>): Partial<SupabaseColumns> {
 	return Object.fromEntries(Object.entries(columns).filter(([, value]) => typeof value === 'string' && value.trim())) as Partial<SupabaseColumns>;
