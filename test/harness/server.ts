@@ -183,10 +183,16 @@ export async function nodesTemplate(): Promise<string> {
 		rmSync(staging, { recursive: true, force: true });
 	}
 	timed('install', Date.now() - started);
-	// Templates of older tarballs go after an hour (user folders made from them keep their hard links).
+	// Templates of older tarballs go after an hour (user folders made from them keep their hard links). The SQLite
+	// template shares the folder and stays; an entry another test file renames or removes meanwhile is skipped.
 	for (const other of readdirSync(templates)) {
+		if (other === hash || other.startsWith('sqlite-')) continue;
 		const dir = path.join(templates, other);
-		if (other !== hash && Date.now() - statSync(dir).mtimeMs > 3600_000) rmSync(dir, { recursive: true, force: true });
+		try {
+			if (Date.now() - statSync(dir).mtimeMs > 3600_000) rmSync(dir, { recursive: true, force: true });
+		} catch {
+			// gone already: a concurrent test file's staging folder, renamed into place or removed
+		}
 	}
 	return template;
 }
