@@ -35,6 +35,20 @@ export type { SendItem, SendSetup } from '../channels/types';
 export const DELIVERY_OUTPUT_NAMES = ['Sent', 'Skipped', 'Deferred'];
 const OUTPUT = { sent: 0, skipped: 1, deferred: 2 } as const;
 
+/**
+ * Skips that mean the customer has this message already, or may have it: an earlier run sent it, holds its claim
+ * right now, or stopped mid-send. They leave on Sent, so the flow goes on as it did for the run that sent it — a second
+ * run of the same cart's flow (a restarted run beside one that went on after all, a manual re-run) never takes the
+ * fallback channel for a message the customer got.
+ */
+const REACHED_IN_ANOTHER_RUN: ReadonlySet<string> = new Set(['already_sent', 'in_progress', 'outcome_unknown']);
+
+/** Which output a result leaves on. */
+export function deliveryOutput(result: DeliveryResult): number {
+	if (result.outcome === 'skipped' && REACHED_IN_ANOTHER_RUN.has(result.reason)) return OUTPUT.sent;
+	return OUTPUT[result.outcome === 'failed' ? 'skipped' : result.outcome];
+}
+
 /** The whole parameter list of a send node: the shared parameters with the channel's own in their places. */
 export function sendNodeProperties(channel: ChannelDefinition): INodeProperties[] {
 	const node = { noun: channel.noun, preview: channel.preview, ...channel.parameters };
@@ -151,7 +165,7 @@ function discountProperties({ codeDescription, validUntil }: ChannelDefinition['
 
 function deliveryNotice(channel: string): INodeProperties {
 	return {
-		displayName: `Sends one ${channel} per cart and stage, never twice, and only to customers who agreed to get ${channel} from you. <b>Sent</b>: the provider accepted it. <b>Skipped</b>: not sent, and each item says why (bought meanwhile, no consent, already sent…). <b>Deferred</b>: held back by the quiet hours or the frequency cap; each item carries the time it may go out — lead this output through a Wait node that resumes at that time, back into this node.`,
+		displayName: `Sends one ${channel} per cart and stage, never twice, and only to customers who agreed to get ${channel} from you. <b>Sent</b>: the provider accepted it, in this run or an earlier one (such an item says it was already sent; nothing goes out twice). <b>Skipped</b>: not sent, and each item says why (bought meanwhile, no consent, unsubscribed…). <b>Deferred</b>: held back by the quiet hours or the frequency cap; each item carries the time it may go out — lead this output through a Wait node that resumes at that time, back into this node.`,
 		name: 'notice',
 		type: 'notice',
 		default: '',
@@ -447,7 +461,7 @@ async function executeDelivery<TShared, TMessage>(
 				else outputs[OUTPUT.skipped].push({ json: { ...json, error: result.detail }, pairedItem: { item: i } });
 				continue;
 			}
-			outputs[OUTPUT[result.outcome]].push({ json, pairedItem: { item: i } });
+			outputs[deliveryOutput(result)].push({ json, pairedItem: { item: i } });
 		} catch (thrown) {
 			const error =
 				thrown instanceof NodeOperationError

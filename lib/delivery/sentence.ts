@@ -25,6 +25,13 @@ const SKIPPED: Record<SkipReason, (channel: string, address: string) => string> 
 	holdout: () => 'the cart is in the holdout group of the split test',
 };
 
+/** A message the customer has or may have from another run: it leaves on Sent, so its sentence does not say "Not sent". */
+const AGAIN = {
+	already_sent: (what: string) => `Already sent: ${what} went out in an earlier run, not sent again`,
+	in_progress: (what: string) => `Not sent again: another run is sending ${what} right now`,
+	outcome_unknown: (what: string) => `Not sent again: an earlier send of ${what} stopped midway and may have arrived`,
+} as const;
+
 const DEFERRED = { quiet_hours: 'quiet hours', frequency_cap: 'frequency cap', provider_unavailable: 'the provider is busy' } as const;
 
 /** One sentence a marketer reads in the executions list: "Sent email stage 1", "Not sent: no SMS consent (SMS stage 2)". */
@@ -35,6 +42,7 @@ export function deliverySentence(result: DeliveryResult, timezone = 'Europe/Buda
 		case 'sent':
 			return `Sent ${what}`;
 		case 'skipped':
+			if (result.reason in AGAIN) return AGAIN[result.reason as keyof typeof AGAIN](what);
 			return `Not sent: ${(SKIPPED[result.reason] ?? (() => result.reason))(ch, CHANNEL_ADDRESSES[result.channel]?.noun ?? `${ch} address`)} (${what})`;
 		case 'deferred': {
 			const at = DateTime.fromISO(result.sendAt).setZone(timezone);

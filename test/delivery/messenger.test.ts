@@ -129,7 +129,7 @@ describe('Messenger Send: the cart carousel inside the 24-hour window', () => {
 		assert.deepEqual([row.channel, row.status, row.provider_id], ['messenger', 'sent', sent.id]);
 
 		const again = await runMessenger(params(), [item(cart.cartId)]);
-		assert.equal(delivery(outcomes(again).skipped[0]).reason, 'already_sent');
+		assert.equal(delivery(outcomes(again).sent[0]).reason, 'already_sent', 'already sent: the Sent output, not the fallback');
 		assert.equal(sentTo(cart.psid).length, 1, 'sent once');
 	});
 

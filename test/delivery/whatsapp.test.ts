@@ -157,12 +157,13 @@ describe('WhatsApp Send: message kinds and the 24-hour window', () => {
 		assert.deepEqual(await messageRows(env, cartId), []);
 	});
 
-	test('exactly once: the same cart and stage twice → the second run is Skipped already_sent', async () => {
+	test('exactly once: the same cart and stage twice → the second run sends nothing and leaves on Sent (already_sent)', async () => {
 		const cartId = await makeCart(env.store, { phone: '+36302000006', customerId: 'wa-once', consent: ['whatsapp'], items });
 		const r1 = await runSend(params(), [item(cartId)]);
 		assert.equal(outcomes(r1).sent.length, 1, r1.error?.message);
 		const r2 = await runSend(params(), [item(cartId)]);
-		assert.equal(delivery(outcomes(r2).skipped[0]).reason, 'already_sent');
+		assert.equal(delivery(outcomes(r2).sent[0]).reason, 'already_sent');
+		assert.equal(outcomes(r2).skipped.length, 0, 'no fallback to SMS for a WhatsApp the customer got');
 		assert.equal(sentTo('36302000006').length, 1);
 	});
 

@@ -36,7 +36,7 @@ import { processTreeRssMb, startN8n, timings, type N8nServer } from '../harness/
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
 import { account, cartEvent, credentialsFor, executionCounts, makeCarts, orderEvent, plannedMessages, pool, postEvent, recovery, scaleWorkflow, seedConsent, type ScaleCart } from './scenario';
 
-const N = Number(process.env.SCALE_CARTS ?? 0);
+const N = Number(process.env.SCALE_CARTS ?? 100);
 // n8n keeps a Wait in memory when it ends in less than 65 s from the moment the node runs: 70 s is persisted.
 // From a thousand carts on, the 2 h Wait lasts until about when the last cart has been posted (at the rate this
 // machine posts them, 4–5/s), so nearly every cart's execution waits at once — what the run's resource samples (n8n's
@@ -80,16 +80,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 	throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; executions ${JSON.stringify(await executionCounts(n8nDb, WF))}\n${n8n.logs().split('\n').slice(-30).join('\n')}`);
 }
 
-/** What went wrong in executions that ended in error: the first error message n8n stored for each (the first few). */
-async function errorDetails(limit = 5): Promise<string[]> {
-	const { rows } = await n8nDb.query(
-		`select e.id, substring(d.data from position('"message"' in d.data) for 300) as message from execution_entity e join execution_data d on d."executionId" = e.id
-		 where e."workflowId" = $1 and e.status = 'error' order by e.id limit $2`,
-		[WF, limit],
-	);
-	return rows.map((r) => `#${r.id} ${r.message}`);
-}
-
 /** Error Trigger runs that found the stopped run's cart bought meanwhile (nothing to restart). */
 const boughtMeanwhile = (decisions: Record<string, number>) => Object.entries(decisions).filter(([kind]) => /was bought after/.test(kind)).reduce((n, [, count]) => n + count, 0);
 
@@ -104,11 +94,25 @@ async function stalledExecutions(): Promise<Set<string>> {
 	return new Set(rows.filter((r) => r.status === 'crashed' || STALLED.test(String(r.data))).map((r) => String(r.id)));
 }
 
-// On request: SCALE_CARTS=100 (CI's size, about 5 minutes), 200 or more, SCALE_CARTS=10000 with
-// TEST_TIMEOUT_MS=10800000 for the full size. It ran in npm test and passed in one clean-clone CI run, then failed in
-// the next: main's restart failed 5 runs beyond the dead worker's, and those runs did not go on in their workers as
-// Restart Stopped Flow assumes (15 messages of 222 not sent). Until that is handled it stays out of npm test.
-describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook processor, 2 workers): a worker SIGKILLed, main restarted`, { skip: N <= 0 && 'set SCALE_CARTS to run the scale test (e.g. SCALE_CARTS=100)' }, () => {
+/**
+ * Every execution of the recovery workflow n8n ended in error or crashed, but the Error Trigger's own runs: the dead
+ * worker's, and the runs main reported when it restarted while waiting on them in a worker (some of those go on
+ * there and finish, some never do: in one CI run 5 did not, and 15 messages were lost while Restart Stopped Flow left
+ * such runs alone; now it restarts them all, and a twin flow sends nothing twice).
+ */
+async function failedExecutions(): Promise<Map<string, string>> {
+	const { rows } = await n8nDb.query(
+		`select e.id, e.status, substring(d.data from position('"message"' in d.data) for 160) as message from execution_entity e
+		 left join execution_data d on d."executionId" = e.id
+		 where e."workflowId" = $1 and e.status in ('error', 'crashed') and e.mode <> 'error' order by e.id`,
+		[WF],
+	);
+	return new Map(rows.map((r) => [String(r.id), r.status === 'crashed' ? 'crashed' : String(r.message ?? '')]));
+}
+
+// npm test runs it at SCALE_CARTS=100 (about 5 minutes); SCALE_CARTS=200 or more on request, SCALE_CARTS=10000 with
+// TEST_TIMEOUT_MS=10800000 for the full size; SCALE_CARTS=0 skips it.
+describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook processor, 2 workers): a worker SIGKILLed, main restarted`, { skip: N <= 0 && 'SCALE_CARTS=0' }, () => {
 	before(async () => {
 		db = await freshDatabase('scale');
 		store = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
@@ -125,8 +129,9 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 				QUEUE_WORKER_LOCK_DURATION: '20000',
 				QUEUE_WORKER_LOCK_RENEW_TIME: '5000',
 				QUEUE_WORKER_STALLED_INTERVAL: '10000',
-				// …and main's queue recovery marks its executions crashed every 30 s instead of every 3 hours (the default).
-				N8N_EXECUTIONS_QUEUE_RECOVERY_INTERVAL: '0.5',
+				// Main's queue recovery stays at n8n's default (every 3 hours), as in production: at 30 s it marked the dead
+				// worker's executions crashed before the queue failed them as stalled, and n8n runs no Error Trigger for a
+				// crashed execution, so their flows were never restarted.
 				// Info: the workers log each execution they start and finish, so the kill can wait until worker 2 has some in
 				// flight (at full size, warn: the logs would grow with every execution).
 				N8N_LOG_LEVEL: FULL ? 'warn' : 'info',
@@ -281,12 +286,20 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		mark(`all executions ended: ${JSON.stringify(counts)}`);
 
 		const stalled = await stalledExecutions();
+		const failed = await failedExecutions();
+		const crashed = [...failed.values()].filter((m) => m === 'crashed').length;
 		// The Error Trigger's runs (mode 'error'): one per failed execution; the carts whose flow they started again.
 		const { rows: byMode } = await n8nDb.query(`select mode, status, count(*)::int as n from execution_entity where "workflowId" = $1 group by mode, status`, [WF]);
 		const errorRuns = byMode.filter((r) => r.mode === 'error').reduce((n, r) => n + r.n, 0);
-		const { rows: flowRows } = await db.pool.query<{ cart_id: string; restarts: number }>('select cart_id, restarts from cart_recovery.flows where restarts > 0');
+		const { rows: flowRows } = await db.pool.query<{ cart_id: string; stopped_execution_id: string }>('select cart_id, stopped_execution_id from cart_recovery.flows where restarts > 0');
 		const restarted = new Set(flowRows.map((r) => r.cart_id));
-		// What each Error Trigger run decided (its Result in n8n's executions list), by kind.
+		// A restarted run that n8n later saw finish in its worker after all left a twin flow beside it.
+		const { rows: finishedAfterAll } = await n8nDb.query(`select count(*)::int as n from execution_entity where id = any($1::int[]) and status = 'success'`, [
+			flowRows.map((r) => r.stopped_execution_id).filter((id) => /^\d+$/.test(id ?? '')),
+		]);
+		const twins = finishedAfterAll[0].n as number;
+		// What each Error Trigger run decided (its Result in n8n's executions list), by kind. A restarted flow goes on in
+		// the Error Trigger's run, so a later step's Result (e.g. "Sent email stage 3") replaces "Restarted: …".
 		const { rows: decided } = await n8nDb.query(
 			`select m.value from execution_metadata m join execution_entity e on e.id = m."executionId" where e."workflowId" = $1 and e.mode = 'error' and m.key = 'Result'`,
 			[WF],
@@ -296,7 +309,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 			const kind = String(value).replace(/\bcart \S+|run \S+|\(cart [^)]*\)|\S+ · \S+ /g, '').replace(/“[^”]*”/, '…').slice(0, 80);
 			decisions[kind] = (decisions[kind] ?? 0) + 1;
 		}
-		const a = await account(db, carts, { sendgrid, twilio, meta }, stalled.size - restarted.size);
+		const a = await account(db, carts, { sendgrid, twilio, meta }, failed.size - restarted.size);
 		const seconds = (Date.now() - started) / 1000;
 		const providerErrors = {
 			sendgrid: sendgrid.requests.filter((r) => typeof r.answer === 'number' && r.answer >= 429).length,
@@ -309,10 +322,10 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 				`not sent because a dead worker stopped the flow ${a.stoppedByDeadWorker} (${a.stoppedCarts} carts), released-not-resent ${a.released}, LOST ${a.lost}, ` +
 				`DUPLICATES ${a.duplicates}, unplanned ${a.unplanned}, sent-but-not-at-provider ${a.sentNotAtProvider}; ` +
 				`provider acceptances ${JSON.stringify(a.providerCalls)}; 429/5xx answered ${JSON.stringify(providerErrors)}; ` +
-				`store rows by status ${JSON.stringify(a.byStatus)}; executions ${JSON.stringify(counts)}, failed by n8n as stalled (the dead worker's) ${stalled.size}; ` +
-				`Error Trigger runs ${errorRuns}, flows started again ${restarted.size} (by mode and status ${JSON.stringify(byMode)}; decisions ${JSON.stringify(decisions)})`,
+				`store rows by status ${JSON.stringify(a.byStatus)}; executions ${JSON.stringify(counts)}, failed by n8n ${failed.size} (as stalled, the dead worker's: ${stalled.size}; crashed ${crashed}); ` +
+				`Error Trigger runs ${errorRuns}, flows started again ${restarted.size} (of which ${twins} beside a run that went on after all: twins) (by mode and status ${JSON.stringify(byMode)}; decisions ${JSON.stringify(decisions)})`,
 		);
-		if (counts.error) console.log('[scale] executions in error:\n  ' + (await errorDetails(10)).join('\n  '));
+		if (failed.size > stalled.size) console.log('[scale] executions failed beside the dead worker\'s:\n  ' + [...failed].filter(([id]) => !stalled.has(id)).map(([id, m]) => `#${id} ${m}`).join('\n  '));
 		if (a.problems.length) console.log('[scale] problems:\n  ' + a.problems.join('\n  '));
 		assert.equal(a.duplicates, 0, 'no message twice at a provider');
 		assert.equal(a.lost, 0, 'no planned message without a trace in a flow that ran on');
@@ -320,15 +333,18 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		assert.equal(a.unplanned, 0, 'no message nobody planned');
 		assert.equal(a.sentNotAtProvider, 0, 'the store records sent only what a provider accepted');
 		assert.equal(a.sentOnce + a.failed + a.stuckQueued + a.skipped + a.stoppedByDeadWorker, a.planned, 'every planned message is accounted for');
-		assert.ok(a.stoppedCarts + restarted.size <= stalled.size, `a stopped or restarted flow per execution the dead worker took down at most (${a.stoppedCarts} stopped, ${restarted.size} restarted, ${stalled.size} executions)`);
-		// Flows the dead worker stopped were started again by the Error Trigger and went on to their end: none of the
-		// restarted carts is missing a planned message (each is sent, failed, stuck, or skipped with a reason).
+		assert.ok(a.stoppedCarts <= crashed, `only a crashed execution (no Error Trigger) leaves its flow stopped (${a.stoppedCarts} stopped, ${crashed} crashed)`);
+		assert.ok(a.stoppedCarts + restarted.size <= failed.size, `a stopped or restarted flow per execution n8n failed at most (${a.stoppedCarts} stopped, ${restarted.size} restarted, ${failed.size} executions)`);
+		// Flows the dead worker stopped, and the runs main reported when it restarted, were started again by the Error
+		// Trigger and went on to their end: none of the restarted carts is missing a planned message (each is sent,
+		// failed, stuck, or skipped with a reason). A twin (a reported run that went on after all, beside its restart)
+		// shows as nothing doubled above.
 		assert.ok(restarted.size > 0, 'the Error Trigger started stopped flows again');
-		// n8n runs the Error Trigger for every execution it failed — also, when main restarts, for the runs it was waiting
-		// on, which go on in their workers: Restart Stopped Flow leaves those alone.
-		assert.ok(errorRuns >= stalled.size - (counts.crashed ?? 0), `an Error Trigger run per execution n8n failed as stalled (${errorRuns} runs, ${stalled.size} stalled)`);
+		assert.ok(errorRuns >= failed.size - crashed, `an Error Trigger run per execution n8n failed (${errorRuns} runs, ${failed.size} failed, ${crashed} crashed)`);
 		assert.deepEqual([...restarted].filter((cartId) => a.stopped.has(cartId)), [], 'every restarted flow went on to its end');
-		assert.equal(restarted.size, stalled.size - (counts.crashed ?? 0) - boughtMeanwhile(decisions), 'every execution n8n failed as stalled had its flow restarted (unless its cart was bought meanwhile)');
+		assert.ok(restarted.size >= failed.size - crashed - boughtMeanwhile(decisions), 'every execution n8n failed had its flow restarted (unless its cart was bought meanwhile)');
+		const refused = Object.keys(decisions).filter((kind) => /^Not restarted:/.test(kind) && !/was bought after|started again for +already/.test(kind));
+		assert.deepEqual(refused, [], 'every Error Trigger run restarted its cart\'s flow, or found it bought or restarted already');
 		// A mid-sequence buyer buys once its first reminder is in the store (sent, failed or stuck); else its flow was
 		// stopped by the dead worker before it, or a skip says why.
 		const noFirstReminder = mid.filter((c) => !ordered.has(c.cartId) && !a.stopped.has(c.cartId)).map((c) => c.cartId);
@@ -336,7 +352,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		assert.equal(skippedFirst.length, noFirstReminder.length, `a mid-sequence buyer without a first reminder has a skip saying why: ${JSON.stringify(noFirstReminder)}`);
 		assert.ok(a.sentOnce >= a.planned * 0.9, `most messages went out (${a.sentOnce}/${a.planned})`);
 		// The only executions not ended well are the dead worker's; each still names its cart.
-		assert.equal((counts.error ?? 0) + (counts.crashed ?? 0), stalled.size, 'no execution ended in error but the dead worker\'s');
+		assert.equal((counts.error ?? 0) + (counts.crashed ?? 0), failed.size, 'no Error Trigger run ended in error');
 		assert.ok(stalled.size > 0, 'the SIGKILL hit executions in flight');
 		assert.ok(providerErrors.sendgrid >= 12, 'SendGrid\'s burst was answered');
 		assert.equal((counts.success ?? 0) + (counts.error ?? 0) + (counts.crashed ?? 0), N + errorRuns, 'one execution per cart, and one per Error Trigger run');

@@ -1,6 +1,6 @@
 // Our npm tarball in a real n8n server: installed as a community package the way n8n installs one, loaded by
-// n8n, run from a workflow behind a production webhook (regular and queue mode), and the store credential's
-// Test as the editor's Test button runs it.
+// n8n, run from a workflow behind a production webhook, and the store credential's Test as the editor's Test button
+// runs it. Queue mode (main, a webhook processor and two workers, the package in each) is test/scale/queue.test.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -188,39 +188,5 @@ describe('the packed tarball in a real n8n server', () => {
 			assert.ok(result.message.includes(first.file), `message names ${first.file}: ${result.message}`);
 			assert.ok(postgrest.requests.length > 0, 'n8n called the Supabase REST endpoint');
 		});
-	});
-});
-
-describe('queue mode: main + 1 worker, our package on the worker', () => {
-	let db: TestDatabase;
-	let seedStore: CartRecoveryStore;
-	let n8n: N8nServer;
-
-	before(async () => {
-		db = await freshDatabase('server_queue_store');
-		seedStore = new CartRecoveryStore(new PostgresTransport({ connectionString: db.url }));
-		await seedStore.ready();
-		n8n = await startN8n({ label: 'queue', queue: { workers: 1 }, credentials: [storeCredentialFor(db)], workflows: [smokeWorkflow] });
-	});
-
-	after(async () => {
-		await n8n?.stop();
-		await seedStore?.close();
-		await db?.drop();
-		console.log('[n8n harness timings, ms]', JSON.stringify(timings));
-	});
-
-	test('the smoke webhook runs on the worker', async () => {
-		const cartId = `queue-${Date.now()}`;
-		await seedAbandonedCart(seedStore, cartId);
-		const body = await postSmoke(n8n, cartId);
-		const items = Array.isArray(body) ? body : [body];
-		assert.equal(items[0].cart_check.outcome, 'stillAbandoned');
-		const [execution] = await n8n.waitForExecutions(SMOKE_ID, 1);
-		assertSmokeExecution(execution, cartId);
-		// Main only enqueues; the worker (its own user folder, its own copy of our package) runs it.
-		assert.match(n8n.logs(), new RegExp(`Enqueued execution ${execution.id} \\(job`), 'main enqueued the execution');
-		assert.match(n8n.workerLogs(0), new RegExp(`Worker started execution ${execution.id} \\(job`), 'the worker ran it');
-		assert.match(n8n.workerLogs(0), new RegExp(`Worker finished execution ${execution.id} \\(job`));
 	});
 });

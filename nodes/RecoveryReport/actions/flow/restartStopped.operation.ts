@@ -20,7 +20,7 @@ const show = { resource: ['flow'], operation: ['restartStopped'] };
 export const description: INodeProperties[] = [
 	{
 		displayName:
-			'Put this right after an Error Trigger in the recovery workflow itself. When a run stops halfway (a worker was shut down hard, the store was unreachable), the cart’s flow starts again from the reminder it had reached; nothing already sent goes out twice.',
+			'Put this right after an Error Trigger in the recovery workflow itself. When a run stops halfway (a worker was shut down hard, n8n was restarted, the store was unreachable), the cart’s flow starts again from the reminder it had reached; nothing already sent goes out twice, even if the stopped run goes on after all.',
 		name: 'restartStoppedNotice',
 		type: 'notice',
 		default: '',
@@ -53,16 +53,13 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-/**
- * n8n's message for a run whose worker died (MaxStalledCountError, n8n 2.x): the run is over, nothing resumes it.
- * The other run that is certainly over is one a step failed in (n8n names that step). Any other error the Error
- * Trigger reports is left alone: when main restarts, it reports an error for every run it was waiting on, though
- * those runs go on in their workers and finish — restarting them would run a second flow beside the first.
+/*
+ * Every stopped run the store can trace is restarted, whatever n8n said. A run whose worker died or whose step failed
+ * is over. When main restarts, n8n also reports an error for each run it was waiting on in a worker: most of those go
+ * on and finish there, some never do, and nothing tells the two apart when the Error Trigger runs. Restarting them all
+ * is safe because a second flow of the same cart sends nothing twice and takes no fallback for a message the customer
+ * got: the send nodes' claim refuses the message and the item leaves on Sent, as in the run that sent it.
  */
-const WORKER_DIED = /failed to be processed too many times/i;
-
-/** The store's answer, or the node's own "not over" when n8n's error does not show the run is over. */
-type Decision = RestartFlowResult | { restarted: false; reason: 'not_over'; cart_id: null; resume_stage?: undefined; restarts?: undefined };
 
 const STAGE_NAMES: Record<number, string> = { 1: 'the first reminder', 2: 'the second reminder', 3: 'the final offer' };
 const stageName = (stage: number) => STAGE_NAMES[stage] ?? `stage ${stage}`;
@@ -73,7 +70,7 @@ function triggerFields(cart: Cart): IDataObject {
 	return cartItem(event, { outcome: 'restarted', cart_status: cart.status }) as unknown as IDataObject;
 }
 
-function sentence(answer: Decision, executionId: string, json: IDataObject, stoppedBecause: string | null): string {
+function sentence(answer: RestartFlowResult, executionId: string, json: IDataObject): string {
 	const run = `run ${executionId}`;
 	switch (answer.reason) {
 		case 'restarted':
@@ -82,8 +79,6 @@ function sentence(answer: Decision, executionId: string, json: IDataObject, stop
 			return `Not restarted: the flow of cart ${answer.cart_id} was started again for ${run} already`;
 		case 'bought':
 			return `Not restarted: cart ${answer.cart_id} was bought after ${run} stopped, so there is nothing to remind about`;
-		case 'not_over':
-			return `Not restarted: ${run} did not stop at a step and its worker did not die (n8n reported “${stoppedBecause ?? 'an error'}”), so it may still be running`;
 		case 'not_in_recovery':
 			return `Not restarted: cart ${answer.cart_id} is no longer in recovery (${answer.cart_status})`;
 		default:
@@ -102,8 +97,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		}
 		const stoppedBecause = String(this.getNodeParameter('stoppedBecause', i, '') ?? '').trim() || null;
 		const failedStep = String(this.getNodeParameter('failedStep', i, '') ?? '').trim() || null;
-		const over = failedStep !== null || WORKER_DIED.test(stoppedBecause ?? '');
-		const answer: Decision = over ? await store.restartFlow(executionId) : { restarted: false, reason: 'not_over', cart_id: null };
+		const answer = await store.restartFlow(executionId);
 		const cart = 'cart' in answer && answer.cart ? triggerFields(answer.cart) : { cart_id: answer.cart_id };
 		const restart: IDataObject = {
 			restarted: answer.restarted,
@@ -113,7 +107,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 			failed_step: failedStep,
 			...(answer.restarted ? { resume_stage: answer.resume_stage, restarts: answer.restarts } : {}),
 		};
-		const result = sentence(answer, executionId, cart, stoppedBecause);
+		const result = sentence(answer, executionId, cart);
 		const json = withResult(result, { ...cart, restart });
 		reportToExecution(this, json, result, answer.restarted ? answer.resume_stage : null);
 		return { output: 0, json };
