@@ -33,7 +33,11 @@ export class RecoveryReport implements INodeType {
 		defaults: { name: 'Recovery Report' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' }],
+		credentials: [
+			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
+			// n8n's public API: Restart Crashed Runs reads the workflow's crashed runs with it.
+			{ name: 'n8nCartRecoveryApi', displayName: 'n8n (Cart Recovery) API', required: false, displayOptions: { show: { resource: ['flow'], operation: ['restartCrashed'] } } },
+		],
 		properties,
 	};
 

@@ -179,3 +179,27 @@ test('Stopped Run empty: the node fails naming the field', async () => {
 	assert.equal(result.status, 'error');
 	assert.match(String(result.error?.message), /Stopped Run is empty/);
 });
+
+test('Restart Crashed Runs without its n8n API credential: one item saying it did not look, through the Switch to its end', async () => {
+	const result = await runWorkflow({
+		nodes: [manualTrigger(), shippedNode('Restart Crashed Runs'), shippedNode('Settings'), shippedNode(SWITCH)],
+		connections: connect(['Start', 'Restart Crashed Runs'], ['Restart Crashed Runs', 'Settings'], ['Settings', SWITCH]),
+		pinData: { Start: [{ json: {} }] },
+		credentials: { cartRecoveryStoreApi: env.db.credentials },
+	});
+	assert.equal(result.status, 'success', result.error?.message);
+	const [item] = result.output('Restart Crashed Runs') as Array<Record<string, any>>;
+	assert.equal(item.result, 'Not checked: choose an n8n API credential in this step, so it can find the runs n8n marked crashed');
+	assert.equal(switchTargets[result.outputs(SWITCH).findIndex((items) => items.length > 0)], 'End: Nothing To Restart');
+});
+
+test('Restart Crashed Runs: a Look Back outside 1–720 hours fails the node, naming the field', async () => {
+	const result = await runWorkflow({
+		nodes: [manualTrigger(), { ...shippedNode('Restart Crashed Runs'), parameters: { resource: 'flow', operation: 'restartCrashed', lookBackHours: 0 } }],
+		connections: connect(['Start', 'Restart Crashed Runs']),
+		pinData: { Start: [{ json: {} }] },
+		credentials: { cartRecoveryStoreApi: env.db.credentials },
+	});
+	assert.equal(result.status, 'error');
+	assert.match(String(result.error?.message), /^Look Back \(Hours\) must be between 1 and 720/);
+});

@@ -13,21 +13,22 @@
 // without running a node. What n8n does run is the workflow's own Error Trigger, with the failed execution's id: the
 // shipped workflow's Restart Stopped Flow finds the cart whose flow ran in it (Cart Check noted it) and starts that
 // flow again from the reminder it had reached (the trigger noted each run's cart as n8n created it). The test checks
-// every execution n8n failed so was restarted and went on to the end. One its queue recovery marked crashed gets no
-// Error Trigger: the accounting finds such flows in the store (a plan with no trace from some message on) and allows
-// no more of them than executions n8n failed and nobody restarted. What the store guarantees holds for all of them:
-// nothing twice, a claim the dead worker held stays claimed (settled as 'unknown', never re-sent).
+// every execution n8n failed so was restarted and went on to the end. One n8n marked crashed (its queue recovery,
+// which also runs when main starts, found it running with no job) gets no Error Trigger: the shipped workflow's
+// Restart Crashed Runs, on a schedule, finds it through n8n's API and restarts it the same way. No flow may stay
+// stopped. What the store guarantees holds for all of them: nothing twice, a claim the dead worker held stays claimed
+// (settled as 'unknown', never re-sent).
 // Afterwards, from the providers' fakes, the store and n8n's database: 0 duplicates per (cart, stage, channel); 0
 // lost in a running flow — every planned message went exactly once, or is in the store as failed (with the
 // provider's reason), stuck in `queued` (its sender died between claim and record) or skipped with a reason, or
-// belongs to a flow a dead worker stopped (all of that cart's later messages missing, and its execution in n8n's
-// list with the error above); the counts are printed.
+// belongs to a flow a dead worker stopped and nobody started again (none may); the counts are printed.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 
 import { closeAllStores, CartRecoveryStore, PostgresTransport } from '../../lib/store';
+import { node } from '../e2e/workflows';
 import { metaErrors, startMetaFake, type MetaFake } from '../fakes/meta';
 import { startOpenAiFake, type OpenAiFake } from '../fakes/openai';
 import { sendGridErrors, startSendGridFake, type SendGridFake } from '../fakes/sendgrid';
@@ -147,7 +148,13 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		// The cart's index is the last part of its id (sc-<run>-<index>): cart i resumes i / RESUME_RATE s after resumeAll.
 		const w2 = FULL ? `Math.max(70, Math.round((${resumeAll} + Number(String($json.cart_id).split('-').pop()) * ${1000 / RESUME_RATE} - Date.now()) / 1000))` : WAITS.w2;
 		const quietEnd = new Date(Math.ceil((Math.max(Date.now() + WAITS.w2 * 1000, resumeAll + (FULL ? (N / RESUME_RATE) * 1000 : 0)) + (WAITS.w1 + 45 + N / 20) * 1000) / 60_000) * 60_000);
-		await n8n.importWorkflow(scaleWorkflow(run, { ...WAITS, w2 }, quietEnd));
+		const flow = scaleWorkflow(run, { ...WAITS, w2 }, quietEnd);
+		// Restart Crashed Runs with an API key for this n8n, looking every minute (shipped: every 15 minutes, and the
+		// credential is the user's to add).
+		const apiCredential = await n8n.createCredential({ name: 'n8n (Cart Recovery) API', type: 'n8nCartRecoveryApi', data: { apiKey: n8n.apiKey, baseUrl: `${n8n.baseUrl}/api/v1` } });
+		node(flow, 'Restart Crashed Runs').credentials = { ...node(flow, 'Restart Crashed Runs').credentials, n8nCartRecoveryApi: { id: apiCredential, name: 'n8n (Cart Recovery) API' } };
+		node(flow, 'Look For Crashed Runs').parameters = { rule: { interval: [{ field: 'minutes', minutesInterval: 1 }] } };
+		await n8n.importWorkflow(flow);
 		mark(`n8n up (main, webhook processor, 2 workers), ${N} carts' consent recorded`);
 	});
 
@@ -247,8 +254,8 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		}
 		await killed;
 		// Main notices the dead worker's jobs (its lock ran out) and fails their executions, which runs the workflow's
-		// Error Trigger for each. Main is restarted only after that: a main restarted sooner never learns of those jobs,
-		// and its queue recovery later marks their executions crashed, with no Error Trigger.
+		// Error Trigger for each. Main is restarted only after that (a main restarted sooner never learns of those jobs,
+		// and its queue recovery marks their executions crashed: Restart Crashed Runs' case, which happens anyway now and then).
 		await until('n8n to fail the dead worker\'s executions', async () => (await stalledExecutions()).size > 0, 180_000, 1000);
 		mark(`n8n failed ${(await stalledExecutions()).size} executions of the dead worker`);
 
@@ -269,17 +276,22 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		twilio.script(...Array.from({ length: 8 }, () => twilioErrors.tooManyRequests(1)), twilioErrors.serverError(500), twilioErrors.serverError(503));
 		meta.script(metaErrors.rateLimited(), metaErrors.serverError(), metaErrors.serverError());
 
-		// Until every execution has ended.
-		await until(
-			'every execution to end',
-			async () => {
-				const counts = await executionCounts(n8nDb, WF);
-				const open = (counts.new ?? 0) + (counts.running ?? 0) + (counts.waiting ?? 0);
-				return open === 0 && counts;
-			},
-			(WAITS.w2 + 240 + N) * 1000,
-			2000,
-		);
+		// Until every execution has ended — and again after Restart Crashed Runs has looked once more, so a run n8n
+		// marked crashed late is restarted and its flow ends too.
+		const allEnded = () =>
+			until(
+				'every execution to end',
+				async () => {
+					const counts = await executionCounts(n8nDb, WF);
+					const open = (counts.new ?? 0) + (counts.running ?? 0) + (counts.waiting ?? 0);
+					return open === 0 && counts;
+				},
+				(WAITS.w2 + 240 + N) * 1000,
+				2000,
+			);
+		await allEnded();
+		await sleep(65_000);
+		await allEnded();
 		stopWatching = true;
 		await midBuyers;
 		const counts = await executionCounts(n8nDb, WF);
@@ -291,6 +303,8 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		// The Error Trigger's runs (mode 'error'): one per failed execution; the carts whose flow they started again.
 		const { rows: byMode } = await n8nDb.query(`select mode, status, count(*)::int as n from execution_entity where "workflowId" = $1 group by mode, status`, [WF]);
 		const errorRuns = byMode.filter((r) => r.mode === 'error').reduce((n, r) => n + r.n, 0);
+		// Restart Crashed Runs' looks (mode 'trigger': the schedule), each restarted flow going on in its look's run.
+		const looks = byMode.filter((r) => r.mode === 'trigger').reduce((n, r) => n + r.n, 0);
 		const { rows: flowRows } = await db.pool.query<{ cart_id: string; stopped_execution_id: string }>('select cart_id, stopped_execution_id from cart_recovery.flows where restarts > 0');
 		const restarted = new Set(flowRows.map((r) => r.cart_id));
 		// A restarted run that n8n later saw finish in its worker after all left a twin flow beside it.
@@ -323,7 +337,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 				`DUPLICATES ${a.duplicates}, unplanned ${a.unplanned}, sent-but-not-at-provider ${a.sentNotAtProvider}; ` +
 				`provider acceptances ${JSON.stringify(a.providerCalls)}; 429/5xx answered ${JSON.stringify(providerErrors)}; ` +
 				`store rows by status ${JSON.stringify(a.byStatus)}; executions ${JSON.stringify(counts)}, failed by n8n ${failed.size} (as stalled, the dead worker's: ${stalled.size}; crashed ${crashed}); ` +
-				`Error Trigger runs ${errorRuns}, flows started again ${restarted.size} (of which ${twins} beside a run that went on after all: twins) (by mode and status ${JSON.stringify(byMode)}; decisions ${JSON.stringify(decisions)})`,
+				`Error Trigger runs ${errorRuns}, looks for crashed runs ${looks}, flows started again ${restarted.size} (of which ${twins} beside a run that went on after all: twins) (by mode and status ${JSON.stringify(byMode)}; decisions ${JSON.stringify(decisions)})`,
 		);
 		if (failed.size > stalled.size) console.log('[scale] executions failed beside the dead worker\'s:\n  ' + [...failed].filter(([id]) => !stalled.has(id)).map(([id, m]) => `#${id} ${m}`).join('\n  '));
 		if (a.problems.length) console.log('[scale] problems:\n  ' + a.problems.join('\n  '));
@@ -333,7 +347,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		assert.equal(a.unplanned, 0, 'no message nobody planned');
 		assert.equal(a.sentNotAtProvider, 0, 'the store records sent only what a provider accepted');
 		assert.equal(a.sentOnce + a.failed + a.stuckQueued + a.skipped + a.stoppedByDeadWorker, a.planned, 'every planned message is accounted for');
-		assert.ok(a.stoppedCarts <= crashed, `only a crashed execution (no Error Trigger) leaves its flow stopped (${a.stoppedCarts} stopped, ${crashed} crashed)`);
+		assert.equal(a.stoppedCarts, 0, `every stopped flow was started again: by the Error Trigger, or by Restart Crashed Runs for the ${crashed} run(s) n8n marked crashed`);
 		assert.ok(a.stoppedCarts + restarted.size <= failed.size, `a stopped or restarted flow per execution n8n failed at most (${a.stoppedCarts} stopped, ${restarted.size} restarted, ${failed.size} executions)`);
 		// Flows the dead worker stopped, and the runs main reported when it restarted, were started again by the Error
 		// Trigger and went on to their end: none of the restarted carts is missing a planned message (each is sent,
@@ -355,7 +369,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		assert.equal((counts.error ?? 0) + (counts.crashed ?? 0), failed.size, 'no Error Trigger run ended in error');
 		assert.ok(stalled.size > 0, 'the SIGKILL hit executions in flight');
 		assert.ok(providerErrors.sendgrid >= 12, 'SendGrid\'s burst was answered');
-		assert.equal((counts.success ?? 0) + (counts.error ?? 0) + (counts.crashed ?? 0), N + errorRuns, 'one execution per cart, and one per Error Trigger run');
+		assert.equal((counts.success ?? 0) + (counts.error ?? 0) + (counts.crashed ?? 0), N + errorRuns + looks, 'one execution per cart, one per Error Trigger run, one per look for crashed runs');
 		// What the dead worker left claimed and unrecorded is settled as the shipped maintenance flow does it: with no
 		// provider event proving it went, each becomes 'unknown' for a person to decide, never re-sent.
 		if (a.stuckQueued) {

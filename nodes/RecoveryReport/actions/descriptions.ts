@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import * as getTimeline from './cart/getTimeline.operation';
 import * as render from './dashboard/render.operation';
+import * as restartCrashed from './flow/restartCrashed.operation';
 import * as restartStopped from './flow/restartStopped.operation';
 import * as getStuck from './message/getStuck.operation';
 import * as settleStuck from './message/settleStuck.operation';
@@ -112,6 +113,12 @@ export const properties: INodeProperties[] = [
 				description: 'After an Error Trigger: start a cart’s flow again from the reminder it had reached when its run stopped; nothing is sent twice',
 				action: 'Restart a stopped flow',
 			},
+			{
+				name: 'Restart Crashed Runs',
+				value: 'restartCrashed',
+				description: 'On a schedule: start the flows again whose runs n8n marked crashed (no Error Trigger runs for those); each once',
+				action: 'Restart crashed runs',
+			},
 		],
 		default: 'restartStopped',
 	},
@@ -122,4 +129,5 @@ export const properties: INodeProperties[] = [
 	...getStuck.description,
 	...settleStuck.description,
 	...restartStopped.description,
+	...restartCrashed.description,
 ];
