@@ -43,10 +43,10 @@ const OUTPUT = { sent: 0, skipped: 1, deferred: 2 } as const;
  */
 const REACHED_IN_ANOTHER_RUN: ReadonlySet<string> = new Set(['already_sent', 'in_progress', 'outcome_unknown']);
 
-/** Which output a result leaves on. */
-export function deliveryOutput(result: DeliveryResult): number {
+/** Which output a result that is not a failure leaves on (failures go to the error output or fail the node). */
+function deliveryOutput(result: Exclude<DeliveryResult, { outcome: 'failed' }>): number {
 	if (result.outcome === 'skipped' && REACHED_IN_ANOTHER_RUN.has(result.reason)) return OUTPUT.sent;
-	return OUTPUT[result.outcome === 'failed' ? 'skipped' : result.outcome];
+	return OUTPUT[result.outcome];
 }
 
 /** The whole parameter list of a send node: the shared parameters with the channel's own in their places. */

@@ -111,7 +111,7 @@ async function failedExecutions(): Promise<Map<string, string>> {
 	return new Map(rows.map((r) => [String(r.id), r.status === 'crashed' ? 'crashed' : String(r.message ?? '')]));
 }
 
-// npm test runs it at SCALE_CARTS=100 (about 5 minutes); SCALE_CARTS=200 or more on request, SCALE_CARTS=10000 with
+// npm test runs it at SCALE_CARTS=100 (about 6 minutes); SCALE_CARTS=200 or more on request, SCALE_CARTS=10000 with
 // TEST_TIMEOUT_MS=10800000 for the full size; SCALE_CARTS=0 skips it.
 describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook processor, 2 workers): a worker SIGKILLed, main restarted`, { skip: N <= 0 && 'SCALE_CARTS=0' }, () => {
 	before(async () => {

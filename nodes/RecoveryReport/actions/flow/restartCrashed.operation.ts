@@ -40,8 +40,7 @@ export async function execute(this: IExecuteFunctions, { store }: OperationConte
 		throw new NodeOperationError(this.getNode(), 'Look Back (Hours) must be between 1 and 720', { description: `It is ${hours}` });
 	}
 	if (!this.getNode().credentials?.[N8N_API_CREDENTIAL]) {
-		const result = 'Not checked: choose an n8n API credential in this step, so it can find the runs n8n marked crashed';
-		return [[{ json: withResult(result, { restart: { restarted: false, reason: 'no_api_credential' } }), pairedItem: { item: 0 } }]];
+		return [[summary(this, 'Not checked: choose an n8n API credential in this step, so it can find the runs n8n marked crashed', { reason: 'no_api_credential' })]];
 	}
 	const since = new Date(Date.now() - hours * 3_600_000);
 	const runs = await crashedRuns(this, String(this.getWorkflow().id), since);
@@ -59,9 +58,14 @@ export async function execute(this: IExecuteFunctions, { store }: OperationConte
 	const result = runs.length
 		? `Nothing to restart: ${runs.length} crashed run(s) since ${since.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${describe(left)}`
 		: `Nothing to restart: no run crashed in the last ${hours} hours`;
-	const json = withResult(result, { restart: { restarted: false, reason: 'none', crashed_runs: runs.length, ...left } });
-	reportToExecution(this, json, result);
-	return [[{ json, pairedItem: { item: 0 } }]];
+	return [[summary(this, result, { reason: 'none', crashed_runs: runs.length, ...left })]];
+}
+
+/** The one item of a look that restarted nothing: what it found, in the executions list too. */
+function summary(ctx: IExecuteFunctions, result: string, restart: IDataObject) {
+	const json = withResult(result, { restart: { restarted: false, ...restart } });
+	reportToExecution(ctx, json, result);
+	return { json, pairedItem: { item: 0 } };
 }
 
 const LEFT: Record<string, string> = {
