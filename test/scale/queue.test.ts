@@ -45,7 +45,11 @@ const N = Number(process.env.SCALE_CARTS ?? 100);
 // due RESUME_RATE a second, not all in one moment: when 8,800 came due in the same second (2 Dec 2026), n8n 2.41.1's
 // main failed 5,400 of them with "timeout exceeded when trying to connect" (its own database pool, 2 connections by
 // default, could not take them all within its 20 s connection timeout), and its main is given a bigger pool.
-const POST_RATE = 4;
+// The quiet window and the resumes are set before posting starts, so they assume a posting rate: 3 a second leaves
+// the resumes after the last posting (a loaded machine posted 3.5/s on 3 Dec 2026; with the resumes overlapping the
+// last postings, main was restarted with thousands of executions due and n8n 2.41.1's main exited while starting).
+// At full size main is also restarted while the carts are still being posted, when few waits are due.
+const POST_RATE = 3;
 const RESUME_RATE = 10;
 const FULL = N >= 1000;
 const WAITS = { w1: 70, w2: 70, w3: 2 };
@@ -209,6 +213,28 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 			await n8n.startWorker(1);
 			mark('worker 2 started again');
 		};
+		// Main notices the dead worker's jobs (its lock ran out) and fails their executions, which runs the workflow's
+		// Error Trigger for each. Main is restarted only after that (a main restarted sooner never learns of those jobs,
+		// and its queue recovery marks their executions crashed: Restart Crashed Runs' case, which happens anyway now and then).
+		// Then main restarts while executions wait in the 2 h Wait (persisted in n8n's database); the ones that come due
+		// meanwhile wait for main to queue them.
+		const restartMainWhileWaiting = async () => {
+			await until('n8n to fail the dead worker\'s executions', async () => (await stalledExecutions()).size > 0, 180_000, 1000);
+			mark(`n8n failed ${(await stalledExecutions()).size} executions of the dead worker`);
+			const waiting = await until(
+				'executions waiting in the 2 h Wait',
+				async () => {
+					const n = (await executionCounts(n8nDb, WF)).waiting ?? 0;
+					return n >= Math.max(3, Math.min(Math.round(N * 0.15), 30)) && n;
+				},
+				(120 + N / 2) * 1000,
+			);
+			mark(`restart main (${waiting} executions waiting; executions ${JSON.stringify(await executionCounts(n8nDb, WF))})`);
+			await n8n.restartMain();
+			mark(`main back (executions ${JSON.stringify(await executionCounts(n8nDb, WF))})`);
+		};
+		// At full size, while the carts are still being posted (the webhook processor takes them meanwhile).
+		let mainRestarted: Promise<void> | undefined;
 		// What n8n costs as the executions pile up: RSS per process (with its task runner) and its database's size.
 		const samples: string[] = [];
 		const sample = async (posted: number) => {
@@ -238,6 +264,10 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 				}
 				// A worker dies while it sends the first reminders (its executions in flight, claims held).
 				if (!killed && timeToKill()) killed = killAndRestartWorker();
+				if (FULL && killed && !mainRestarted) {
+					mainRestarted = killed.then(restartMainWhileWaiting);
+					mainRestarted.catch(() => undefined); // awaited after posting, where its failure fails the test
+				}
 				return { first, again };
 			}),
 			8,
@@ -253,25 +283,7 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 			killed = killAndRestartWorker();
 		}
 		await killed;
-		// Main notices the dead worker's jobs (its lock ran out) and fails their executions, which runs the workflow's
-		// Error Trigger for each. Main is restarted only after that (a main restarted sooner never learns of those jobs,
-		// and its queue recovery marks their executions crashed: Restart Crashed Runs' case, which happens anyway now and then).
-		await until('n8n to fail the dead worker\'s executions', async () => (await stalledExecutions()).size > 0, 180_000, 1000);
-		mark(`n8n failed ${(await stalledExecutions()).size} executions of the dead worker`);
-
-		// Main restarts while executions wait in the 2 h Wait (persisted in n8n's database); the ones that come due
-		// meanwhile wait for main to queue them.
-		const waiting = await until(
-			'executions waiting in the 2 h Wait',
-			async () => {
-				const n = (await executionCounts(n8nDb, WF)).waiting ?? 0;
-				return n >= Math.max(3, Math.min(Math.round(N * 0.15), 30)) && n;
-			},
-			(120 + N / 2) * 1000,
-		);
-		mark(`restart main (${waiting} executions waiting; executions ${JSON.stringify(await executionCounts(n8nDb, WF))})`);
-		await n8n.restartMain();
-		mark(`main back (executions ${JSON.stringify(await executionCounts(n8nDb, WF))})`);
+		await (mainRestarted ?? restartMainWhileWaiting());
 		// The second reminders' providers have their bad minutes too.
 		twilio.script(...Array.from({ length: 8 }, () => twilioErrors.tooManyRequests(1)), twilioErrors.serverError(500), twilioErrors.serverError(503));
 		meta.script(metaErrors.rateLimited(), metaErrors.serverError(), metaErrors.serverError());
