@@ -22,6 +22,7 @@ import type {
 	Proportion,
 	Rate,
 	Report,
+	SegmentRow,
 	SkipRow,
 	TimelineEntry,
 	VariantResult,
@@ -119,6 +120,26 @@ const COPY_HU = {
 		total: 'Összesen',
 		noMessages: 'Ebben az időszakban még nem ment ki üzenet.',
 		noCarts: 'Ebben az időszakban még nem volt elhagyott kosár, és nem ment ki üzenet.',
+	},
+	segments: {
+		title: 'Vásárlói csoportonként',
+		intro: 'Hol éri meg a kedvezmény, és hol csak pénzbe kerül: a visszaszerzett bevétel a beváltott kuponok után, csoportonként. Minden kosár abban a csoportban számít, amelyben a vásárlója a sorozat elején volt.',
+		segment: 'Csoport',
+		carts: 'Kosarak',
+		recovered: 'Visszaszerzett',
+		revenue: 'Bevétel',
+		cost: 'Kedvezmény',
+		net: 'Bevétel a kedvezmény után',
+		lift: 'Különbség a kontrollcsoporthoz képest',
+		noHoldout: 'nincs kontrollcsoport',
+		names: {
+			new: 'Új vásárlók',
+			returning: 'Visszatérő vásárlók',
+			loyal: 'Törzsvásárlók',
+			lapsed: 'Rég nem vásárlók',
+			'discount-seeker': 'Kedvezményvadászok',
+			unknown: 'Csoport nélkül (korábbi kosarak)',
+		} as Record<string, string>,
 	},
 	experiments: {
 		title: 'Kísérletek',
@@ -358,6 +379,26 @@ const COPY_EN: Copy = {
 		noMessages: 'No message was sent in this period yet.',
 		noCarts: 'No cart was abandoned and no message was sent in this period yet.',
 	},
+	segments: {
+		title: 'By customer segment',
+		intro: 'Where discounts pay and where they only cost: recovered revenue after the codes redeemed, per segment. Each cart counts in the segment its customer was in when its sequence began.',
+		segment: 'Segment',
+		carts: 'Carts',
+		recovered: 'Recovered',
+		revenue: 'Revenue',
+		cost: 'Discounts',
+		net: 'Revenue after discounts',
+		lift: 'Difference from the holdout',
+		noHoldout: 'no holdout',
+		names: {
+			new: 'New customers',
+			returning: 'Returning customers',
+			loyal: 'Loyal customers',
+			lapsed: 'Lapsed customers',
+			'discount-seeker': 'Discount-seekers',
+			unknown: 'No segment (earlier carts)',
+		},
+	},
 	experiments: {
 		title: 'Experiments',
 		none: 'No experiment ran in this period.',
@@ -554,6 +595,7 @@ ${input.timeline ? timelineSection(view, input.timeline) : ''}
 ${kpiSection(view)}
 ${dailySection(view, rangeText)}
 ${funnelSection(view)}
+${segmentsSection(view)}
 ${experimentsSection(view)}
 ${skipsSection(view)}
 </main>
@@ -1159,6 +1201,36 @@ function rank(order: string[], value: string | null | undefined): number {
 }
 
 // --- Experiments -----------------------------------------------------------------------------------------
+
+function segmentsSection(view: View): Html {
+	const { copy, f, report } = view;
+	const s = copy.segments;
+	const rows: SegmentRow[] = Array.isArray(report.segments) ? report.segments : [];
+	// Nothing to split until some cart's flow has a segment (a store before version 16, or an empty range).
+	if (!rows.some((row) => row.segment !== 'unknown')) return html``;
+	return html`<section class="card" aria-labelledby="segments-title">
+<h2 id="segments-title">${s.title}</h2>
+<p class="intro">${s.intro}</p>
+<div class="table-scroll">
+<table class="segments-table">
+<thead><tr><th scope="col">${s.segment}</th><th scope="col" class="num">${s.carts}</th><th scope="col" class="num">${s.recovered}</th>
+<th scope="col" class="num">${s.revenue}</th><th scope="col" class="num">${s.cost}</th><th scope="col" class="num">${s.net}</th><th scope="col">${s.lift}</th></tr></thead>
+<tbody>
+${rows.map(
+	(row) => html`<tr><th scope="row">${s.names[row.segment] ?? row.segment}</th>
+<td class="num">${f.count(row.carts)}</td>
+<td class="num">${f.count(row.recovered)}<span class="cell-note">${f.percent(share(row.recovered, row.carts))}</span></td>
+<td class="num">${f.money(row.recovered_revenue)}</td>
+<td class="num">${f.money(row.discount_cost)}</td>
+<td class="num"><strong>${f.money(row.net_revenue)}</strong></td>
+<td>${row.lift ? html`<strong>${copy.experiments.points(f.points(row.lift.conversion_diff))}</strong><span class="cell-note">${copy.experiments.within(`${f.points(row.lift.low)} – ${f.points(row.lift.high)}`)}</span><span class="badge ${row.lift.significant ? 'badge-significant' : 'badge-neutral'}">${row.lift.significant ? copy.experiments.significant : copy.experiments.notSignificant}</span>` : html`<span class="muted">${s.noHoldout}</span>`}</td>
+</tr>`,
+)}
+</tbody>
+</table>
+</div>
+</section>`;
+}
 
 function experimentsSection(view: View): Html {
 	const { copy, input, report } = view;

@@ -46,8 +46,25 @@ export function summarise(report: Report, experiments: ExperimentResults[], lang
 		lines.push(`${count(t.messages_sent, 'en')} messages sent; delivered ${percent(rateOf(t.delivered), 'en')}, opened ${percent(rateOf(t.opened), 'en')}, clicked ${percent(rateOf(t.clicked), 'en')}, opted out ${percent(rateOf(t.opted_out), 'en')}.`);
 		lines.push(`Revenue per message: ${t.revenue_per_message === null ? '–' : money(t.revenue_per_message)}; redeemed codes cost ${money(t.discount_cost)} in discounts (${count(t.codes_redeemed, 'en')} redeemed).`);
 	}
+	const segments = segmentLine(report, lang, money);
+	if (segments) lines.push(segments);
 	for (const e of experiments) lines.push(experimentVerdict(e, lang, money));
 	return lines;
+}
+
+const SEGMENT_WORDS: Record<SummaryLanguage, Record<string, string>> = {
+	hu: { new: 'új vásárlók', returning: 'visszatérő vásárlók', loyal: 'törzsvásárlók', lapsed: 'rég nem vásárlók', 'discount-seeker': 'kedvezményvadászok' },
+	en: { new: 'new customers', returning: 'returning customers', loyal: 'loyal customers', lapsed: 'lapsed customers', 'discount-seeker': 'discount-seekers' },
+};
+
+/** Revenue after discounts per segment, biggest first: where the codes pay. Null before any cart had a segment. */
+function segmentLine(report: Report, lang: SummaryLanguage, money: (v: number) => string): string | null {
+	const rows = (report.segments ?? []).filter((row) => row.segment !== 'unknown' && row.carts > 0).sort((a, b) => b.net_revenue - a.net_revenue);
+	if (!rows.length) return null;
+	const parts = rows.map((row) => `${SEGMENT_WORDS[lang][row.segment] ?? row.segment} ${money(row.net_revenue)} (${lang === 'hu' ? 'kedvezmény' : 'discounts'}: ${money(row.discount_cost)})`);
+	return lang === 'hu'
+		? `Vásárlói csoportonként a visszaszerzett bevétel a kedvezmények levonása után: ${parts.join(', ')}.`
+		: `Recovered revenue after discounts by segment: ${parts.join(', ')}.`;
 }
 
 /** One sentence per experiment: the winner and its lift against the holdout, or that none is significant yet. */

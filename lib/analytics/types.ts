@@ -115,7 +115,28 @@ export interface Report {
 	daily: DailyRow[];
 	/** The experiments with carts assigned in the range (names only; their results: ExperimentResults). */
 	experiments: string[];
+	/** The figures by customer segment (migration 16); absent from a store before it. */
+	segments?: SegmentRow[];
 	generated_at: string;
+}
+
+/** One customer segment's carts that entered recovery in the range (in the report's currency). */
+export interface SegmentRow {
+	/** The segment the cart's flow began with; 'unknown' for carts checked before segments existed. */
+	segment: string;
+	/** Carts that got the reminders (not held out by a Split Test). */
+	carts: number;
+	held_out_carts: number;
+	recovered: number;
+	recovered_revenue: number;
+	codes_redeemed: number;
+	discount_cost: number;
+	/** recovered_revenue − discount_cost. */
+	net_revenue: number;
+	conversion: Proportion;
+	held_out_conversion: Proportion | null;
+	/** Conversion of the carts that got reminders minus the held-out ones', with its 95 % interval (null without a holdout). */
+	lift: { conversion_diff: number; low: number; high: number; significant: boolean } | null;
 }
 
 export interface VariantResult {

@@ -3,6 +3,8 @@ import { describeMissingMigrations, latestSchemaVersion } from './migrations';
 import type { Transport } from './transports/Transport';
 import type {
 	Cart,
+	CustomerHistory,
+	SegmentRules,
 	AiCopyRecord,
 	AssignVariantResult,
 	ExperimentResultsInput,
@@ -127,10 +129,11 @@ export class CartRecoveryStore {
 
 	/**
 	 * getCart, noting which n8n execution runs the cart's flow (migration 15), so that the flow can be started again
-	 * if that execution dies with its worker (restartFlow). Same round trip as getCart.
+	 * if that execution dies with its worker (restartFlow). Same round trip as getCart. The cart comes with `customer`:
+	 * the customer's history and segment by segmentRules (migration 16); the cart keeps the first segment it was given.
 	 */
-	async checkCart(cartId: string, executionId: string | null): Promise<Cart | null> {
-		const cart = await this.call<Cart | null>('cart_recovery_check_cart', { p_cart_id: cartId, p_execution_id: executionId });
+	async checkCart(cartId: string, executionId: string | null, segmentRules: SegmentRules | null = null): Promise<Cart | null> {
+		const cart = await this.call<Cart | null>('cart_recovery_check_cart', { p_cart_id: cartId, p_execution_id: executionId, p_segment_rules: segmentRules });
 		return cart ? normaliseCart(cart) : null;
 	}
 
@@ -436,8 +439,13 @@ export class CartRecoveryStore {
 			p_minimum_order: input.minimumOrder ?? null,
 			p_usage_limit: input.usageLimit ?? 1,
 			p_customer_email: input.customerEmail ?? null,
+			p_rule: input.rule ?? null,
+			p_worth: input.worth ?? null,
+			p_worth_currency: input.worthCurrency ?? null,
+			p_budget: input.budget ?? null,
+			p_budget_days: input.budgetDays ?? 30,
 		});
-		return { ...result, code: normaliseDiscount(result.code) };
+		return { ...result, code: normaliseDiscount(result.code), ...(result.over_budget ? { budget_left: Number(result.budget_left) } : {}) };
 	}
 
 	async getDiscountCode(code: string): Promise<DiscountCode | null> {
@@ -543,6 +551,17 @@ function normaliseCart(cart: Cart): Cart {
 		value: Number(cart.value),
 		order_value: cart.order_value === null ? null : Number(cart.order_value),
 		recovered_value: cart.recovered_value === null ? null : Number(cart.recovered_value),
+		...(cart.customer ? { customer: normaliseCustomer(cart.customer) } : {}),
+	};
+}
+
+function normaliseCustomer(customer: CustomerHistory): CustomerHistory {
+	const number = (value: number | null) => (value === null ? null : Number(value));
+	return {
+		...customer,
+		revenue: Object.fromEntries(Object.entries(customer.revenue ?? {}).map(([currency, total]) => [currency, Number(total)])),
+		comeback_rate: number(customer.comeback_rate),
+		average_comeback_minutes: number(customer.average_comeback_minutes),
 	};
 }
 
@@ -553,5 +572,6 @@ function normaliseDiscount(code: DiscountCode | null): DiscountCode | null {
 		...code,
 		amount: Number(code.amount),
 		minimum_order: code.minimum_order === null ? null : Number(code.minimum_order),
+		...(code.worth === undefined ? {} : { worth: code.worth === null ? null : Number(code.worth) }),
 	};
 }

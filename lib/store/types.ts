@@ -145,6 +145,49 @@ export interface Cart {
 	recovered_value: number | null;
 	updated_at: string;
 	messages: CartMessageSummary[];
+	/** The customer's segment when the cart's flow first checked it (migration 16): the report's split. */
+	segment?: CustomerSegment | null;
+	/** Read by Cart Check (checkCart) only: what the store knows of the customer. */
+	customer?: CustomerHistory;
+}
+
+/** Migration 16's segments, first match wins: see cart_recovery.customer_segment. */
+export type CustomerSegment = 'new' | 'returning' | 'loyal' | 'lapsed' | 'discount-seeker';
+export const CUSTOMER_SEGMENTS: readonly CustomerSegment[] = ['new', 'returning', 'loyal', 'lapsed', 'discount-seeker'];
+
+/** Thresholds of the segments; a missing one takes the store's default (in brackets). */
+export interface SegmentRules {
+	/** Orders from which a customer is loyal [3]. */
+	loyal_orders?: number;
+	/** Days without an order after which a customer who ordered is lapsed [90]. */
+	lapsed_days?: number;
+	/** Codes redeemed from which a customer may be a discount-seeker [2] … */
+	seeker_codes?: number;
+	/** … when they redeemed one for at least this share of the carts they were offered one for [0.8]. */
+	seeker_share?: number;
+}
+
+/** What the store knows of a customer (migration 16), kept by the events it records. */
+export interface CustomerHistory {
+	segment: CustomerSegment;
+	orders: number;
+	/** Order totals to date by currency, e.g. { HUF: 48970 }. */
+	revenue: Record<string, number>;
+	first_order_at: string | null;
+	last_order_at: string | null;
+	/** Carts that entered recovery (this one included). */
+	carts_abandoned: number;
+	/** Of those, bought after a reminder. */
+	carts_recovered: number;
+	/** Carts the customer came back to after a reminder (back in the cart, or bought). */
+	comebacks: number;
+	/** comebacks / carts_abandoned; null before any cart entered recovery. */
+	comeback_rate: number | null;
+	/** From the first reminder to the comeback, on average; null before any comeback. */
+	average_comeback_minutes: number | null;
+	/** Carts a code was offered for. */
+	carts_with_code: number;
+	codes_used: number;
 }
 
 export interface ClaimMessageInput {
@@ -367,6 +410,8 @@ export interface PurgeResult {
 	inbound_messages: number;
 	/** Channel events (migration 7) received before the cutoff, or of the carts purged. */
 	channel_events: number;
+	/** Customer histories (migration 16) nothing happened to since the cutoff, and with no cart left. */
+	customers: number;
 	cutoff: string;
 }
 
@@ -443,7 +488,14 @@ export interface DiscountCode {
 	synced_at: string | null;
 	created_at: string;
 	updated_at: string;
+	/** How the amount was chosen (Discount Code by rules; migration 16), null for a code of a fixed amount. */
+	rule?: Record<string, unknown> | null;
+	/** What the code takes off its cart, in worth_currency (a percentage of the cart's value, or the fixed amount). */
+	worth?: number | null;
+	worth_currency?: string | null;
 }
+
+
 
 export interface IssueDiscountCodeInput {
 	/** Drawn by the caller (lib/shop/codes.ts) with crypto randomness. */
@@ -460,6 +512,14 @@ export interface IssueDiscountCodeInput {
 	currency?: string | null;
 	minimumOrder?: number | null;
 	usageLimit?: number;
+	/** How the amount was chosen, kept with the code. */
+	rule?: Record<string, unknown> | null;
+	/** What the code takes off the cart, in worthCurrency: needed for a budget. */
+	worth?: number | null;
+	worthCurrency?: string | null;
+	/** The most the codes of the cart's customer may be worth in budgetDays (this one included), in worthCurrency. */
+	budget?: number | null;
+	budgetDays?: number;
 }
 
 export interface IssueDiscountCodeResult {
@@ -467,6 +527,10 @@ export interface IssueDiscountCodeResult {
 	/** The code exists for something else: draw another. */
 	collision: boolean;
 	code: DiscountCode | null;
+	/** The code would take the customer's codes past the budget: none was issued. */
+	over_budget?: boolean;
+	/** With over_budget: what is left of the budget (0 or more). */
+	budget_left?: number;
 }
 
 export interface DiscountUseInput {

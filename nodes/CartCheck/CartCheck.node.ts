@@ -3,6 +3,7 @@ import {
 	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
+	type INode,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
@@ -14,7 +15,8 @@ import { expression, grouped, live, money, text } from '../../lib/n8n/subtitleTe
 import { formatMoney } from '../../lib/templates/helpers';
 import { currencyOrFail } from '../../lib/n8n/isoCodes';
 import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
-import type { Cart, CartRecoveryStore } from '../../lib/store';
+import { SEGMENT_NAMES } from '../../lib/pricing';
+import type { Cart, CartRecoveryStore, CustomerHistory, SegmentRules } from '../../lib/store';
 import { classifyCart, minimumValues, type CartCheckOutcome, type CartCheckResult } from './classifyCart';
 
 const OUTPUT_INDEX: Record<CartCheckOutcome, number> = {
@@ -104,6 +106,49 @@ export class CartCheck implements INodeType {
 					},
 				],
 			},
+			{
+				displayName: 'Customer Segments',
+				name: 'segments',
+				type: 'collection',
+				placeholder: 'Change a threshold',
+				default: {},
+				description:
+					'Each cart goes on with its customer’s segment (new, returning, loyal, lapsed or discount-seeker) and order history, for a Switch node, the templates and Discount Code’s rules. The thresholds here decide the segments.',
+				options: [
+					{
+						displayName: 'Discount-Seeker From (Codes Used)',
+						name: 'seekerCodes',
+						type: 'number',
+						default: 2,
+						typeOptions: { minValue: 1, numberPrecision: 0 },
+						description: 'A customer who used at least this many codes, for nearly every cart they got one for (see the share below), is a discount-seeker',
+					},
+					{
+						displayName: 'Discount-Seeker Share (%)',
+						name: 'seekerPercent',
+						type: 'number',
+						default: 80,
+						typeOptions: { minValue: 0, maxValue: 100 },
+						description: 'How many of the carts they got a code for they used one on, in percent',
+					},
+					{
+						displayName: 'Lapsed After (Days Without an Order)',
+						name: 'lapsedDays',
+						type: 'number',
+						default: 90,
+						typeOptions: { minValue: 1, numberPrecision: 0 },
+						description: 'A customer who ordered before, but not for this many days, is lapsed',
+					},
+					{
+						displayName: 'Loyal From (Orders)',
+						name: 'loyalOrders',
+						type: 'number',
+						default: 3,
+						typeOptions: { minValue: 2, numberPrecision: 0 },
+						description: 'A customer with at least this many orders is loyal; one with fewer is returning',
+					},
+				],
+			},
 		],
 	};
 
@@ -116,7 +161,7 @@ export class CartCheck implements INodeType {
 
 		// The parameters first, before the store is touched (reading a cart notes a customer's return): a currency
 		// that is no ISO 4217 code would never match a cart's, so its minimum would silently never apply.
-		const settings: Array<{ minimums: Record<string, number>; inactivityMinutes: number } | Error> = items.map((_, i) => {
+		const settings: Array<{ minimums: Record<string, number>; inactivityMinutes: number; segmentRules: SegmentRules } | Error> = items.map((_, i) => {
 			try {
 				const main = {
 					currency: currencyOrFail(this.getNode(), 'Minimum Value Currency', this.getNodeParameter('minimumCurrency', i, 'HUF'), i),
@@ -126,7 +171,11 @@ export class CartCheck implements INodeType {
 					...entry,
 					currency: currencyOrFail(this.getNode(), 'Minimums in Other Currencies → Currency', entry.currency, i),
 				}));
-				return { minimums: minimumValues(main, others), inactivityMinutes: this.getNodeParameter('inactivityMinutes', i) as number };
+				return {
+					minimums: minimumValues(main, others),
+					inactivityMinutes: this.getNodeParameter('inactivityMinutes', i) as number,
+					segmentRules: segmentRules(this.getNode(), this.getNodeParameter('segments', i, {}) as SegmentParameters, i),
+				};
 			} catch (error) {
 				if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, i);
 				return error as Error;
@@ -148,7 +197,7 @@ export class CartCheck implements INodeType {
 				}
 				// Reading the cart also notes which execution runs its flow: if a worker dies under it, the Error
 				// Trigger's Restart Stopped Flow finds the cart by that execution's id and starts its flow again.
-				const cart = await store.checkCart(cartId, executionId);
+				const cart = await store.checkCart(cartId, executionId, setting.segmentRules);
 				if (!cart && (await customerErased(store, items[i].json))) {
 					// The customer asked for erasure while this run waited: the sequence ends here, quietly and as a
 					// success, so n8n keeps no failed execution holding their data. Only the cart id goes on.
@@ -211,6 +260,41 @@ function cartCheckSentence(check: CartCheckResult, cart: Cart, json: IDataObject
 		case 'activeAgain':
 			return `Waiting: the customer is shopping again (active ${check.inactive_minutes} min ago)`;
 		case 'stillAbandoned':
-			return `Still abandoned: no activity for ${check.inactive_minutes} min`;
+			return `Still abandoned: no activity for ${check.inactive_minutes} min${cart.customer ? ` · ${customerText(cart.customer)}` : ''}`;
 	}
+}
+
+/** "loyal customer (4 orders)", "new customer". */
+function customerText(customer: CustomerHistory): string {
+	const orders = customer.orders === 1 ? '1 order' : `${customer.orders} orders`;
+	return customer.segment === 'new' ? SEGMENT_NAMES.new : `${SEGMENT_NAMES[customer.segment]} (${orders})`;
+}
+
+interface SegmentParameters {
+	loyalOrders?: number;
+	lapsedDays?: number;
+	seekerCodes?: number;
+	seekerPercent?: number;
+}
+
+/** The store's thresholds from the node's; one left out takes the store's default (the same as the node's). */
+function segmentRules(node: INode, p: SegmentParameters, itemIndex: number): SegmentRules {
+	const limits: Array<[keyof SegmentParameters, string, number, number]> = [
+		['loyalOrders', 'Loyal From (Orders)', 2, Infinity],
+		['lapsedDays', 'Lapsed After (Days Without an Order)', 1, Infinity],
+		['seekerCodes', 'Discount-Seeker From (Codes Used)', 1, Infinity],
+		['seekerPercent', 'Discount-Seeker Share (%)', 0, 100],
+	];
+	for (const [name, label, min, max] of limits) {
+		const value = p[name];
+		if (value !== undefined && !(typeof value === 'number' && value >= min && value <= max)) {
+			throw new NodeOperationError(node, `"Customer Segments → ${label}" must be a number ${max === Infinity ? `from ${min}` : `from ${min} to ${max}`}, not ${JSON.stringify(value)}`, { itemIndex });
+		}
+	}
+	return {
+		loyal_orders: p.loyalOrders,
+		lapsed_days: p.lapsedDays,
+		seeker_codes: p.seekerCodes,
+		seeker_share: p.seekerPercent === undefined ? undefined : p.seekerPercent / 100,
+	};
 }

@@ -240,6 +240,15 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 		});
 		n8n = await startN8n({ label: 'e2e', credentials, workflows: [unsubscribe, discount, consentIntake, channelEvents] });
 
+		// D has ordered three times before (carts the shop sent with the customer's id only, never chased): a loyal customer.
+		for (let k = 1; k <= 3; k++) {
+			const earlier = `${CASES.D.cartId}-earlier-${k}`;
+			const when = minutesAgo(k * 10 * 24 * 60);
+			await store.recordCartEvent({ source: 'generic', event_id: `${earlier}-c`, type: 'cart', cart_id: earlier, customer_id: CASES.D.customerId, occurred_at: when, currency: 'HUF', value: 18990, items: [{ name: 'Túrabot', quantity: 1, price: 18990 }] });
+			const order = await store.recordCartEvent({ source: 'generic', event_id: `${earlier}-o`, type: 'order', cart_id: earlier, occurred_at: when, order_id: `ORD-${earlier}`, order_value: 18990 });
+			assert.equal(order.outcome, 'converted');
+		}
+
 		// Consent as the shop's checkout posts it, through the shipped consent workflow.
 		const consent = (body: object, secret?: string) => signedRequest('/webhook/cart-recovery/consent', body, secret);
 		for (const c of Object.values(CASES)) {
@@ -480,10 +489,15 @@ describe('the shipped workflows end to end (real n8n, Postgres store, provider f
 			}
 			assert.ok(sms.encoding === 'GSM-7' && sms.segments <= 2, `${c.key}: the SMS is GSM-7 in at most 2 segments (${sms.encoding}, ${sms.segments})`);
 		}
-		// D: no SMS consent → the stage-2 reminder is an email.
+		// D: no SMS consent → the stage-2 reminder is an email. D is a loyal customer (three orders before): the shipped
+		// rules give half the discount C, a new customer, got — 7 % (15 % halved, rounded down) and 12 %.
 		assert.deepEqual([stagesOf(D), smsTo(D).length, await sent(D)], [[1, 2, 3], 0, ['1:email:sent', '2:email:sent', '3:email:sent']]);
 		const dSecond = emailsTo(D).find((m) => emailStage(m) === 2)!;
-		assert.ok(html(dSecond).includes((await codes(D)).find((x) => x.stage === 2)!.code) && html(dSecond).includes('15%'), 'D: the second reminder email carries the 15% code');
+		assert.ok(html(dSecond).includes((await codes(D)).find((x) => x.stage === 2)!.code) && html(dSecond).includes('7%'), 'D: the second reminder email carries the 7% code');
+		assert.deepEqual((await codes(D)).map((x) => [x.stage, x.kind, x.amount]), [[2, 'percent', 7], [3, 'percent', 12]], 'D, loyal: half the discount');
+		assert.deepEqual((await codes(C)).map((x) => [x.stage, x.kind, x.amount]), [[2, 'percent', 15], [3, 'percent', 25]], 'C, new: the full discount');
+		const { rows: rules } = await db.pool.query(`select cart_id, rule ->> 'segment' as segment, rule ->> 'text' as text from cart_recovery.discount_codes where cart_id = any($1) and stage = 2 order by cart_id`, [[C.cartId, D.cartId]]);
+		assert.deepEqual(rules.map((r) => [r.segment, r.text]), [['new', '15% for every cart; new customer: full discount'], ['loyal', '15% for every cart; loyal customer: half (7%)']], 'C then D (cart ids in order)');
 		// S: texted STOP after the first email → the stage-2 reminder is an email, like D's.
 		assert.deepEqual([stagesOf(S), smsTo(S).length, await sent(S)], [[1, 2, 3], 0, ['1:email:sent', '2:email:sent', '3:email:sent']]);
 		// E: unsubscribed after stage 1 → nothing more, and no code issued for a customer we may not contact.

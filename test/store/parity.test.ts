@@ -778,6 +778,28 @@ for (const [name, setup] of transports) {
 			assert.equal(none.n, 0);
 		});
 
+		test('customer history (migration 16): checkCart gives the customer and their segment; a code keeps its rule and worth; a budget refuses past it', async () => {
+			const until = new Date(Date.now() + 48 * HOUR);
+			const earlier = cartEvent({ customer_id: `hist-${s.kind}`, email: `hist-${s.kind}@example.hu` });
+			await s.store.recordCartEvent(earlier, { cooldownSeconds: 0 });
+			await s.store.recordCartEvent({ source: earlier.source, event_id: `${earlier.event_id}-o`, type: 'order', cart_id: earlier.cart_id, order_value: 9990 });
+			const e = cartEvent({ customer_id: `hist-${s.kind}`, email: `hist-${s.kind}@example.hu` });
+			assert.equal((await s.store.recordCartEvent(e, { cooldownSeconds: 0 })).outcome, 'enrolled');
+			const cart = keep(s.kind, 'checkCart:customer', await s.store.checkCart(e.cart_id, null, { loyal_orders: 2 }));
+			assert.deepEqual(
+				[cart?.segment, cart?.customer?.segment, cart?.customer?.orders, cart?.customer?.revenue, cart?.customer?.carts_abandoned, cart?.customer?.comeback_rate],
+				['returning', 'returning', 1, { HUF: 9990 }, 2, 0],
+			);
+			await rejectsWith(s.store.checkCart(e.cart_id, null, { seeker_share: 2 }), '22023', /seeker_share must be a share between 0 and 1/);
+
+			const rule = { tier: 'fallback', segment: 'returning', text: '10% for every cart' };
+			const issued = keep(s.kind, 'issueDiscountCode:rule', await s.store.issueDiscountCode({ code: `RULE-${s.kind.toUpperCase()}-01`, kind: 'percent', amount: 10, validUntil: until, cartId: e.cart_id, stage: 2, rule, worth: 2498, worthCurrency: 'huf', budget: 3000 }));
+			assert.deepEqual([issued.created, issued.code?.rule, issued.code?.worth, issued.code?.worth_currency], [true, rule, 2498, 'HUF']);
+			const over = keep(s.kind, 'issueDiscountCode:over_budget', await s.store.issueDiscountCode({ code: `RULE-${s.kind.toUpperCase()}-02`, kind: 'fixed', amount: 1000, currency: 'HUF', validUntil: until, cartId: e.cart_id, stage: 3, worth: 1000, worthCurrency: 'HUF', budget: 3000 }));
+			assert.deepEqual(over, { created: false, collision: false, over_budget: true, budget_left: 502, code: null });
+			await rejectsWith(s.store.issueDiscountCode({ code: `RULE-${s.kind.toUpperCase()}-03`, kind: 'percent', amount: 5, validUntil: until, cartId: e.cart_id, stage: 4, budget: 3000 }), '22023', /a budget needs a cart, the code's worth/);
+		});
+
 		test('validateDiscountCode: valid for the customer id or the bound email; every refusal reason; never uses the code up', async () => {
 			const until = new Date(Date.now() + HOUR);
 			await s.store.issueDiscountCode({ code: 'VAL-BOUND-01', kind: 'percent', amount: 10, validUntil: until, customerRef: 'vc-1', customerEmail: 'vc1@example.hu' });

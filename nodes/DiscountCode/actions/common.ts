@@ -52,5 +52,6 @@ export function discountJson(code: DiscountCode): IDataObject {
 		stage: code.stage,
 		synced_to: code.shop_platform,
 		synced_at: code.synced_at,
+		...(code.rule ? { rule: code.rule as IDataObject, worth: code.worth ?? null, worth_currency: code.worth_currency ?? null } : {}),
 	};
 }

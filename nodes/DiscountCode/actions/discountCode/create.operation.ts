@@ -11,8 +11,10 @@ import {
 	type ShopDiscount,
 	type ShopSyncResult,
 } from '../../../../lib/shop';
-import type { DiscountCode } from '../../../../lib/store';
+import { chooseDiscount, reduceToBudget, type PricingDecision } from '../../../../lib/pricing';
+import type { DiscountCode, IssueDiscountCodeResult } from '../../../../lib/store';
 import { discountJson, perItem, requiredString, str, type OperationContext, type OperationResult } from '../common';
+import { pricingProperty, readRules, rulesDescription } from './rules';
 
 const show = { resource: ['discountCode'], operation: ['create'] };
 
@@ -35,6 +37,7 @@ export const description: INodeProperties[] = [
 		description: 'The follow-up the code is for (1, 2, 3 …). A cart gets a new code only with a new stage number.',
 		displayOptions: { show },
 	},
+	pricingProperty,
 	{
 		displayName: 'Discount Type',
 		name: 'discountType',
@@ -52,7 +55,7 @@ export const description: INodeProperties[] = [
 		type: 'number',
 		default: 10,
 		typeOptions: { minValue: 0 },
-		description: 'Percent off (1–100), or the amount off in the currency below, e.g. 2000 for 2 000 Ft',
+		description: 'Percent off (1–100), or the amount off in the currency below, e.g. 2000 for 2 000 Ft. By Rules: for carts no tier fits.',
 		displayOptions: { show },
 	},
 	{
@@ -63,6 +66,7 @@ export const description: INodeProperties[] = [
 		description: 'Three-letter currency code of the amount: HUF for forint (not Ft), EUR for euro',
 		displayOptions: { show: { ...show, discountType: ['fixed'] } },
 	},
+	...rulesDescription,
 	{
 		displayName: 'Customer ID',
 		name: 'customerId',
@@ -223,22 +227,47 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 		const minimumOrder = options.minimumOrder ? Number(options.minimumOrder) : null;
 		const validUntil = new Date(Date.now() + days * 86_400_000);
 
-		let issued;
-		for (let attempt = 0; attempt < 5; attempt++) {
-			issued = await store.issueDiscountCode({
-				code: generateDiscountCode(prefix, length),
-				kind,
-				amount,
-				currency,
-				validUntil,
-				cartId,
-				stage,
-				customerRef: bind ? (customerId ?? customerEmail) : null,
-				customerEmail: bind ? customerEmail : null,
-				minimumOrder,
-				usageLimit,
+		// By Rules: the amount follows the cart, the customer and the stage; the store holds the budget.
+		const byRules = this.getNodeParameter('pricing', i, 'same') === 'rules' ? readRules(this, i, stage, { kind, amount, currency }) : null;
+		let decision: PricingDecision | null = byRules ? chooseDiscount(byRules.input, byRules.rules) : null;
+		const issue = async (chosen: PricingDecision | null): Promise<IssueDiscountCodeResult | undefined> => {
+			const given = chosen?.give ? chosen : null;
+			const budget = byRules?.budget != null && given?.worthCurrency === byRules.rules.currency ? byRules.budget : null;
+			for (let attempt = 0; attempt < 5; attempt++) {
+				const answer = await store.issueDiscountCode({
+					code: generateDiscountCode(prefix, length),
+					kind: given?.kind ?? kind,
+					amount: given?.amount ?? amount,
+					currency: given ? given.currency : currency,
+					validUntil,
+					cartId,
+					stage,
+					customerRef: bind ? (customerId ?? customerEmail) : null,
+					customerEmail: bind ? customerEmail : null,
+					minimumOrder,
+					usageLimit,
+					...(given ? { rule: { ...given.rule }, worth: given.worth, worthCurrency: given.worthCurrency, budget } : {}),
+				});
+				if (!answer.collision) return answer;
+			}
+			return undefined;
+		};
+
+		let issued = decision && !decision.give ? undefined : await issue(decision);
+		if (issued?.over_budget && decision?.give && byRules) {
+			decision = reduceToBudget(decision, issued.budget_left ?? 0, byRules.rules);
+			issued = decision.give ? await issue(decision) : undefined;
+			// Another cart of the customer took the rest meanwhile.
+			if (issued?.over_budget && decision.give) decision = reduceToBudget(decision, issued.budget_left ?? 0, byRules.rules);
+		}
+		if (decision && (!decision.give || issued?.over_budget)) {
+			const reason = decision.give ? 'No code: the customer’s discount budget is used up' : decision.reason;
+			const json = withResult(`${reason.replace(/^No code/, `No code for stage ${stage}`)}`, {
+				...carryForward(items[i].json),
+				discount: null,
+				discount_decision: { given: false, reason, stage, rule: { ...decision.rule } },
 			});
-			if (!issued.collision) break;
+			return { output: 0, json };
 		}
 		if (!issued?.code) {
 			throw new NodeOperationError(this.getNode(), 'Could not draw an unused code in 5 attempts', {
@@ -297,7 +326,8 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 			}
 		}
 		const discount = discountJson(code);
-		const result = `Code ${code.code} ready for stage ${code.stage}: ${String(discount.amount_text)} off${discount.valid_until_text ? ` until ${String(discount.valid_until_text)}` : ''}`;
+		const rule = code.rule as { text?: string } | null | undefined;
+		const result = `Code ${code.code} ready for stage ${code.stage}: ${String(discount.amount_text)} off${discount.valid_until_text ? ` until ${String(discount.valid_until_text)}` : ''}${rule?.text ? ` (${rule.text})` : ''}`;
 		return { output: 0, json: withResult(result, { ...carryForward(items[i].json), discount: { ...discount, created: issued.created } }) };
 	});
 }

@@ -14,10 +14,15 @@ export const description: INodeProperties[] = [
 		name: 'output',
 		type: 'options',
 		options: [
-			{ name: 'Summary', value: 'summary', description: 'One item with every figure and a few sentences to send on' },
+			{
+				name: 'One Item per Customer Segment',
+				value: 'segments',
+				description: 'Recovered revenue, discount cost and the difference from the holdout for new, returning, loyal, lapsed customers and discount-seekers',
+			},
 			{ name: 'One Item per Day', value: 'days', description: 'Carts, messages and recovered revenue per day, for a chart or a sheet' },
-			{ name: 'One Item per Stage and Channel', value: 'funnel', description: 'Sent, delivered, opened, clicked, recovered and revenue per message' },
 			{ name: 'One Item per Skip Reason', value: 'skips', description: 'Why messages were not sent (no consent, quiet hours, …) and how often' },
+			{ name: 'One Item per Stage and Channel', value: 'funnel', description: 'Sent, delivered, opened, clicked, recovered and revenue per message' },
+			{ name: 'Summary', value: 'summary', description: 'One item with every figure and a few sentences to send on' },
 		],
 		default: 'summary',
 		displayOptions: { show },
@@ -52,7 +57,7 @@ export async function execute(this: IExecuteFunctions, { store, items }: Operati
 			];
 		}
 		const report = await store.report(input);
-		const rows = output === 'days' ? report.daily : output === 'funnel' ? report.funnel : report.skips;
+		const rows = output === 'days' ? report.daily : output === 'funnel' ? report.funnel : output === 'segments' ? (report.segments ?? []) : report.skips;
 		return rows.map((row) => ({ ...row, range: report.range }) as unknown as IDataObject);
 	});
 }
