@@ -24,7 +24,7 @@ export class DiscountCode implements INodeType {
 		subtitle: expression(
 			`((op, off, days) => (op === "create" ? off + " · " + days : op))(` +
 				`${choice(live('operation', 'create'), { validate: 'validate a code', redeem: 'redeem a code', deactivate: 'deactivate a code' })}, ` +
-				`((p, off) => (p === "rules" ? "by rules" : off))(${live('pricing', 'same')}, ((t, pct, amt) => (t === "fixed" ? amt : pct + " %"))(${live('discountType', 'percent')}, ${grouped(live('amount', '10'))}, ${money(live('amount', '10'), live('currency', 'HUF'))})), ` +
+				`((p, off) => (p === "rules" ? off + " by rules" : off))(${live('pricing', 'same')}, ((t, pct, amt) => (t === "fixed" ? amt : pct + " %"))(${live('discountType', 'percent')}, ${grouped(live('amount', '10'))}, ${money(live('amount', '10'), live('currency', 'HUF'))})), ` +
 				`${count(live('options.validityDays', '7'), 'day', 'days')})`,
 		),
 		description: 'Creates a unique, single-use discount code for each cart and follow-up, checks and redeems codes at checkout, and adds them to WooCommerce or Shopify',

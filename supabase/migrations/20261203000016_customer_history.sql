@@ -74,8 +74,11 @@ begin
   if new.customer_key is null then
     return null;
   end if;
-  if new.status = 'recovering' and v_old_status = 'active' then
-    perform cart_recovery.add_to_history(new.customer_key, coalesce(new.recovery_started_at, now()), p_abandoned => 1);
+  -- Entering recovery sets recovery_started_at once; withdraw_enrolment (n8n could not start the flow) clears it again.
+  if new.recovery_started_at is not null and (tg_op = 'INSERT' or old.recovery_started_at is null) then
+    perform cart_recovery.add_to_history(new.customer_key, new.recovery_started_at, p_abandoned => 1);
+  elsif tg_op = 'UPDATE' and old.recovery_started_at is not null and new.recovery_started_at is null then
+    perform cart_recovery.add_to_history(new.customer_key, now(), p_abandoned => -1);
   end if;
   v_back_at := case
     when v_old_returned is null and new.returned_at is not null then new.returned_at
@@ -96,7 +99,7 @@ begin
   return null;
 end
 $$;
-create trigger carts_history after insert or update of status, returned_at on cart_recovery.carts
+create trigger carts_history after insert or update of status, returned_at, recovery_started_at on cart_recovery.carts
   for each row execute function cart_recovery.history_from_cart();
 
 -- The first code offered for each of a customer's carts (a cart's later stages and re-issues count once: one order per

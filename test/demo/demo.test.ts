@@ -187,7 +187,7 @@ test('the n8n editor shows every shipped workflow with each node’s icon and no
 		if (file === 'abandoned-cart-recovery.json') {
 			// The subtitles show live values, read from the Settings node, in the real editor (the demo's Settings are as shipped).
 			const subtitleOf = (name: string) => (byName.get(name)?.text ?? '').replace(/\s+/g, ' ');
-			assert.match(subtitleOf('Discount Code (Second Reminder)'), /10 % · 7 days/, 'Discount Code shows its discount and validity from Settings');
+			assert.match(subtitleOf('Discount Code (Second Reminder)'), /10 % by rules · 7 days/, 'Discount Code shows its discount, by rules, and validity from Settings');
 			assert.match(subtitleOf('Discount Code (Final Offer)'), /20 % · 7 days/);
 			assert.match(subtitleOf('Cart Check (First Reminder)'), /abandoned after 30 min · from 5 000 Ft/, 'Cart Check shows its threshold and minimum from Settings');
 		}

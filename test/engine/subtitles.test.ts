@@ -78,8 +78,8 @@ describe('Discount Code subtitle', () => {
 		assert.equal(await subtitleOf('discountCode', parameters, [setting('final_discount', 20), setting('code_days', 5)]), '20 % · 5 days');
 		assert.equal(await subtitleOf('discountCode', { ...parameters, amount: '={{ $json.discount_percent }}' }, [setting('code_days', 5)]), '… % · 5 days');
 	});
-	test('Create by rules: says so (the amount depends on the cart and the customer)', async () => {
-		assert.equal(await subtitleOf('discountCode', { resource: 'discountCode', operation: 'create', pricing: 'rules', amount: 10, options: { validityDays: 7 } }), 'by rules · 7 days');
+	test('Create by rules: the discount for carts no tier fits, and that rules decide', async () => {
+		assert.equal(await subtitleOf('discountCode', { resource: 'discountCode', operation: 'create', pricing: 'rules', amount: 10, options: { validityDays: 7 } }), '10 % by rules · 7 days');
 	});
 	test('the other operations in words', async () => {
 		for (const [operation, words] of [['validate', 'validate a code'], ['redeem', 'redeem a code'], ['deactivate', 'deactivate a code']]) {
