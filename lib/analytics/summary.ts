@@ -53,7 +53,7 @@ export function summarise(report: Report, experiments: ExperimentResults[], lang
 }
 
 const SEGMENT_WORDS: Record<SummaryLanguage, Record<string, string>> = {
-	hu: { new: 'új vásárlók', returning: 'visszatérő vásárlók', loyal: 'törzsvásárlók', lapsed: 'rég nem vásárlók', 'discount-seeker': 'kedvezményvadászok' },
+	hu: { new: 'új vásárlók', returning: 'visszatérő vásárlók', loyal: 'törzsvásárlók', lapsed: 'alvó vásárlók', 'discount-seeker': 'kedvezményvadászok' },
 	en: { new: 'new customers', returning: 'returning customers', loyal: 'loyal customers', lapsed: 'lapsed customers', 'discount-seeker': 'discount-seekers' },
 };
 
@@ -61,9 +61,9 @@ const SEGMENT_WORDS: Record<SummaryLanguage, Record<string, string>> = {
 function segmentLine(report: Report, lang: SummaryLanguage, money: (v: number) => string): string | null {
 	const rows = (report.segments ?? []).filter((row) => row.segment !== 'unknown' && row.carts > 0).sort((a, b) => b.net_revenue - a.net_revenue);
 	if (!rows.length) return null;
-	const parts = rows.map((row) => `${SEGMENT_WORDS[lang][row.segment] ?? row.segment} ${money(row.net_revenue)} (${lang === 'hu' ? 'kedvezmény' : 'discounts'}: ${money(row.discount_cost)})`);
+	const parts = rows.map((row) => `${SEGMENT_WORDS[lang][row.segment] ?? row.segment} ${money(row.net_revenue)} (${lang === 'hu' ? 'levont kedvezmény' : 'discounts'}: ${money(row.discount_cost)})`);
 	return lang === 'hu'
-		? `Vásárlói csoportonként a visszaszerzett bevétel a kedvezmények levonása után: ${parts.join(', ')}.`
+		? `A visszaszerzett bevétel vásárlói csoportonként, a kedvezmények levonása után: ${parts.join(', ')}.`
 		: `Recovered revenue after discounts by segment: ${parts.join(', ')}.`;
 }
 

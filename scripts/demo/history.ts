@@ -26,12 +26,14 @@ export function historySql(options: HistoryOptions): string[] {
 	const p = `'${prefix.replace(/'/g, "''")}'`;
 	return [
 		`select setseed(${options.seed ?? 0.42})`,
-		`insert into cart_recovery.carts (cart_id, source, customer_id, email, phone, first_name, locale, currency, value, items, status, created_at, last_activity_at, recovery_started_at)
+		// Each cart with the segment its customer was in (new 45 %, returning 25 %, loyal 15 %, lapsed 8 %, discount-seekers 7 %).
+		`insert into cart_recovery.carts (cart_id, source, customer_id, email, phone, first_name, locale, currency, value, items, status, created_at, last_activity_at, recovery_started_at, segment)
 		 select ${p} || i, 'generic', ${p} || 'cust-' || i, 'vevo' || i || '@example.hu', '+3630' || lpad((1000000 + i)::text, 7, '0'),
 		        (${names})[1 + (i % ${FIRST_NAMES.length})], 'hu', 'HUF', v, jsonb_build_array(jsonb_build_object('name', 'Termék', 'quantity', 1, 'price', v)),
-		        'recovering', t, t, t
+		        'recovering', t, t, t,
+		        case when sg < 0.45 then 'new' when sg < 0.70 then 'returning' when sg < 0.85 then 'loyal' when sg < 0.93 then 'lapsed' else 'discount-seeker' end
 		 from (select i, (round((4000 + random() * 46000) / 10) * 10)::numeric as v,
-		              now() - interval '1 hour' - random() * interval '${options.days} days' as t
+		              now() - interval '1 hour' - random() * interval '${options.days} days' as t, random() + 0 * i as sg
 		       from generate_series(1, ${options.carts}) i) s`,
 		...(experiment
 			? [
@@ -68,7 +70,8 @@ export function historySql(options: HistoryOptions): string[] {
 		   recovered_value = case when x.r < x.p and not x.holdout then c.value end,
 		   returned_at = case when x.r < x.p and not x.holdout then c.recovery_started_at + interval '40 minutes' end
 		 from (select c2.cart_id, random() as r, coalesce(v.holdout, false) as holdout,
-		              case v.variant when 'B' then 0.17 when 'A' then 0.13 when 'Kontroll' then 0.08 else 0.12 end as p
+		              case v.variant when 'B' then 0.17 when 'A' then 0.13 when 'Kontroll' then 0.08 else 0.12 end
+		              + case c2.segment when 'loyal' then 0.06 when 'discount-seeker' then 0.04 when 'new' then -0.03 else 0 end as p
 		       from cart_recovery.carts c2 left join cart_recovery.cart_variants v using (cart_id)
 		       where c2.cart_id like ${p} || '%') x
 		 where x.cart_id = c.cart_id and x.r < x.p + 0.05
@@ -91,7 +94,8 @@ export function historySql(options: HistoryOptions): string[] {
 		`insert into cart_recovery.discount_redemptions (code, order_id, order_total, redeemed_at)
 		 select d.code, 'order-' || c.cart_id, c.order_value, c.converted_at
 		 from cart_recovery.discount_codes d join cart_recovery.carts c using (cart_id)
-		 where c.cart_id like ${p} || '%' and c.status = 'recovered' and random() < 0.8`,
+		 where c.cart_id like ${p} || '%' and c.status = 'recovered'
+		   and random() < case c.segment when 'discount-seeker' then 1 when 'loyal' then 0.5 else 0.8 end`,
 		'analyze',
 	];
 }
