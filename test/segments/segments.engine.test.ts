@@ -138,7 +138,7 @@ const EDGE_SEGMENTS: Record<string, CustomerSegment> = {
 	'c-lapsed-91': 'lapsed',
 	'c-recent-89': 'returning',
 	'c-seeker-2of2': 'discount-seeker',
-	'c-seeker-2of3': 'loyal',
+	'c-seeker-2of3': 'returning',
 	'c-seeker-1of1': 'returning',
 	'c-came-back': 'returning',
 };
@@ -384,7 +384,7 @@ describe('Discount Code by rules', () => {
 		const cases: Array<[Record<string, unknown>, RegExp, Record<string, unknown>?]> = [
 			[{ tiers: { tier: [{ from: 0, kind: 'percent', amount: 120 }] } }, /"Tier 1 → Amount" is a percentage: at most 100, not 120/],
 			[{ tiers: { tier: [{ from: 0, kind: 'fixed', amount: 0 }] } }, /"Tier 1 → Amount" must be above 0, not 0/],
-			[{ rulesCurrency: 'Ft' }, /Rules Currency: "Ft" is not an ISO 4217 currency code/],
+			[{ rulesCurrency: 'Ft' }, /Rules Currency: 'Ft' is not an ISO 4217 currency code/],
 			[{ segment: 'vip' }, /"Customer Segment" must be one of new, returning, loyal, lapsed, discount-seeker, not "vip"/],
 			[{}, /"Cart Value" is empty/, { cart_id: 'bad-1', customer_id: 'bad-1', currency: 'HUF' }],
 		];
