@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 import { renderDashboard, type DashboardInput } from '../../lib/analytics/dashboard';
-import type { CartSearchResult, CartTimeline, DailyRow, ExperimentResults, FunnelRow, Rate, Report } from '../../lib/analytics/types';
+import type { CartSearchResult, CartTimeline, DailyRow, ExperimentResults, FunnelRow, Rate, Report, SegmentRow } from '../../lib/analytics/types';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,6 +35,13 @@ const FUNNEL: FunnelRow[] = [
 	{ stage: 2, channel: 'whatsapp', sent: 88, delivered: 85, opened: 61, clicked: 19, bounced: 0, failed: 3, opted_out: 1, recovered: 4, revenue: 121_480, ai_copy: 88 },
 	{ stage: 3, channel: 'email', sent: 297, delivered: 290, opened: 104, clicked: 22, bounced: 5, failed: 0, opted_out: 2, recovered: 5, revenue: 189_047, ai_copy: 240 },
 	{ stage: 3, channel: 'messenger', sent: 21, delivered: 21, opened: 15, clicked: 4, bounced: 0, failed: 0, opted_out: 0, recovered: 1, revenue: 37_000, ai_copy: 21 },
+];
+const proportion = (count: number, of: number) => ({ ...rate(count, of), low: null, high: null });
+// By segment: loyal customers buy with or without the reminders (lift not significant), discount-seekers cost the most per order.
+const SEGMENTS: SegmentRow[] = [
+	{ segment: 'new', carts: 214, held_out_carts: 24, recovered: 17, recovered_revenue: 412_300, codes_redeemed: 9, discount_cost: 38_200, net_revenue: 374_100, conversion: proportion(19, 214), held_out_conversion: proportion(1, 24), lift: { conversion_diff: 0.047, low: 0.012, high: 0.082, significant: true } },
+	{ segment: 'loyal', carts: 88, held_out_carts: 10, recovered: 12, recovered_revenue: 498_700, codes_redeemed: 5, discount_cost: 14_900, net_revenue: 483_800, conversion: proportion(14, 88), held_out_conversion: proportion(1, 10), lift: { conversion_diff: 0.059, low: -0.131, high: 0.249, significant: false } },
+	{ segment: 'discount-seeker', carts: 31, held_out_carts: 0, recovered: 9, recovered_revenue: 187_400, codes_redeemed: 9, discount_cost: 45_350, net_revenue: 142_050, conversion: proportion(9, 31), held_out_conversion: null, lift: null },
 ];
 const sum = (key: keyof FunnelRow) => FUNNEL.reduce((total, row) => total + Number(row[key]), 0);
 const SENT = sum('sent');
@@ -109,6 +116,7 @@ function fixtureReport(overrides: Partial<Report> = {}): Report {
 		],
 		daily: dailyRows(),
 		experiments: ['Kedvezmény a második emlékeztetőben', 'Tárgysor: sürgető vagy barátságos'],
+		segments: SEGMENTS,
 		generated_at: '2026-12-01T07:05:00.000Z',
 		...overrides,
 	};
@@ -425,6 +433,19 @@ function assertFigures(lang: Lang, seen: PageText) {
 	for (const part of ['142', pct(lang, 9 / 142), money(lang, 1_768)]) assert.ok(holdout.includes(part), `holdout row shows ${part}: ${holdout}`);
 	for (const part of ['139', pct(lang, 13 / 139), money(lang, 2_410), `+${one(lang, 3.1)}`, `+${money(lang, 89_240)}`, `−${money(lang, 61_500)}`]) assert.ok(a.includes(part), `variant A shows ${part}: ${a}`);
 	for (const part of ['145', pct(lang, 24 / 145), money(lang, 3_905), `+${one(lang, 10.2)}`, `+${money(lang, 309_865)}`, `+${one(lang, 14.8)}`]) assert.ok(b.includes(part), `variant B shows ${part}: ${b}`);
+
+	const segments = seen.tables.find((t) => t.className === 'segments-table')!;
+	assert.ok(segments, 'the table by segment');
+	const names = lang === 'hu' ? ['Új vásárlók', 'Törzsvásárlók', 'Kedvezményvadászok'] : ['New customers', 'Loyal customers', 'Discount-seekers'];
+	SEGMENTS.forEach((row, i) => {
+		const cells = segments.rows[i + 1];
+		assert.deepEqual(cells.slice(0, 2), [names[i], count(lang, row.carts)], `segment row ${row.segment}`);
+		assert.ok(cells[2].startsWith(count(lang, row.recovered)) && cells[2].includes(pct(lang, row.recovered / row.carts)), `${row.segment}: recovered ${cells[2]}`);
+		assert.deepEqual(cells.slice(3, 6), [money(lang, row.recovered_revenue), money(lang, row.discount_cost), money(lang, row.net_revenue)], `${row.segment}: revenue, discounts, after discounts`);
+	});
+	assert.ok(segments.rows[1][6].includes(`+${one(lang, 4.7)}`) && segments.rows[1][6].includes(lang === 'hu' ? 'szignifikáns' : 'significant'), `new customers' lift: ${segments.rows[1][6]}`);
+	assert.ok(segments.rows[2][6].includes(lang === 'hu' ? 'nem szignifikáns' : 'not significant'), `loyal customers' lift: ${segments.rows[2][6]}`);
+	assert.equal(segments.rows[3][6], lang === 'hu' ? 'nincs kontrollcsoport' : 'no holdout');
 
 	const skips = seen.tables.find((t) => t.className === 'skips-table')!;
 	assert.deepEqual(skips.rows.slice(1).map((cells) => cells[4]), ['64', '31', '23', '12', '7', '5', '2'], 'skip counts, most first');
