@@ -142,7 +142,10 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 				N8N_LOG_LEVEL: FULL ? 'warn' : 'info',
 				// n8n's pool to its own database: 2 connections by default, too few for main when thousands of waits come
 				// due (see RESUME_RATE). 6 per process keeps the five processes and the store's pools under 100 connections.
-				...(FULL ? { DB_POSTGRESDB_POOL_SIZE: '6' } : {}),
+				// At full size main's queue recovery runs every 15 minutes: in the 3 Dec run it left 3 resumes *running* with no
+				// job behind them (the quiet hours' end, 887 at once), which only that recovery marks crashed for Restart
+				// Crashed Runs to restart — at the default 3 hours, long after the test would have given up.
+				...(FULL ? { DB_POSTGRESDB_POOL_SIZE: '6', N8N_EXECUTIONS_QUEUE_RECOVERY_INTERVAL: '15' } : {}),
 			},
 		});
 		n8nDb = new pg.Pool({ connectionString: n8n.database!.url, max: 2 });
