@@ -188,7 +188,7 @@ test('the n8n editor shows every shipped workflow with each node’s icon and no
 			// The subtitles show live values, read from the Settings node, in the real editor (the demo's Settings are as shipped).
 			const subtitleOf = (name: string) => (byName.get(name)?.text ?? '').replace(/\s+/g, ' ');
 			assert.match(subtitleOf('Discount Code (Second Reminder)'), /10 % by rules · 7 days/, 'Discount Code shows its discount, by rules, and validity from Settings');
-			assert.match(subtitleOf('Discount Code (Final Offer)'), /20 % · 7 days/);
+			assert.match(subtitleOf('Discount Code (Final Offer)'), /20 % by rules · 7 days/);
 			assert.match(subtitleOf('Cart Check (First Reminder)'), /abandoned after 30 min · from 5 000 Ft/, 'Cart Check shows its threshold and minimum from Settings');
 		}
 		await screenshot(page, SHOT_NAMES[file] ?? `${path.basename(file, '.json')}-workflow.png`);
