@@ -1223,7 +1223,7 @@ ${rows.map(
 <td class="num">${f.money(row.recovered_revenue)}</td>
 <td class="num">${f.money(row.discount_cost)}</td>
 <td class="num"><strong>${f.money(row.net_revenue)}</strong></td>
-<td>${row.lift ? html`<strong>${copy.experiments.points(f.points(row.lift.conversion_diff))}</strong><span class="cell-note">${copy.experiments.within(`${f.points(row.lift.low)} – ${f.points(row.lift.high)}`)}</span><span class="badge ${row.lift.significant ? 'badge-significant' : 'badge-neutral'}">${row.lift.significant ? copy.experiments.significant : copy.experiments.notSignificant}</span>` : html`<span class="muted">${s.noHoldout}</span>`}</td>
+<td>${row.lift ? liftMarkup(view, row.lift) : html`<span class="muted">${s.noHoldout}</span>`}</td>
 </tr>`,
 )}
 </tbody>
@@ -1328,11 +1328,14 @@ ${rows}
 }
 
 function liftCell(view: View, variant: VariantResult): Html {
+	if (variant.holdout) return html`<span class="muted">${view.copy.experiments.baseline}</span>`;
+	return variant.lift ? liftMarkup(view, variant.lift) : html`${DASH}`;
+}
+
+/** A conversion difference against the holdout: the points, the 95 % interval, and whether it is significant. */
+function liftMarkup(view: View, lift: { conversion_diff: number; low: number; high: number; significant: boolean }): Html {
 	const { copy, f } = view;
 	const e = copy.experiments;
-	if (variant.holdout) return html`<span class="muted">${e.baseline}</span>`;
-	const lift = variant.lift;
-	if (!lift) return html`${DASH}`;
 	return html`<strong>${e.points(f.points(lift.conversion_diff))}</strong><span class="cell-note">${e.within(`${f.points(lift.low)} – ${f.points(lift.high)}`)}</span><span class="badge ${lift.significant ? 'badge-significant' : 'badge-neutral'}">${lift.significant ? e.significant : e.notSignificant}</span>`;
 }
 
