@@ -1,5 +1,5 @@
 // Copies every non-TypeScript asset the built package needs into dist/: node and credential icons,
-// message templates, and the SQL migrations the Postgres and Embedded transports apply on first use.
+// message templates, the chat bubble's browser script, and the SQL migrations the Postgres and Embedded transports apply on first use.
 const { src, dest, parallel } = require('gulp');
 
 function icons() {
@@ -7,7 +7,7 @@ function icons() {
 }
 
 function templates() {
-	return src(['lib/**/*.{hbs,json,txt,css}'], { base: '.', allowEmpty: true }).pipe(dest('dist'));
+	return src(['lib/**/*.{hbs,json,txt,css}', 'lib/welcome/chat-bubble.js'], { base: '.', allowEmpty: true }).pipe(dest('dist'));
 }
 
 function migrations() {

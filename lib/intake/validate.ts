@@ -172,6 +172,8 @@ export interface ItemShape {
 	sku?: unknown;
 	image_url?: unknown;
 	url?: unknown;
+	product_id?: unknown;
+	category?: unknown;
 }
 
 /** Cart lines: name, whole quantity ≥ 1, unit price ≥ 0. */
@@ -188,6 +190,10 @@ export function items(list: unknown, field: string, pick: (raw: Record<string, u
 		const item: CartItem = { name, quantity: quantity(shape.quantity, `${at}.quantity`), price: money(shape.price, `${at}.price`) };
 		const sku = optionalText(shape.sku, `${at}.sku`, 100);
 		if (sku) item.sku = sku;
+		const productId = optionalId(shape.product_id, `${at}.product_id`);
+		if (productId) item.product_id = productId.slice(0, 200);
+		const category = optionalText(shape.category, `${at}.category`, 100);
+		if (category) item.category = category;
 		const image = url(shape.image_url, `${at}.image_url`, strict);
 		if (image) item.image_url = image;
 		const link = url(shape.url, `${at}.url`, strict);

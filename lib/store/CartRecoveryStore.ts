@@ -52,6 +52,9 @@ import type {
 	WithdrawConsentResult,
 	WithdrawCustomerConsentInput,
 	WindowChannel,
+	RecommendProductsResult,
+	WelcomeBackResult,
+	WelcomeBackVisitor,
 } from './types';
 import { normaliseAddress, subjectToSql } from '../consent/address';
 import type { ChannelEvent } from '../events/types';
@@ -135,6 +138,25 @@ export class CartRecoveryStore {
 	async checkCart(cartId: string, executionId: string | null, segmentRules: SegmentRules | null = null): Promise<Cart | null> {
 		const cart = await this.call<Cart | null>('cart_recovery_check_cart', { p_cart_id: cartId, p_execution_id: executionId, p_segment_rules: segmentRules });
 		return cart ? normaliseCart(cart) : null;
+	}
+
+	/**
+	 * Up to `limit` (1–10) products for the cart, best first (migration 17): bought together with its items by other
+	 * customers, then the shop's best sellers in the cart's price band; never in the cart or bought by this customer.
+	 * `found: false` for a cart the store does not hold.
+	 */
+	async recommendProducts(cartId: string, limit = 4): Promise<RecommendProductsResult> {
+		return this.call<RecommendProductsResult>('cart_recovery_recommend_products', { p_cart_id: cartId, p_limit: limit });
+	}
+
+	/**
+	 * The shop's chat greeting a visitor it knows (migration 17), in one call: a replayed request (same `requestId`) is
+	 * refused; the visitor's cart in recovery — only when every identifier given matches it — is marked returned and
+	 * comes back with its live code and `limit` (0–10) recommendations. Anything else: `greet: false` and a reason.
+	 */
+	async welcomeBack(visitor: WelcomeBackVisitor, requestId: string | null, limit = 4): Promise<WelcomeBackResult> {
+		const answer = await this.call<WelcomeBackResult>('cart_recovery_welcome_back', { p_visitor: visitor, p_request_id: requestId, p_limit: limit });
+		return answer.greet ? { ...answer, cart: normaliseCart(answer.cart) } : answer;
 	}
 
 	/**

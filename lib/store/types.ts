@@ -22,6 +22,10 @@ export type MessageStatus =
 
 export interface CartItem {
 	sku?: string;
+	/** The shop's product id (the same for every size or colour): the catalogue's key (migration 17). */
+	product_id?: string;
+	/** The shop's category, where the platform sends one. */
+	category?: string;
 	name: string;
 	quantity: number;
 	price: number;
@@ -115,6 +119,54 @@ export interface CartMessageSummary {
 	sent_at: string | null;
 	error: string | null;
 }
+
+/**
+ * A product Cart Check (Recommend Products) and the Welcome Back Trigger suggest for a cart, from the store's
+ * catalogue (migration 17): bought together with the cart's items by other customers, else one of the shop's best
+ * sellers in the cart's price band. Never in the cart, never bought by this customer before. `price_text` is the
+ * price in the cart's currency and language ("12 990 Ft"), added in TypeScript; every other field comes from the
+ * store as the shop last sent it (titles and URLs are the shop's text: escape them wherever they are printed).
+ */
+export interface RecommendedProduct {
+	/** The catalogue's key: the shop's product id, else its SKU, else the title in lower case. */
+	product_id: string;
+	title: string;
+	price: number;
+	currency: string;
+	price_text: string;
+	image_url: string | null;
+	url: string | null;
+	category: string | null;
+	/** bought_together: other customers bought it with an item of this cart; best_seller: the price band's fallback. */
+	reason: 'bought_together' | 'best_seller';
+}
+
+/** A product as the store's catalogue holds it (RecommendedProduct without the price text). */
+export type CatalogueProduct = Omit<RecommendedProduct, 'price_text'>;
+
+export interface RecommendProductsResult {
+	found: boolean;
+	products: CatalogueProduct[];
+}
+
+/** Who the shop's chat says the visitor is: at least one of these, exactly as the shop knows them. */
+export interface WelcomeBackVisitor {
+	cart_id?: string;
+	customer_id?: string;
+	email?: string;
+}
+
+export type WelcomeBackResult =
+	| {
+			greet: true;
+			/** This greeting marked the cart returned (false: it had come back before). */
+			returned_now: boolean;
+			cart: Cart;
+			/** The cart's live code (active, in its validity window, not used up), or null. */
+			discount: { code: string; kind: 'percent' | 'fixed'; amount: number; currency: string | null; valid_until: string; stage: number | null } | null;
+			recommendations: CatalogueProduct[];
+	  }
+	| { greet: false; reason: 'replay' | 'unknown' | 'purchased' | 'not_in_recovery' };
 
 export interface Cart {
 	cart_id: string;

@@ -16,7 +16,8 @@ import { formatMoney } from '../../lib/templates/helpers';
 import { currencyOrFail } from '../../lib/n8n/isoCodes';
 import { cartRecoveryStoreTest, storeFor } from '../../lib/n8n/store';
 import { SEGMENT_NAMES } from '../../lib/pricing';
-import type { Cart, CartRecoveryStore, CustomerHistory, SegmentRules } from '../../lib/store';
+import { MAX_RECOMMENDATIONS, withPriceText } from '../../lib/recommendations';
+import type { Cart, CartRecoveryStore, CustomerHistory, RecommendedProduct, SegmentRules } from '../../lib/store';
 import { classifyCart, minimumValues, type CartCheckOutcome, type CartCheckResult } from './classifyCart';
 
 const OUTPUT_INDEX: Record<CartCheckOutcome, number> = {
@@ -107,6 +108,15 @@ export class CartCheck implements INodeType {
 				],
 			},
 			{
+				displayName: 'Products to Recommend',
+				name: 'recommendProducts',
+				type: 'number',
+				default: 0,
+				typeOptions: { minValue: 0, maxValue: 10, numberPrecision: 0 },
+				description:
+					'How many “you may also like” products a still abandoned cart carries on to the send nodes (0: none). First what other customers bought together with the cart’s items, then the shop’s best sellers at similar prices; never what is already in the cart or what the customer bought before. Learned from the carts and orders your shop sends.',
+			},
+			{
 				displayName: 'Customer Segments',
 				name: 'segments',
 				type: 'collection',
@@ -161,7 +171,7 @@ export class CartCheck implements INodeType {
 
 		// The parameters first, before the store is touched (reading a cart notes a customer's return): a currency
 		// that is no ISO 4217 code would never match a cart's, so its minimum would silently never apply.
-		const settings: Array<{ minimums: Record<string, number>; inactivityMinutes: number; segmentRules: SegmentRules } | Error> = items.map((_, i) => {
+		const settings: Array<{ minimums: Record<string, number>; inactivityMinutes: number; segmentRules: SegmentRules; recommend: number } | Error> = items.map((_, i) => {
 			try {
 				const main = {
 					currency: currencyOrFail(this.getNode(), 'Minimum Value Currency', this.getNodeParameter('minimumCurrency', i, 'HUF'), i),
@@ -175,6 +185,7 @@ export class CartCheck implements INodeType {
 					minimums: minimumValues(main, others),
 					inactivityMinutes: this.getNodeParameter('inactivityMinutes', i) as number,
 					segmentRules: segmentRules(this.getNode(), this.getNodeParameter('segments', i, {}) as SegmentParameters, i),
+					recommend: productsToRecommend(this.getNode(), this.getNodeParameter('recommendProducts', i, 0), i),
 				};
 			} catch (error) {
 				if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, i);
@@ -218,8 +229,17 @@ export class CartCheck implements INodeType {
 				}
 				const check = classifyCart(cart, { now, inactivityMinutes: setting.inactivityMinutes, minimumValues: setting.minimums });
 				const earlier = carryForward(items[i].json);
-				const result = cartCheckSentence(check, cart, earlier);
-				const json = withResult(result, { ...earlier, ...cart, cart_check: check as unknown as IDataObject });
+				const recommendations =
+					check.outcome === 'stillAbandoned' && setting.recommend > 0
+						? withPriceText((await store.recommendProducts(cartId, setting.recommend)).products, cart)
+						: undefined;
+				const result = cartCheckSentence(check, cart, earlier, recommendations);
+				const json = withResult(result, {
+					...earlier,
+					...cart,
+					cart_check: check as unknown as IDataObject,
+					...(recommendations ? { recommendations: recommendations as unknown as IDataObject[] } : {}),
+				});
 				// Every check reports: a run waiting for its next stage shows where it stands too.
 				reportToExecution(this, json, result, lastSent(json)?.stage);
 				outputs[OUTPUT_INDEX[check.outcome]].push({ json, pairedItem: { item: i } });
@@ -246,7 +266,7 @@ async function customerErased(store: CartRecoveryStore, json: IDataObject): Prom
 }
 
 /** The check in one sentence: "Stopped: bought after stage 1 (email)", "Stopped: the cart (3 990 Ft) is below the 5 000 Ft minimum". */
-function cartCheckSentence(check: CartCheckResult, cart: Cart, json: IDataObject): string {
+function cartCheckSentence(check: CartCheckResult, cart: Cart, json: IDataObject, recommendations?: RecommendedProduct[]): string {
 	const money = (value: number) => formatMoney(value, cart.currency, cart.locale ?? 'hu-HU');
 	switch (check.outcome) {
 		case 'purchased': {
@@ -260,8 +280,25 @@ function cartCheckSentence(check: CartCheckResult, cart: Cart, json: IDataObject
 		case 'activeAgain':
 			return `Waiting: the customer is shopping again (active ${check.inactive_minutes} min ago)`;
 		case 'stillAbandoned':
-			return `Still abandoned: no activity for ${check.inactive_minutes} min${cart.customer ? ` · ${customerText(cart.customer)}` : ''}`;
+			return `Still abandoned: no activity for ${check.inactive_minutes} min${cart.customer ? ` · ${customerText(cart.customer)}` : ''}${recommendations ? ` · ${recommendationText(recommendations)}` : ''}`;
 	}
+}
+
+/** "3 products recommended (2 bought together)", "no products to recommend yet". */
+function recommendationText(products: RecommendedProduct[]): string {
+	if (!products.length) return 'no products to recommend yet';
+	const together = products.filter((p) => p.reason === 'bought_together').length;
+	const count = products.length === 1 ? '1 product recommended' : `${products.length} products recommended`;
+	return together === products.length ? `${count}, bought together with its items` : together ? `${count} (${together} bought together with its items)` : `${count}: best sellers at similar prices`;
+}
+
+/** Products to Recommend: a whole number from 0 to 10 (an expression can give anything). */
+function productsToRecommend(node: INode, value: unknown, itemIndex: number): number {
+	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_RECOMMENDATIONS) {
+		throw new NodeOperationError(node, `"Products to Recommend" must be a whole number from 0 to ${MAX_RECOMMENDATIONS}, not ${JSON.stringify(value)}`, { itemIndex });
+	}
+	return n;
 }
 
 /** "loyal customer (4 orders)", "new customer". */

@@ -807,6 +807,32 @@ for (const [name, setup] of transports) {
 			await rejectsWith(s.store.issueDiscountCode({ code: `RULE-${s.kind.toUpperCase()}-03`, kind: 'percent', amount: 5, validUntil: until, cartId: e.cart_id, stage: 4, budget: 3000 }), '22023', /a budget needs a cart, the code's worth/);
 		});
 
+		test('catalogue (migration 17): recommendProducts from what other customers bought together; welcomeBack greets a cart in recovery once per request, nothing for a mismatch', async () => {
+			const tag = `${s.kind}-${seq}`;
+			const line = (id: string, price: number) => ({ product_id: `${tag}-${id}`, name: `Termék ${id}`, quantity: 1, price, image_url: `https://shop.example/${id}.jpg` });
+			for (const [i, pair] of [['A', 'B'], ['A', 'B'], ['A', 'C']].entries()) {
+				const order = cartEvent({ customer_id: `buyer-${tag}-${i}`, items: [line(pair[0], 5000), line(pair[1], 4000)] });
+				await s.store.recordCartEvent(order, { cooldownSeconds: 0 });
+				await s.store.recordCartEvent({ source: order.source, event_id: `${order.event_id}-o`, type: 'order', cart_id: order.cart_id, order_value: 9000 });
+			}
+			const e = cartEvent({ customer_id: `visitor-${tag}`, email: `visitor-${tag}@example.hu`, first_name: 'Anna', items: [line('A', 5000)] });
+			assert.equal((await s.store.recordCartEvent(e, { cooldownSeconds: 0 })).outcome, 'enrolled');
+			const recommended = keep(s.kind, 'recommendProducts', await s.store.recommendProducts(e.cart_id, 2));
+			assert.deepEqual(recommended.products.map((p) => [p.product_id, p.reason, p.price]), [[`${tag}-B`, 'bought_together', 4000], [`${tag}-C`, 'bought_together', 4000]]);
+			assert.deepEqual(await s.store.recommendProducts('no-such-cart', 2), { found: false, products: [] });
+			await rejectsWith(s.store.recommendProducts(e.cart_id, 11), '22023', /from 1 to 10/);
+
+			const greeted = keep(s.kind, 'welcomeBack', await s.store.welcomeBack({ customer_id: `visitor-${tag}` }, `req-${tag}-1`, 1));
+			assert.ok(greeted.greet);
+			assert.deepEqual([greeted.returned_now, greeted.cart.cart_id, greeted.discount, greeted.recommendations.map((p) => p.product_id)], [true, e.cart_id, null, [`${tag}-B`]]);
+			assert.deepEqual(await s.store.welcomeBack({ customer_id: `visitor-${tag}` }, `req-${tag}-1`, 1), { greet: false, reason: 'replay' });
+			const again = await s.store.welcomeBack({ cart_id: e.cart_id, email: `VISITOR-${tag}@example.hu` }, `req-${tag}-2`, 0);
+			assert.deepEqual(again.greet && [again.returned_now, again.recommendations], [false, []]);
+			keep(s.kind, 'welcomeBack:mismatch', await s.store.welcomeBack({ cart_id: e.cart_id, customer_id: 'someone-else' }, `req-${tag}-3`, 1));
+			assert.deepEqual(await s.store.welcomeBack({ cart_id: e.cart_id, customer_id: 'someone-else' }, `req-${tag}-4`, 1), { greet: false, reason: 'unknown' });
+			await rejectsWith(s.store.welcomeBack({}, `req-${tag}-5`, 1), '22023', /needs cart_id, customer_id or email/);
+		});
+
 		test('validateDiscountCode: valid for the customer id or the bound email; every refusal reason; never uses the code up', async () => {
 			const until = new Date(Date.now() + HOUR);
 			await s.store.issueDiscountCode({ code: 'VAL-BOUND-01', kind: 'percent', amount: 10, validUntil: until, customerRef: 'vc-1', customerEmail: 'vc1@example.hu' });

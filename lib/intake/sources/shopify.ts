@@ -86,6 +86,7 @@ function pickLine(raw: Record<string, unknown>): v.ItemShape {
 		quantity: raw.quantity,
 		price: raw.price ?? raw.variant_price,
 		sku: raw.sku,
+		product_id: raw.product_id,
 		image_url: typeof image === 'string' ? image : undefined,
 	};
 }

@@ -1,0 +1,142 @@
+/**
+ * Welcome back in the shop's chat: what the Welcome Back Trigger answers the chat bubble (lib/welcome/chat-bubble.js)
+ * for a visitor whose cart is in recovery — the greeting in the cart's language, the cart in short, its live code and
+ * the recommendations — and the bubble script itself. Everything here is the shop's text or ours as plain strings: the
+ * bubble prints it with textContent, never as HTML.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { withPriceText } from '../recommendations';
+import type { Cart, RecommendedProduct, WelcomeBackResult } from '../store';
+import { amountText, formatMoney, localeTag, safeUrl, templateLanguage } from '../templates/helpers';
+
+type Language = 'hu' | 'en';
+type Greeting = Extract<WelcomeBackResult, { greet: true }>;
+
+/** At most this many cart lines are listed; the rest is "and 2 more items". */
+export const GREETING_CART_LINES = 3;
+
+/** The bubble's words, by language (the bubble has none of its own). `{n}`: a number. */
+export const BUBBLE_LABELS: Record<Language, Record<string, string>> = {
+	hu: {
+		title: 'Üdv újra!',
+		restore: 'Vissza a kosárhoz',
+		code: 'Kedvezménykód',
+		copy: 'Másolás',
+		copied: 'Kimásolva',
+		recommendations: 'Neked ajánljuk',
+		close: 'Bezárás',
+		more_items: 'és még {n} termék',
+	},
+	en: {
+		title: 'Welcome back!',
+		restore: 'Back to my cart',
+		code: 'Discount code',
+		copy: 'Copy',
+		copied: 'Copied',
+		recommendations: 'You may also like',
+		close: 'Close',
+		more_items: 'and {n} more items',
+	},
+};
+
+/** How long a code is still good for: "még 2 napig érvényes" / "valid for 2 more days" (hours, then minutes, near the end). */
+export function validityText(validUntil: string | Date, lang: Language, now: Date = new Date()): string {
+	const ms = new Date(validUntil).getTime() - now.getTime();
+	const days = Math.floor(ms / 86_400_000);
+	const hours = Math.floor(ms / 3_600_000);
+	const minutes = Math.max(1, Math.ceil(ms / 60_000));
+	if (lang === 'hu') {
+		if (days >= 1) return `még ${days} napig érvényes`;
+		if (hours >= 1) return `még ${hours} óráig érvényes`;
+		return `még ${minutes} percig érvényes`;
+	}
+	if (days >= 1) return `valid for ${days} more ${days === 1 ? 'day' : 'days'}`;
+	if (hours >= 1) return `valid for ${hours} more ${hours === 1 ? 'hour' : 'hours'}`;
+	return `valid for ${minutes} more ${minutes === 1 ? 'minute' : 'minutes'}`;
+}
+
+/**
+ * "Üdv újra, Anna! A kosaradban még ott vár: Túracipő, 42 és még 1 termék. Kedvezménykódod: KOD-1234, még 2 napig érvényes."
+ * Built around the product name and the code, so no Hungarian article has to agree with a word we do not know.
+ */
+export function greetingText(cart: Cart, code: { code: string; valid_until: string } | null, lang: Language, now: Date = new Date()): string {
+	const name = cart.first_name?.trim();
+	const items = cart.items ?? [];
+	const first = items[0]?.name?.trim();
+	const more = items.length - 1;
+	if (lang === 'hu') {
+		const hello = name ? `Üdv újra, ${name}!` : 'Üdv újra!';
+		const inCart = first ? ` A kosaradban még ott vár: ${first}${more > 0 ? ` és még ${more} termék` : ''}.` : ' A kosarad még megvan.';
+		const offer = code ? ` Kedvezménykódod: ${code.code}, ${validityText(code.valid_until, 'hu', now)}.` : '';
+		return hello + inCart + offer;
+	}
+	const hello = name ? `Welcome back, ${name}!` : 'Welcome back!';
+	const inCart = first ? ` ${first}${more > 0 ? ` and ${more} more ${more === 1 ? 'item are' : 'items are'}` : ' is'} still in your cart.` : ' Your cart is still waiting.';
+	const offer = code ? ` Your code ${code.code} is ${validityText(code.valid_until, 'en', now)}.` : '';
+	return hello + inCart + offer;
+}
+
+export interface BubbleAnswer {
+	greet: true;
+	language: Language;
+	greeting: string;
+	cart: {
+		items: Array<{ name: string; quantity: number; price_text: string; image_url: string | null; url: string | null }>;
+		more_items: number;
+		total_text: string;
+		restore_url: string | null;
+	};
+	discount: { code: string; text: string; valid_until: string; valid_text: string } | null;
+	recommendations: Array<Pick<RecommendedProduct, 'product_id' | 'title' | 'price_text' | 'image_url' | 'url'>>;
+	labels: Record<string, string>;
+}
+
+/**
+ * What the bubble gets for a greeted visitor: only what the customer sees on their own screen (first name, cart lines,
+ * code, links); never the email, phone or anything the shop did not show them.
+ */
+export function bubbleAnswer(result: Greeting, now: Date = new Date()): { answer: BubbleAnswer; recommendations: RecommendedProduct[] } {
+	const { cart } = result;
+	const lang = templateLanguage(cart.locale);
+	const locale = cart.locale && templateLanguage(cart.locale) === lang ? localeTag(cart.locale) : lang === 'hu' ? 'hu-HU' : 'en-GB';
+	const money = (value: number) => formatMoney(value, cart.currency, locale);
+	const items = cart.items ?? [];
+	const total = Number(cart.value) > 0 ? Number(cart.value) : items.reduce((sum, i) => sum + Number(i.price) * Number(i.quantity), 0);
+	const recommendations = withPriceText(result.recommendations, { locale });
+	const code = result.discount;
+	return {
+		recommendations,
+		answer: {
+			greet: true,
+			language: lang,
+			greeting: greetingText(cart, code, lang, now),
+			cart: {
+				items: items.slice(0, GREETING_CART_LINES).map((item) => ({
+					name: String(item.name ?? ''),
+					quantity: Number(item.quantity) || 1,
+					price_text: money(Number(item.price) || 0),
+					image_url: safeUrl(item.image_url),
+					url: safeUrl(item.url),
+				})),
+				more_items: Math.max(0, items.length - GREETING_CART_LINES),
+				total_text: money(total),
+				restore_url: safeUrl(cart.restore_url),
+			},
+			discount: code
+				? { code: code.code, text: amountText(code, locale), valid_until: code.valid_until, valid_text: validityText(code.valid_until, lang, now) }
+				: null,
+			recommendations: recommendations.map((p) => ({ product_id: p.product_id, title: p.title, price_text: p.price_text, image_url: safeUrl(p.image_url), url: safeUrl(p.url) })),
+			labels: BUBBLE_LABELS[lang],
+		},
+	};
+}
+
+let bubbleScript: string | undefined;
+
+/** The chat bubble's source (lib/welcome/chat-bubble.js, copied beside this module by the build), read once. */
+export function chatBubbleScript(): string {
+	bubbleScript ??= readFileSync(path.join(__dirname, 'chat-bubble.js'), 'utf8');
+	return bubbleScript;
+}
