@@ -13,7 +13,7 @@ import {
 
 import { optionalStr } from '../n8n/parameters';
 import { storeFor } from '../n8n/store';
-import type { Cart, CartRecoveryStore } from '../store';
+import type { Cart, CartRecoveryStore, RecommendedProduct } from '../store';
 import { FINAL_OFFER_STAGE, formatMoney, LANGUAGES, LANGUAGE_NAMES, templateLanguage, type DiscountInfo, type Language } from '../templates';
 import type { PreviewTarget } from './types';
 
@@ -60,6 +60,31 @@ export function sampleCart(): Cart {
 		updated_at: now,
 		messages: [],
 	};
+}
+
+/**
+ * What Cart Check might recommend for the sample cart (Recommend Products): two products from the same shop. The
+ * panel's Preview shows them when Show Recommended Products is on; prices are formatted by the message.
+ */
+export function sampleRecommendations(): RecommendedProduct[] {
+	const product = (product_id: string, title: string, price: number, category: string, reason: RecommendedProduct['reason']): RecommendedProduct => ({
+		product_id,
+		title,
+		price,
+		currency: 'HUF',
+		price_text: '',
+		image_url: null,
+		url: `https://www.webshop.example.hu/termek/${product_id}`,
+		category,
+		reason,
+	});
+	return [product('tejhabosito', 'Tejhabosító kancsó', 3990, 'Kávézás', 'bought_together'), product('kave-250', 'Őrölt kávé 250 g', 2490, 'Kávé', 'best_seller')];
+}
+
+/** The panel's Options say to show recommended products (Show Recommended Products, on unless turned off). */
+export function panelShowsRecommendations(get: (name: string) => unknown): boolean {
+	const options = get('options') as { showRecommendations?: unknown } | undefined;
+	return options?.showRecommendations !== false;
 }
 
 export const SAMPLE_CODE = 'KOSAR-7K3M9Q';

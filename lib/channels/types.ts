@@ -22,7 +22,7 @@ import type { ProviderError } from '../delivery/errors';
 import type { WrittenCopy } from '../ai/types';
 import type { ProviderWebhook } from '../events/types';
 import type { ChannelAdapter, DeliveryRequest, SkipReason } from '../delivery/types';
-import type { Cart, CartRecoveryStore, Channel, ConsentSubject } from '../store';
+import type { Cart, CartRecoveryStore, Channel, ConsentSubject, RecommendedProduct } from '../store';
 import type { DiscountInfo, Language } from '../templates';
 
 // ── Addressing (light: the store and consent use it, so it must not load a provider SDK) ─────────────────────
@@ -58,8 +58,13 @@ export interface ChannelNodeParameters {
 	discount: { codeDescription: string; validUntil: boolean };
 	/** The channel's own parameters, between the discount and the sending policy (quiet hours, frequency cap). */
 	properties: INodeProperties[];
-	/** The channel's own entries of the Options collection; the retry options follow them. */
+	/** The channel's own entries of the Options collection; the shared ones (retries, recommendations) join them. */
 	options: INodeProperties[];
+	/**
+	 * The channel can show the products Cart Check recommends (its Recommend Products option): the node gets the shared
+	 * Show Recommended Products option and its items carry `recommendations`. Unset (SMS): neither.
+	 */
+	recommendations?: boolean;
 }
 
 /** Limits and policy defaults: what the node's Quiet Hours and frequency-cap parameters start with. */
@@ -107,6 +112,11 @@ export interface SendItem {
 	aiCopy?: WrittenCopy;
 	/** The Options entry every send node has: the restore (link) URL. */
 	restoreUrl?: string;
+	/**
+	 * The products Cart Check recommends for this cart (the input item's `recommendations`, at most 10; malformed
+	 * entries dropped), when the channel shows them and Show Recommended Products is on. Unset: none.
+	 */
+	recommendations?: RecommendedProduct[];
 }
 
 /** One item of Mode Preview Only: its cart (or the sample cart), the language and discount it would be sent with. */
@@ -118,6 +128,8 @@ export interface PreviewTarget {
 	lang: Language;
 	stage: number;
 	discount: Partial<DiscountInfo> | null;
+	/** The input item's recommended products (as SendItem.recommendations); unset: none. */
+	recommendations?: RecommendedProduct[];
 }
 
 /** A channel's part of one execution of its send node (built per execution from the node's context). */

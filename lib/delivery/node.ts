@@ -14,7 +14,8 @@ import { optionalStr } from '../n8n/parameters';
 import { storeFor } from '../n8n/store';
 import { previewEachItem, readDiscount } from '../channels/preview';
 import type { ChannelDefinition, ChannelPolicy } from '../channels/types';
-import { TemplateError, type Language } from '../templates';
+import type { RecommendedProduct } from '../store';
+import { MAX_RECOMMENDATIONS, TemplateError, type Language } from '../templates';
 import { DeliveryError } from './errors';
 import { deliver } from './pipeline';
 import { DEFAULT_QUIET_HOURS, validateQuietHours } from './quietHours';
@@ -117,7 +118,8 @@ export function sendNodeProperties(channel: ChannelDefinition): INodeProperties[
 			type: 'collection',
 			placeholder: 'Add option',
 			default: {},
-			options: [...node.options, ...retryOptions],
+			// Sorted by name, as n8n lists them (and its lint rule wants a collection of five or more).
+			options: [...node.options, ...(node.recommendations ? [recommendationsOption] : []), ...retryOptions].sort((a, b) => a.displayName.localeCompare(b.displayName, 'en')),
 		},
 	];
 }
@@ -286,6 +288,16 @@ const retryOptions: INodeProperties[] = [
 	},
 ];
 
+/** The Options entry of the send nodes whose channel shows Cart Check's recommended products (not SMS). */
+const recommendationsOption: INodeProperties = {
+	displayName: 'Show Recommended Products',
+	name: 'showRecommendations',
+	type: 'boolean',
+	default: true,
+	description:
+		'Whether to add the products Cart Check recommends (its Recommend Products option) to the message: email a “You may also like” block, WhatsApp rows in the Product List, Messenger cards after the cart’s. Off, or no recommendations on the item: the message as before.',
+};
+
 function readRequest(ctx: IExecuteFunctions, i: number): DeliveryRequest {
 	const cartId = String(ctx.getNodeParameter('cartId', i) ?? '').trim();
 	if (!cartId) {
@@ -370,6 +382,46 @@ function introOverride(json: IDataObject | undefined): string | undefined {
 	return typeof intro === 'string' ? optionalStr(intro) : undefined;
 }
 
+const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+
+/**
+ * The products Cart Check recommends, from the input item's `recommendations`: entries that are objects with a
+ * product id and a title, each product once, at most 10; anything else is left out without a word (a recommendation is a nice-to-have,
+ * never a reason to fail a reminder). Prices and links are checked again where a message prints them.
+ */
+export function readRecommendations(json: IDataObject | undefined): RecommendedProduct[] | undefined {
+	const list = json?.recommendations;
+	if (!Array.isArray(list)) return undefined;
+	const out: RecommendedProduct[] = [];
+	const seen = new Set<string>();
+	for (const entry of list) {
+		if (!entry || typeof entry !== 'object' || Array.isArray(entry)) continue;
+		const p = entry as IDataObject;
+		if (!nonEmpty(p.product_id) || !nonEmpty(p.title) || seen.has(p.product_id.trim())) continue;
+		seen.add(p.product_id.trim());
+		const orNull = (v: unknown) => (nonEmpty(v) ? v.trim() : null);
+		out.push({
+			product_id: p.product_id.trim(),
+			title: p.title.trim(),
+			price: typeof p.price === 'number' ? p.price : Number(p.price),
+			currency: nonEmpty(p.currency) ? p.currency.trim() : '',
+			price_text: nonEmpty(p.price_text) ? p.price_text.trim() : '',
+			image_url: orNull(p.image_url),
+			url: orNull(p.url),
+			category: orNull(p.category),
+			reason: p.reason === 'bought_together' ? 'bought_together' : 'best_seller',
+		});
+		if (out.length === MAX_RECOMMENDATIONS) break;
+	}
+	return out.length ? out : undefined;
+}
+
+/** The item's recommendations, when its channel shows them and Show Recommended Products is on (the default). */
+function recommendationsFor(shown: boolean | undefined, options: IDataObject, json: IDataObject | undefined): RecommendedProduct[] | undefined {
+	if (!shown || options.showRecommendations === false) return undefined;
+	return readRecommendations(json);
+}
+
 /** The `execute` of a send node: every input item through the delivery pipeline, to Sent / Skipped / Deferred / error. */
 export async function executeSendNode<TCredentials, TClient, TShared, TMessage>(
 	ctx: IExecuteFunctions,
@@ -377,7 +429,14 @@ export async function executeSendNode<TCredentials, TClient, TShared, TMessage>(
 ): Promise<INodeExecutionData[][]> {
 	const channel = definition.sender(ctx);
 	// Preview Only: nothing is claimed, sent or stored; no provider credential is read.
-	if (ctx.getNodeParameter('mode', 0, 'send') === 'preview') return [await previewEachItem(ctx, channel.preview), [], []];
+	if (ctx.getNodeParameter('mode', 0, 'send') === 'preview') {
+		const preview = (target: Parameters<typeof channel.preview>[0]) =>
+			channel.preview({
+				...target,
+				recommendations: recommendationsFor(definition.parameters.recommendations, ctx.getNodeParameter('options', target.index, {}) as IDataObject, ctx.getInputData()[target.index]?.json),
+			});
+		return [await previewEachItem(ctx, preview), [], []];
+	}
 	const credentials = (await ctx.getCredentials(definition.credential.name)) as unknown as TCredentials;
 	const outputs = await executeDelivery(
 		ctx,
@@ -405,6 +464,7 @@ export async function executeSendNode<TCredentials, TClient, TShared, TMessage>(
 				intro: introOverride(ctx.getInputData()[i]?.json),
 				aiCopy: aiCopyFor(ctx.getInputData()[i]?.json, request.stage),
 				restoreUrl: optionalStr(options.restoreUrl),
+				recommendations: recommendationsFor(definition.parameters.recommendations, options, ctx.getInputData()[i]?.json),
 			});
 		},
 	);

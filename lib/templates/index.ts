@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { compile } from 'html-to-text';
 import juice from 'juice';
 
-import type { Cart } from '../store';
+import type { Cart, RecommendedProduct } from '../store';
 import {
 	byStage,
 	EMAIL_PIECE_LABELS,
@@ -78,6 +78,11 @@ export interface MessageTemplateContext {
 	stage: number;
 	/** Stage 3 or later: the shipped copy says it is the last reminder and shows when the code expires. */
 	final_offer: boolean;
+	/**
+	 * The products Cart Check recommends (at most 10; the email shows the first 4), prices in the cart's language, links
+	 * only http(s). Empty when there are none or Show Recommended Products is off.
+	 */
+	recommendations: TemplateRecommendation[];
 	/** The rendered text pieces, for the HTML template (set by renderEmail). */
 	subject?: string;
 	preheader?: string;
@@ -85,6 +90,23 @@ export interface MessageTemplateContext {
 	offer?: string;
 	button?: string;
 }
+
+/** A recommended product as templates see it: raw values, escaped where they are printed. */
+export interface TemplateRecommendation {
+	product_id: string;
+	title: string;
+	price: number;
+	/** The price as the cart's customer reads it ("12 990 Ft"), formatted like the cart's own prices. */
+	price_text: string;
+	image_url: string | null;
+	url: string | null;
+	category: string | null;
+}
+
+/** At most this many recommendations reach a message (WhatsApp's list and Messenger's carousel hold 10 in all). */
+export const MAX_RECOMMENDATIONS = 10;
+/** The email shows this many: a short block under the cart, not a catalogue. */
+export const EMAIL_RECOMMENDATIONS = 4;
 
 export interface ContextInput {
 	cart: Cart;
@@ -97,6 +119,35 @@ export interface ContextInput {
 	/** Overrides the cart's restore URL (e.g. a shortened or tracked link). */
 	restoreUrl?: string | null;
 	timezone?: string;
+	/** Cart Check's recommended products (the send node's item); their prices are formatted again here. */
+	recommendations?: ReadonlyArray<Partial<RecommendedProduct> & Pick<RecommendedProduct, 'product_id' | 'title'>> | null;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() ? value.trim() : null);
+
+/** The recommendations as templates see them: a price in the cart's language (else the given price text), safe links. */
+function templateRecommendations(input: ContextInput['recommendations'], currency: string, locale: string): TemplateRecommendation[] {
+	const seen = new Set<string>();
+	const out: TemplateRecommendation[] = [];
+	for (const product of input ?? []) {
+		const productId = text(product?.product_id);
+		const title = text(product?.title)?.replace(/\s+/g, ' ') ?? null;
+		if (!productId || !title || seen.has(productId)) continue;
+		seen.add(productId);
+		const raw = product.price as unknown;
+		const price = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() ? Number(raw) : NaN;
+		out.push({
+			product_id: productId,
+			title,
+			price: Number.isFinite(price) ? price : 0,
+			price_text: (Number.isFinite(price) ? formatMoney(price, text(product.currency) ?? currency, locale) : '') || (text(product.price_text) ?? ''),
+			image_url: safeUrl(product.image_url),
+			url: safeUrl(product.url),
+			category: text(product.category),
+		});
+		if (out.length === MAX_RECOMMENDATIONS) break;
+	}
+	return out;
 }
 
 export function buildTemplateContext(input: ContextInput): MessageTemplateContext {
@@ -141,6 +192,7 @@ export function buildTemplateContext(input: ContextInput): MessageTemplateContex
 		cart_id: cart.cart_id,
 		stage: input.stage,
 		final_offer: input.stage >= FINAL_OFFER_STAGE,
+		recommendations: templateRecommendations(input.recommendations, currency, locale),
 	};
 }
 
@@ -252,7 +304,7 @@ export function renderEmail(templates: EmailTemplates, context: MessageTemplateC
 	const intro = context.intro?.trim() || piece('intro').trim();
 	const offer = oneLine(piece('offer'));
 	const button = oneLine(piece('button'));
-	const full = { ...context, subject, preheader, headline, intro: intro || null, offer, button };
+	const full = { ...context, subject, preheader, headline, intro: intro || null, offer, button, recommendations: (context.recommendations ?? []).slice(0, EMAIL_RECOMMENDATIONS) };
 	const rawHtml = templates.html.render(full);
 	emailCss ??= read('email', 'email.css');
 	const html = juice.inlineContent(rawHtml, emailCss, { preserveMediaQueries: true, applyWidthAttributes: true, removeStyleTags: false });

@@ -15,7 +15,7 @@ import {
 	type ShopInfo,
 } from '../../templates';
 import { templateLanguage } from '../../templates/helpers';
-import type { Cart } from '../../store';
+import type { Cart, RecommendedProduct } from '../../store';
 import type { ChannelAdapter, RecipientResult } from '../../delivery/types';
 import type { CopySource, WrittenCopy } from '../../ai/types';
 import { describeCopy, writtenText } from '../../ai/written';
@@ -43,6 +43,8 @@ export interface EmailChannelOptions {
 	replyTo?: string;
 	categories?: string[];
 	timezone?: string;
+	/** Cart Check's recommended products: a “You may also like” block under the cart (the first 4). */
+	recommendations?: RecommendedProduct[];
 }
 
 export interface EmailMessage {
@@ -133,6 +135,7 @@ export function emailAdapter(options: EmailChannelOptions, templatesFor: (lang: 
 				unsubscribeUrl,
 				restoreUrl: options.restoreUrl,
 				timezone: options.timezone,
+				recommendations: options.recommendations,
 			});
 			// Subject and preview text are within their limits: the AI Offer Writer's guardrails checked them.
 			const subject = writtenText(options.written, 'subject', lang);

@@ -48,7 +48,7 @@ function emailSender(ctx: IExecuteFunctions): ChannelSender<SendGridCredentials,
 			ctx.getInputData().forEach((_, i) => languages.forEach((lang) => templates(i, lang)));
 			return { templates, client, secret: await unsubscribeSecret(store) };
 		},
-		adapter: (shared, { index: i, request, language, options, discount, intro, aiCopy, restoreUrl }) =>
+		adapter: (shared, { index: i, request, language, options, discount, intro, aiCopy, restoreUrl, recommendations }) =>
 			emailAdapter(
 				{
 					client: shared.client,
@@ -72,10 +72,11 @@ function emailSender(ctx: IExecuteFunctions): ChannelSender<SendGridCredentials,
 						.split(',')
 						.map((c) => c.trim())
 						.filter(Boolean),
+					recommendations,
 				},
 				(lang) => shared.templates(i, lang),
 			),
-		preview: async ({ index: i, cart, sample, lang, stage, discount }) => {
+		preview: async ({ index: i, cart, sample, lang, stage, discount, recommendations }) => {
 			previewTemplates ??= templatesFor();
 			let rendered;
 			try {
@@ -91,6 +92,7 @@ function emailSender(ctx: IExecuteFunctions): ChannelSender<SendGridCredentials,
 					restoreUrl: str(options.restoreUrl),
 					// A link that unsubscribes nobody: the real one carries a token per recipient.
 					unsubscribeUrl: `${unsubscribeBase(i)}?token=preview`,
+					recommendations,
 				});
 				rendered = renderEmail(previewTemplates(i, lang), context);
 			} catch (error) {
@@ -146,7 +148,7 @@ export const emailChannel: ChannelDefinition<SendGridCredentials, SendGridClient
 	limits: { categories: 10, categoryCharacters: 255 },
 	// Email is not intrusive at night: no quiet hours, no cap, unless the node says so.
 	policy: { quietHours: false, frequencyCap: 0, capLabel: 'Max Emails per Customer' },
-	parameters: { ...emailNodeParameters(), copy: emailCopyProperties() },
+	parameters: { ...emailNodeParameters(), copy: emailCopyProperties(), recommendations: true },
 	preview: {
 		method: 'emailPreview',
 		options: emailPreviewOptions,

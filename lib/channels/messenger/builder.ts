@@ -4,7 +4,7 @@ import type { CopySource, WrittenCopy } from '../../ai/types';
 import { describeCopy, withWritten, writtenText } from '../../ai/written';
 import { DeliveryError } from '../../delivery/errors';
 import type { ChannelAdapter, DeliveryStore, RecipientResult, SkipReason } from '../../delivery/types';
-import type { Cart } from '../../store';
+import type { Cart, RecommendedProduct } from '../../store';
 import {
 	buildTemplateContext,
 	byStage,
@@ -22,15 +22,16 @@ import { templateLanguage } from '../../templates/helpers';
 import { copyFieldName, copyValue } from '../copy';
 import { MetaGraphError } from '../meta/errors';
 import { checkLength, MessageLimitError } from '../meta/limits';
-import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine } from '../preview';
+import { panelParameter, panelSetup, panelShowsRecommendations, previewLine, sampleCart, sampleLine, sampleRecommendations } from '../preview';
 import { isPsid, messengerAddress } from './address';
-import { MESSENGER_LABEL_KEYS, MESSENGER_LABELS, MESSENGER_TEXT, MESSENGER_TEXT_LABEL, type MessengerLabel } from './copy';
+import { MESSENGER_LABEL_KEYS, MESSENGER_LABELS, MESSENGER_TEXT, MESSENGER_TEXT_LABEL, RECOMMENDATION_CARD, type MessengerLabel } from './copy';
 import {
 	buildMessengerButtons,
 	buildMessengerCarousel,
 	buildMessengerText,
 	cartCarouselElements,
 	MESSENGER_LIMITS,
+	recommendationCarouselElements,
 	type MessengerButton,
 	type MessengerPayload,
 } from './messages';
@@ -89,6 +90,8 @@ export interface MessengerMessage {
 	/** Carousel: the cards sent, and the cart items beyond Messenger's 10 that got no card. */
 	cards?: number;
 	itemsLeftOut?: number;
+	/** Carousel: how many of the cards are recommended products (after the cart's). */
+	recommendedCards?: number;
 }
 
 const codePayload = (code: string, cartId: string) => JSON.stringify({ kind: 'discount_code', code, cart_id: cartId });
@@ -126,8 +129,21 @@ export function buildMessengerMessage(psid: string, context: MessageTemplateCont
 			// The code's postback also names the cart, so the reply can be matched to it.
 			buttons: element.buttons?.map((b): MessengerButton => (b.type === 'postback' && code ? { ...b, payload: codePayload(code, context.cart_id) } : b)),
 		}));
-		const payload = buildMessengerCarousel(psid, elements, { square: settings.squareImages });
-		return { ...base, payload, cards: elements.length, itemsLeftOut: context.items.length - elements.length };
+		// Cart Check's recommended products fill the cards the cart leaves of the 10, each with a button to its page.
+		const words = RECOMMENDATION_CARD[settings.lang];
+		const recommended = recommendationCarouselElements(
+			(context.recommendations ?? []).map((p) => ({ title: p.title, priceText: p.price_text, imageUrl: p.image_url ?? undefined, url: p.url ?? undefined })),
+			{ room: L.elements - elements.length, label: words.label, viewLabel: words.view },
+		);
+		if (recommended.some((card) => card.buttons?.length)) checkLength('messenger', 'Recommended product button title', words.view, L.buttonTitle, { required: true });
+		const payload = buildMessengerCarousel(psid, [...elements, ...recommended], { square: settings.squareImages });
+		return {
+			...base,
+			payload,
+			cards: elements.length + recommended.length,
+			itemsLeftOut: context.items.length - elements.length,
+			...(recommended.length ? { recommendedCards: recommended.length } : {}),
+		};
 	}
 
 	if (kind === 'buttons') {
@@ -162,6 +178,7 @@ export function describeMessengerMessage(message: MessengerMessage): Record<stri
 		language: message.language,
 		...(message.text !== undefined ? { text: message.text } : {}),
 		...(message.cards !== undefined ? { cards: message.cards, items_left_out: message.itemsLeftOut ?? 0 } : {}),
+		...(message.recommendedCards ? { recommended_cards: message.recommendedCards } : {}),
 		messaging_type: message.payload.messaging_type,
 		message: message.payload.message,
 	};
@@ -193,6 +210,8 @@ export interface MessengerChannelOptions {
 	restoreUrl?: string | null;
 	/** The AI Offer Writer's copy: its Messenger text replaces Message Text in its language (Button Template, Quick Replies, Text). */
 	written?: WrittenCopy;
+	/** Cart Check's recommended products: cards after the cart's in the Cart Carousel (the other kinds leave them out). */
+	recommendations?: RecommendedProduct[];
 	send: (payload: MessengerPayload) => Promise<{ messageId: string; recipientId: string }>;
 }
 
@@ -213,7 +232,16 @@ export function messengerAdapter(options: MessengerChannelOptions): ChannelAdapt
 		precheck: ({ address, store }) => messengerWindow(store, address),
 		render({ cart, address }) {
 			const lang = options.language === 'auto' ? templateLanguage(cart.locale) : options.language;
-			const context = buildTemplateContext({ cart, stage: options.stage, language: lang, shop: options.shop, discount: options.discount, intro: options.intro, restoreUrl: options.restoreUrl });
+			const context = buildTemplateContext({
+				cart,
+				stage: options.stage,
+				language: lang,
+				shop: options.shop,
+				discount: options.discount,
+				intro: options.intro,
+				restoreUrl: options.restoreUrl,
+				recommendations: options.recommendations,
+			});
 			try {
 				const settings = { ...options.settingsFor(lang), lang };
 				const written = writtenText(options.written, 'messenger', lang);
@@ -305,7 +333,15 @@ export async function messengerPreviewOptions(this: ILoadOptionsFunctions): Prom
 	for (const lang of languages) {
 		try {
 			const settings = messengerSettingsFromFields(get, kind, options?.squareImages === true)(lang);
-			const context = buildTemplateContext({ cart: sampleCart(), stage, language: lang, discount, shop: { name: optionText(options?.shopName) }, restoreUrl: optionText(options?.restoreUrl) });
+			const context = buildTemplateContext({
+				cart: sampleCart(),
+				stage,
+				language: lang,
+				discount,
+				shop: { name: optionText(options?.shopName) },
+				restoreUrl: optionText(options?.restoreUrl),
+				recommendations: panelShowsRecommendations(get) ? sampleRecommendations() : null,
+			});
 			lines.push(...messengerPreviewLines(buildMessengerMessage(SAMPLE_PSID, context, { ...settings, lang }), both));
 		} catch (error) {
 			if (error instanceof TemplateError) {

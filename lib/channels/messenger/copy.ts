@@ -71,6 +71,15 @@ export const MESSENGER_TEXT: Record<Language, Record<StageKind, string>> = {
 
 export const MESSENGER_TEXT_LABEL = 'Message Text';
 
+/**
+ * The cards of recommended products (Cart Check's) after the cart's in the Cart Carousel: the words before the price
+ * and the button to the product's page (at most 20 characters).
+ */
+export const RECOMMENDATION_CARD: Record<Language, { label: string; view: string }> = {
+	hu: { label: 'Neked ajánljuk', view: 'Megnézem' },
+	en: { label: 'You may also like', view: 'View' },
+};
+
 /** The button and quick-reply labels the marketer can change, each within Messenger's 20 characters. */
 export const MESSENGER_LABELS = {
 	linkButton: { label: 'Link Button Title', kinds: ['carousel', 'buttons'], description: 'The button that opens the cart (on every card, or under the message)', shipped: (l: Language) => CHAT_LABELS[l].openCart },

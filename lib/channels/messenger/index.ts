@@ -60,7 +60,7 @@ function messengerSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials,
 			});
 			return { credentials: client.credentials, settings: (i) => perItem[i] ?? settingsOf(i) };
 		},
-		adapter: (shared, { index: i, request, language, options: itemOptions, discount, intro, aiCopy, restoreUrl }) =>
+		adapter: (shared, { index: i, request, language, options: itemOptions, discount, intro, aiCopy, restoreUrl, recommendations }) =>
 			messengerAdapter({
 				language,
 				stage: request.stage,
@@ -70,13 +70,22 @@ function messengerSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials,
 				intro,
 				restoreUrl,
 				written: aiCopy,
+				recommendations,
 				send: (payload) => sendMessengerMessage(ctx, shared.credentials, payload),
 			}),
-		preview: ({ index: i, cart, sample, lang, stage, discount }) => {
+		preview: ({ index: i, cart, sample, lang, stage, discount, recommendations }) => {
 			const itemOptions = options(i);
 			let message: MessengerMessage;
 			try {
-				const context = buildTemplateContext({ cart, stage, language: lang, discount, shop: { name: str(itemOptions.shopName) }, restoreUrl: str((ctx.getNodeParameter('options', i, {}) as { restoreUrl?: string }).restoreUrl) });
+				const context = buildTemplateContext({
+					cart,
+					stage,
+					language: lang,
+					discount,
+					shop: { name: str(itemOptions.shopName) },
+					restoreUrl: str((ctx.getNodeParameter('options', i, {}) as { restoreUrl?: string }).restoreUrl),
+					recommendations,
+				});
 				message = { ...buildMessengerMessage(cart.messenger_psid?.trim() || '1234567890123456', context, { ...settingsOf(i)(lang), lang }), copy: 'template' };
 			} catch (error) {
 				if (error instanceof TemplateError || error instanceof MessageLimitError) {
@@ -112,7 +121,7 @@ export const messengerChannel: ChannelDefinition<MetaCredentials, MessengerClien
 	parameters: (() => {
 		const own = messengerNodeParameters();
 		// Message Kind first among the channel's parameters, before the text fields that depend on it.
-		return { ...own, copy: [MESSAGE_KIND, ...messengerCopyProperties()] };
+		return { ...own, copy: [MESSAGE_KIND, ...messengerCopyProperties()], recommendations: true };
 	})(),
 	preview: {
 		method: 'messengerPreview',

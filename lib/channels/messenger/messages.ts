@@ -154,3 +154,28 @@ export function cartCarouselElements(items: CartItemForCard[], options: { restor
 		};
 	});
 }
+
+export interface RecommendedForCard {
+	title: string;
+	priceText?: string;
+	imageUrl?: string;
+	/** The product's page: the card opens it, and its button. */
+	url?: string;
+}
+
+/**
+ * Cards for recommended products, after the cart's (at most `room` of them): the name shortened to fit, "Neked
+ * ajánljuk · 12 990 Ft" under it, the picture, and a button to the product's page when it has one.
+ */
+export function recommendationCarouselElements(products: RecommendedForCard[], options: { room: number; label: string; viewLabel: string }): CartElementInput[] {
+	return products.slice(0, Math.max(0, Math.min(options.room, L.elements))).map((product) => {
+		const subtitle = [options.label, product.priceText ?? ''].filter((p) => p.trim()).join(' · ');
+		return {
+			title: shorten(product.title, L.elementTitle),
+			...(subtitle ? { subtitle: shorten(subtitle, L.elementSubtitle) } : {}),
+			...(product.imageUrl ? { imageUrl: product.imageUrl } : {}),
+			...(product.url ? { url: product.url } : {}),
+			buttons: product.url ? [{ type: 'web_url', url: product.url, title: options.viewLabel }] : [],
+		};
+	});
+}

@@ -13,7 +13,7 @@ export const MESSAGE_KIND: INodeProperties = {
 		{
 			name: 'Cart Carousel',
 			value: 'carousel',
-			description: 'One card per item in the cart (up to 10), each with a button back to the cart and, when there is a discount code, a button that asks for it',
+			description: 'One card per item in the cart (up to 10), each with a button back to the cart and, when there is a discount code, a button that asks for it; then the products Cart Check recommends, while there is room',
 		},
 		{ name: 'Button Template', value: 'buttons', description: 'The message text with a button back to the cart and a button that asks for the code' },
 		{ name: 'Quick Replies', value: 'quickReplies', description: 'The message text with tappable answers under it: the code, not now, unsubscribe' },

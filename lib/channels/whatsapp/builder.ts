@@ -1,13 +1,15 @@
+import { createHash } from 'node:crypto';
+
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
 import type { CopySource, WrittenCopy } from '../../ai/types';
 import { describeCopy, withWritten, writtenText } from '../../ai/written';
 import { MARKETING_CAP_DEFER_MS, MetaGraphError } from '../meta/errors';
-import { checkLength, MessageLimitError, shorten } from '../meta/limits';
+import { checkLength, MessageLimitError, shorten, visibleLength } from '../meta/limits';
 import { META_CREDENTIAL, readMetaCredentials, type MetaCredentials } from '../meta/credentials';
 import type { GraphContext } from '../meta/transport';
 import type { ChannelAdapter, ProviderAcceptance, RecipientResult } from '../../delivery/types';
-import type { Cart } from '../../store';
+import type { Cart, RecommendedProduct } from '../../store';
 import {
 	buildTemplateContext,
 	byStage,
@@ -24,7 +26,7 @@ import {
 } from '../../templates';
 import { copyFieldName, copyValue } from '../copy';
 import { phoneRecipient, type CountryCode } from '../phone';
-import { panelParameter, panelSetup, previewLine, sampleCart, sampleLine } from '../preview';
+import { panelParameter, panelSetup, panelShowsRecommendations, previewLine, sampleCart, sampleLine, sampleRecommendations } from '../preview';
 import { permanentFailureHook } from '../rules';
 import type { ProviderErrorRule } from '../types';
 import {
@@ -299,9 +301,36 @@ export function whatsappReplyButtonsPayload(to: string, texts: WhatsAppTexts, co
 const QUANTITY: Record<Language, (n: number) => string> = { hu: (n) => `${n} db`, en: (n) => `Qty ${n}` };
 const MORE_ITEMS: Record<Language, (n: number) => string> = { hu: (n) => `És még ${n} termék`, en: (n) => `And ${n} more item${n === 1 ? '' : 's'}` };
 
+/** The Product List's section titles when it also lists recommended products (each at most 24 characters). */
+export const LIST_SECTION_TITLES: Record<Language, { cart: string; recommended: string }> = {
+	hu: { cart: 'A kosaradban', recommended: 'Neked ajánljuk' },
+	en: { cart: 'In your cart', recommended: 'You may also like' },
+};
+
+/**
+ * A recommended product's row id: `rec:<product id>`, what the list reply carries back. A product id too long for
+ * WhatsApp's 200 characters, or one that differs from an earlier one only in case (row ids must differ, and the list's
+ * check compares them without case), becomes a hash of it.
+ */
+export function recommendationRowId(productId: string, taken: ReadonlySet<string> = new Set()): string {
+	const id = `rec:${productId}`;
+	if (visibleLength(id) <= WHATSAPP_LIMITS.rowId && !taken.has(id.toLowerCase())) return id;
+	return `rec:${createHash('sha256').update(productId).digest('hex').slice(0, 40)}`;
+}
+
+/** A recommended product's row description: its price, and its category when both fit in 72 characters. */
+function recommendationDescription(product: MessageTemplateContext['recommendations'][number]): string {
+	const parts = [product.price_text, product.category ?? ''].filter((p) => p.trim());
+	const full = parts.join(' · ');
+	return visibleLength(full) <= WHATSAPP_LIMITS.rowDescription ? full : shorten(parts[0] ?? '', WHATSAPP_LIMITS.rowDescription);
+}
+
 /**
  * Product list: the body with the link and one row per cart item (the name shortened to 24 with an ellipsis,
  * "1 db · 12 990 Ft" under it). WhatsApp shows at most 10 rows: a longer cart's 10th row says how many more.
+ * With recommended products (Cart Check's) the list has two sections, "A kosaradban" / "In your cart" and "Neked
+ * ajánljuk" / "You may also like": the cart's rows first, the recommendations in the rows left of the 10 (none when the
+ * cart fills them), each with its price and, when it fits, its category.
  */
 export function whatsappListPayload(to: string, texts: WhatsAppTexts, context: MessageTemplateContext) {
 	const lang = context.lang;
@@ -320,7 +349,32 @@ export function whatsappListPayload(to: string, texts: WhatsAppTexts, context: M
 	}));
 	if (items.length > shown.length) rows.push({ id: `more:${context.cart_id}`, title: shorten(MORE_ITEMS[lang](items.length - shown.length), WHATSAPP_LIMITS.rowTitle), description: '' });
 	rows.forEach((row, i) => checkLength('whatsapp', `Product List row ${i + 1} id`, row.id, WHATSAPP_LIMITS.rowId, { required: true }));
-	return buildWhatsAppList({ to, body, button, sections: [{ rows }], footer: footerOf(context) });
+	const taken = new Set<string>();
+	const recommended = (context.recommendations ?? []).slice(0, Math.max(0, max - rows.length)).map((product) => {
+		const id = recommendationRowId(product.product_id, taken);
+		taken.add(id.toLowerCase());
+		return { id, title: shorten(product.title, WHATSAPP_LIMITS.rowTitle), description: recommendationDescription(product) };
+	});
+	if (!recommended.length) return buildWhatsAppList({ to, body, button, sections: [{ rows }], footer: footerOf(context) });
+	const titles = LIST_SECTION_TITLES[lang];
+	checkLength('whatsapp', 'Product List section title', titles.cart, WHATSAPP_LIMITS.sectionTitle, { required: true });
+	checkLength('whatsapp', 'Product List section title', titles.recommended, WHATSAPP_LIMITS.sectionTitle, { required: true });
+	recommended.forEach((row, i) => {
+		const name = `Product List recommended row ${i + 1}`;
+		checkLength('whatsapp', `${name} id`, row.id, WHATSAPP_LIMITS.rowId, { required: true });
+		checkLength('whatsapp', `${name} title`, row.title, WHATSAPP_LIMITS.rowTitle, { required: true });
+		checkLength('whatsapp', `${name} description`, row.description, WHATSAPP_LIMITS.rowDescription);
+	});
+	return buildWhatsAppList({
+		to,
+		body,
+		button,
+		sections: [
+			{ title: titles.cart, rows },
+			{ title: titles.recommended, rows: recommended },
+		],
+		footer: footerOf(context),
+	});
 }
 
 export function whatsappTextPayload(to: string, texts: WhatsAppTexts, context: MessageTemplateContext) {
@@ -366,6 +420,8 @@ export interface WhatsAppAdapterOptions {
 	written?: WrittenCopy;
 	template: (lang: Language) => ChosenTemplate | null;
 	values: TemplateValueSpec[];
+	/** Cart Check's recommended products: rows of their own in the Product List (the other kinds leave them out). */
+	recommendations?: RecommendedProduct[];
 }
 
 const isMarketing = (t: ChosenTemplate | null) => !t?.definition || t.definition.category.toUpperCase() === 'MARKETING';
@@ -404,7 +460,16 @@ export function whatsappAdapter(options: WhatsAppAdapterOptions): ChannelAdapter
 	// What precheck decided for this item (one adapter per item and deliver() call).
 	let resolved: WhatsAppMessage['kind'] = options.kind === 'auto' ? 'template' : options.kind;
 	const contextOf = (cart: Cart, lang: Language) =>
-		buildTemplateContext({ cart, stage: options.stage, language: lang, shop: options.shop, discount: options.discount, intro: options.intro, restoreUrl: options.restoreUrl });
+		buildTemplateContext({
+			cart,
+			stage: options.stage,
+			language: lang,
+			shop: options.shop,
+			discount: options.discount,
+			intro: options.intro,
+			restoreUrl: options.restoreUrl,
+			recommendations: options.recommendations,
+		});
 	return {
 		channel: 'whatsapp',
 		provider: 'WhatsApp',
@@ -552,7 +617,15 @@ export async function whatsappPreviewOptions(this: ILoadOptionsFunctions): Promi
 	let templates: WhatsAppTemplate[] | null | undefined;
 	const lines = [sampleLine(discount)];
 	for (const lang of languages) {
-		const context = buildTemplateContext({ cart: sampleCart(), stage, language: lang, discount, shop: { name: plain(options?.shopName) }, restoreUrl: plain(options?.restoreUrl) });
+		const context = buildTemplateContext({
+			cart: sampleCart(),
+			stage,
+			language: lang,
+			discount,
+			shop: { name: plain(options?.shopName) },
+			restoreUrl: plain(options?.restoreUrl),
+			recommendations: panelShowsRecommendations(get) ? sampleRecommendations() : null,
+		});
 		try {
 			if (kind === 'auto' || kind === 'interactive') {
 				const payload = whatsappInteractivePayload('36301234567', texts(0, lang), context);
@@ -569,7 +642,8 @@ export async function whatsappPreviewOptions(this: ILoadOptionsFunctions): Promi
 			if (kind === 'list') {
 				const preview = listPreview(whatsappListPayload('36301234567', texts(0, lang), context));
 				lines.push(previewLine(lang, both, 'body', 'Message', preview.body));
-				lines.push(previewLine(lang, both, 'button', 'List', `[ ${preview.button} ] → ${preview.rows.join('; ')}`));
+				const rows = preview.sections.length > 1 ? preview.sections.map((section) => `${section.title}: ${section.rows.join('; ')}`).join(' · ') : preview.rows.join('; ');
+				lines.push(previewLine(lang, both, 'button', 'List', `[ ${preview.button} ] → ${rows}`));
 			}
 			if (kind === 'auto' || kind === 'template') {
 				const choice = parseTemplateChoice(get(templateFieldName(lang)));
@@ -603,10 +677,11 @@ export function replyButtonsPreview(payload: WhatsAppInteractivePayload): { body
 	return { body: i.body.text, buttons: i.action.buttons.map((b) => b.reply.title) };
 }
 
-/** What a list message shows: its text, its button and each row as "title (description)". */
-export function listPreview(payload: WhatsAppInteractivePayload): { body: string; button: string; rows: string[] } {
+/** What a list message shows: its text, its button and each row as "title (description)", in all and per section. */
+export function listPreview(payload: WhatsAppInteractivePayload): { body: string; button: string; rows: string[]; sections: Array<{ title?: string; rows: string[] }> } {
 	const i = payload.interactive as Extract<WhatsAppInteractivePayload['interactive'], { type: 'list' }>;
-	return { body: i.body.text, button: i.action.button, rows: i.action.sections.flatMap((s) => s.rows.map((r) => (r.description ? `${r.title} (${r.description})` : r.title))) };
+	const sections = i.action.sections.map((s) => ({ ...(s.title ? { title: s.title } : {}), rows: s.rows.map((r) => (r.description ? `${r.title} (${r.description})` : r.title)) }));
+	return { body: i.body.text, button: i.action.button, rows: sections.flatMap((s) => s.rows), sections };
 }
 
 /** The Template Values collection as the code reads it. */

@@ -94,7 +94,7 @@ function whatsappSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials, 
 			}
 			return { credentials, regions, templates };
 		},
-		adapter: (shared, { index: i, request, language, options, discount, intro, aiCopy, restoreUrl }) =>
+		adapter: (shared, { index: i, request, language, options, discount, intro, aiCopy, restoreUrl, recommendations }) =>
 			whatsappAdapter({
 				ctx: ctx as unknown as GraphContext,
 				credentials: shared.credentials,
@@ -113,8 +113,9 @@ function whatsappSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials, 
 					return choice ? { field: TEMPLATE_LABEL[lang], ...choice, definition: shared.templates.get(`${choice.name}|${choice.language}`) } : null;
 				},
 				values: readTemplateValues(ctx.getNodeParameter('templateValues', i, {})),
+				recommendations,
 			}),
-		preview: ({ index: i, cart, sample, lang, stage, discount }) => {
+		preview: ({ index: i, cart, sample, lang, stage, discount, recommendations }) => {
 			const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
 			const kind = kindOf(i);
 			const offer = ctx.getInputData()[i]?.json?.offer as IDataObject | undefined;
@@ -128,13 +129,15 @@ function whatsappSender(ctx: IExecuteFunctions): ChannelSender<MetaCredentials, 
 					discount,
 					intro: typeof offer?.intro === 'string' ? offer.intro : null,
 					restoreUrl: str(options.restoreUrl),
+					recommendations,
 				});
 				const to = (whatsappRecipient(cart).ok ? (whatsappRecipient(cart) as { address: string }).address : '+36301234567').replace(/^\+/, '');
 				if (kind === 'text') preview.text = whatsappTextPayload(to, texts(i, lang), context).text.body;
 				if (kind === 'replyButtons') Object.assign(preview, replyButtonsPreview(whatsappReplyButtonsPayload(to, texts(i, lang), context)));
 				if (kind === 'list') {
 					const list = listPreview(whatsappListPayload(to, texts(i, lang), context));
-					Object.assign(preview, { body: list.body, button: list.button, items: list.rows });
+					// The cart's rows; with recommended products, theirs apart (the list's second section).
+					Object.assign(preview, { body: list.body, button: list.button, items: list.sections[0]?.rows ?? [], ...(list.sections.length > 1 ? { recommended: list.sections[1].rows } : {}) });
 				}
 				if (kind === 'auto' || kind === 'interactive') {
 					const interactive = whatsappInteractivePayload(to, texts(i, lang), context).interactive as { body: { text: string }; action: { parameters: { display_text: string; url: string } } };
@@ -169,11 +172,11 @@ export const whatsappChannel: ChannelDefinition<MetaCredentials, MetaCredentials
 	limits: { ...WHATSAPP_LIMITS },
 	// A message at night wakes people: quiet hours on, one WhatsApp message per customer a day, as SMS.
 	policy: { quietHours: true, frequencyCap: 1, capLabel: 'Max WhatsApp Messages per Customer' },
-	parameters: { ...whatsappNodeParameters(), copy: whatsappCopyProperties() },
+	parameters: { ...whatsappNodeParameters(), copy: whatsappCopyProperties(), recommendations: true },
 	preview: {
 		method: 'whatsappPreview',
 		options: whatsappPreviewOptions,
-		dependsOn: ['stage', 'language', 'messageKind', 'templateHu', 'templateEn', 'templateValues', ...WHATSAPP_COPY_FIELDS],
+		dependsOn: ['stage', 'language', 'messageKind', 'templateHu', 'templateEn', 'templateValues', 'options', ...WHATSAPP_COPY_FIELDS],
 		description: 'Open the list to read the WhatsApp message Anna, a sample customer with two items in her cart, would get',
 	},
 	sender: whatsappSender,

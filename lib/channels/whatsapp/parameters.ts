@@ -171,7 +171,7 @@ export function whatsappNodeParameters() {
 				{
 					name: 'Product List',
 					value: 'list',
-					description: 'The message with the link to the cart and a list of the cart’s items, with quantity and price; only within 24 hours of the customer’s last message',
+					description: 'The message with the link to the cart and a list of the cart’s items, with quantity and price, then the products Cart Check recommends (up to 10 rows in all); only within 24 hours of the customer’s last message',
 				},
 				{ name: 'Text', value: 'text', description: 'A plain text message with the link; only within 24 hours of the customer’s last message' },
 			],
