@@ -147,7 +147,7 @@ button,.primary{font:inherit;font-size:14px;border-radius:8px;cursor:pointer}.co
 		}
 
 		const restore = typeof cart.restore_url === 'string' && safeUrl(cart.restore_url);
-		if (restore) add(card, 'a', 'primary', label('restore', 'Back to your cart')).href = restore;
+		if (restore) add(card, 'a', 'primary', label('restore', 'Back to my cart')).href = restore;
 
 		const recs = (Array.isArray(answer.recommendations) ? answer.recommendations : []).filter(obj).slice(0, 4);
 		if (recs.length) {

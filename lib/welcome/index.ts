@@ -20,14 +20,15 @@ export const GREETING_CART_LINES = 3;
 /** The bubble's words, by language (the bubble has none of its own). `{n}`: a number. */
 export const BUBBLE_LABELS: Record<Language, Record<string, string>> = {
 	hu: {
-		title: 'Üdv újra!',
+		title: 'Üdv újra itt!',
 		restore: 'Vissza a kosárhoz',
 		code: 'Kedvezménykód',
 		copy: 'Másolás',
 		copied: 'Kimásolva',
 		recommendations: 'Neked ajánljuk',
 		close: 'Bezárás',
-		more_items: 'és még {n} termék',
+		more_items: '+{n} további termék',
+		total: 'Összesen',
 	},
 	en: {
 		title: 'Welcome back!',
@@ -37,7 +38,8 @@ export const BUBBLE_LABELS: Record<Language, Record<string, string>> = {
 		copied: 'Copied',
 		recommendations: 'You may also like',
 		close: 'Close',
-		more_items: 'and {n} more items',
+		more_items: '+{n} more',
+		total: 'Total',
 	},
 };
 
@@ -49,7 +51,7 @@ export function validityText(validUntil: string | Date, lang: Language, now: Dat
 	const minutes = Math.max(1, Math.ceil(ms / 60_000));
 	if (lang === 'hu') {
 		if (days >= 1) return `még ${days} napig érvényes`;
-		if (hours >= 1) return `még ${hours} óráig érvényes`;
+		if (hours >= 1) return `még ${hours} órán át érvényes`;
 		return `még ${minutes} percig érvényes`;
 	}
 	if (days >= 1) return `valid for ${days} more ${days === 1 ? 'day' : 'days'}`;
@@ -58,7 +60,7 @@ export function validityText(validUntil: string | Date, lang: Language, now: Dat
 }
 
 /**
- * "Üdv újra, Anna! A kosaradban még ott vár: Túracipő, 42 és még 1 termék. Kedvezménykódod: KOD-1234, még 2 napig érvényes."
+ * "Szia, Anna! A kosaradban még ott vár: Túracipő, 42 és még 1 termék. Kedvezménykódod: KOD-1234, még 2 napig érvényes."
  * Built around the product name and the code, so no Hungarian article has to agree with a word we do not know.
  */
 export function greetingText(cart: Cart, code: { code: string; valid_until: string } | null, lang: Language, now: Date = new Date()): string {
@@ -67,17 +69,21 @@ export function greetingText(cart: Cart, code: { code: string; valid_until: stri
 	const first = items[0]?.name?.trim();
 	const more = items.length - 1;
 	if (lang === 'hu') {
-		const hello = name ? `Üdv újra, ${name}!` : 'Üdv újra!';
-		const inCart = first ? ` A kosaradban még ott vár: ${first}${more > 0 ? ` és még ${more} termék` : ''}.` : ' A kosarad még megvan.';
+		const hello = name ? `Szia, ${name}!` : 'Szia!';
+		const inCart = first ? ` A kosaradban még ott vár: ${first}${more > 0 ? ` és még ${more} termék` : ''}.` : ' Elmentettük a kosaradat.';
 		const offer = code ? ` Kedvezménykódod: ${code.code}, ${validityText(code.valid_until, 'hu', now)}.` : '';
 		return hello + inCart + offer;
 	}
-	const hello = name ? `Welcome back, ${name}!` : 'Welcome back!';
-	const inCart = first ? ` ${first}${more > 0 ? ` and ${more} more ${more === 1 ? 'item are' : 'items are'}` : ' is'} still in your cart.` : ' Your cart is still waiting.';
+	const hello = name ? `Hi ${name}!` : 'Hi!';
+	const inCart = first ? ` ${first}${more > 0 ? ` and ${more} more ${more === 1 ? 'item are' : 'items are'}` : ' is'} still in your cart.` : ' We’ve saved your cart.';
 	const offer = code ? ` Your code ${code.code} is ${validityText(code.valid_until, 'en', now)}.` : '';
 	return hello + inCart + offer;
 }
 
+/** The validity on a line of its own (under the code in the bubble): "Még 2 napig érvényes". */
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** The greeting starts with "Szia"/"Hi": the bubble's title already says welcome back. */
 export interface BubbleAnswer {
 	greet: true;
 	language: Language;
@@ -125,7 +131,7 @@ export function bubbleAnswer(result: Greeting, now: Date = new Date()): { answer
 				restore_url: safeUrl(cart.restore_url),
 			},
 			discount: code
-				? { code: code.code, text: amountText(code, locale), valid_until: code.valid_until, valid_text: validityText(code.valid_until, lang, now) }
+				? { code: code.code, text: amountText(code, locale), valid_until: code.valid_until, valid_text: capitalised(validityText(code.valid_until, lang, now)) }
 				: null,
 			recommendations: recommendations.map((p) => ({ product_id: p.product_id, title: p.title, price_text: p.price_text, image_url: safeUrl(p.image_url), url: safeUrl(p.url) })),
 			labels: BUBBLE_LABELS[lang],

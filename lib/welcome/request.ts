@@ -60,7 +60,8 @@ export function readWelcomeBackRequest(request: WelcomeBackRequest): ReadRequest
 	for (const [field, max] of VISITOR_FIELDS) {
 		const value = (body as Record<string, unknown>)[field];
 		if (value === undefined || value === null || value === '') continue;
-		if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value) && value >= 0)) return refuse(400, field, 'must be a string');
+		const wholeNumber = field !== 'email' && typeof value === 'number' && Number.isInteger(value) && value >= 0;
+		if (typeof value !== 'string' && !wholeNumber) return refuse(400, field, 'must be a string');
 		const text = String(value).trim();
 		if (text.length > max) return refuse(400, field, `must be at most ${max} characters`);
 		if (field === 'email' && text && !/^[^@\s]+@[^@\s]+$/.test(text)) return refuse(400, field, 'is not an email address');
