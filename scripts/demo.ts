@@ -22,6 +22,7 @@ import { CartRecoveryStore, credentialStoreFolder, EmbeddedTransport } from '../
 import { historySql } from './demo/history';
 import { describeMessage, startOutbox, type Outbox, type OutboxMessage } from './demo/outbox';
 import { CONSENT_WORDING, SHOP, SHOPPERS, cartEvent, checkOutbox, cartId, orderEvent, signedRequest, type SampleShopper } from './demo/samples';
+import { shopPage } from './demo/shop';
 import { prepareForDemo, shippedWorkflows, triggerPath, webhookPath, type DemoCredential } from './demo/workflows';
 
 const execFileP = promisify(execFile);
@@ -30,6 +31,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const RECOVERY_FILE = 'abandoned-cart-recovery.json';
 export const CONSENT_FILE = 'consent-intake.json';
 export const EVENTS_FILE = 'channel-events.json';
+export const WELCOME_FILE = 'chat-welcome-back.json';
 
 export interface DemoOptions {
 	/** tsc + gulp + npm pack first (default true). */
@@ -46,6 +48,8 @@ export interface Demo {
 	login: { email: string; password: string };
 	/** The results page (workflows/dashboard.json) and its login (the Dashboard Login credential). */
 	dashboard: { url: string; user: string; password: string };
+	/** The sample shop's page for a returning customer's cart (the chat bubble greets them), when chat-welcome-back.json is shipped. */
+	shopUrl(cartId: string): string | undefined;
 	/** Imported workflows with their editor URLs (the recovery sequence first). */
 	workflows: Array<{ file: string; id: string; name: string; url: string }>;
 	/** The Abandoned Cart Trigger's webhook path and the Webshop credential's secret (for your own test carts). */
@@ -201,6 +205,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 	}
 
 	const editorUrl = `${n8n.baseUrl}/`;
+	// The sample shop's page with the chat bubble: the shop's server side (signing the visitor) played by the outbox.
+	const welcome = shipped.get(WELCOME_FILE)?.nodes.find((n: { type: string; webhookId?: string }) => n.type === 'n8n-nodes-cart-recovery.welcomeBackTrigger' && n.webhookId);
+	if (welcome) {
+		const scriptUrl = n8n.webhookUrl(`${welcome.webhookId}/chat-bubble.js`);
+		outbox.setShopPage((cart) => shopPage({ shopName: SHOP.name, scriptUrl, visitor: cart ? { cart_id: cart } : null, secret: webhookSecret }));
+	}
+	const shopUrl = (cart: string) => (welcome ? new URL(`shop?cart=${encodeURIComponent(cart)}`, outbox.url).toString() : undefined);
 	const workflows = prepared.map(({ file, json }) => ({ file, id: json.id, name: json.name, url: `${n8n.baseUrl}/workflow/${json.id}` }));
 
 	let stopped = false;
@@ -284,6 +295,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 		n8n,
 		outbox,
 		editorUrl,
+		shopUrl,
 		login: { email: OWNER.email, password: OWNER.password },
 		dashboard: { url: n8n.webhookUrl('cart-recovery/dashboard'), user: DASHBOARD_LOGIN.user, password: DASHBOARD_LOGIN.password },
 		workflows,
@@ -346,6 +358,7 @@ async function main(): Promise<void> {
 			`     login     ${demo.login.email}  /  ${demo.login.password}`,
 			`  Outbox       ${demo.outbox.url}   (what SendGrid, Twilio, WhatsApp and Messenger would deliver)`,
 			`  AI model     ${demo.outbox.openai.baseUrl}   (offline stand-in for OpenAI: the AI Offer Writers’ copy, checked by their guardrails)`,
+			...(demo.shopUrl(cartId(SHOPPERS[0])) ? [`  Sample shop  ${demo.shopUrl(cartId(SHOPPERS[0]))}   (${SHOPPERS[0].firstName} comes back to the shop: the chat bubble greets her with her cart, code and recommendations)`] : []),
 			`  Results      ${demo.dashboard.url}`,
 			`     login     ${demo.dashboard.user}  /  ${demo.dashboard.password}   (six weeks of history, a split test with a holdout, and the sample shoppers as they move)`,
 			'',

@@ -9,6 +9,7 @@ import {
 
 import { signatureTolerance, webhookSigningPath } from '../../lib/intake';
 import { cartRecoveryStoreTest, STORE_CREDENTIAL, storeCredentialId } from '../../lib/n8n/store';
+import { webshopApiTest } from '../../lib/n8n/webshop';
 import { credentialReadIsTransient, forgetWebhookCredentials, webhookCredentials } from '../../lib/n8n/webhookCredentials';
 import { MAX_RECOMMENDATIONS } from '../../lib/recommendations';
 import { getStore, StoreError, type StoreCredentials } from '../../lib/store';
@@ -33,7 +34,7 @@ export class WelcomeBackTrigger implements INodeType {
 		outputNames: ['Greeted'],
 		credentials: [
 			{ name: 'cartRecoveryStoreApi', displayName: 'Cart Recovery Store', required: true, testedBy: 'cartRecoveryStoreTest' },
-			{ name: 'webshopApi', displayName: 'Webshop (Its Webhook Secret Checks the Visitor)', required: true },
+			{ name: 'webshopApi', displayName: 'Webshop (Its Webhook Secret Checks the Visitor)', required: true, testedBy: 'webshopApiTest' },
 		],
 		webhooks: [
 			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'welcome-back' },
@@ -84,7 +85,7 @@ export class WelcomeBackTrigger implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { cartRecoveryStoreTest } };
+	methods = { credentialTest: { cartRecoveryStoreTest, webshopApiTest } };
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const req = this.getRequestObject();

@@ -83,6 +83,8 @@ export interface Outbox {
 	smtp: SmtpFake;
 	/** Every accepted message, oldest first. */
 	messages(): OutboxMessage[];
+	/** Serves the sample shop's page at /shop?cart=<cart id> (scripts/demo/shop.ts), once n8n's chat bubble URL is known. */
+	setShopPage(page: (cartId: string | null) => string): void;
 	close(): Promise<void>;
 }
 
@@ -153,8 +155,14 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 		return [...emails, ...sms, ...whatsapp, ...messenger].sort((x, y) => x.at.localeCompare(y.at));
 	};
 
+	let shopPage: ((cartId: string | null) => string) | undefined;
 	const server: Server = createServer((req, res) => {
 		const url = new URL(req.url ?? '/', 'http://outbox');
+		if (req.method === 'GET' && url.pathname === '/shop' && shopPage) {
+			res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+			res.end(shopPage(url.searchParams.get('cart')));
+			return;
+		}
 		if (req.method === 'GET' && url.pathname === '/api/messages') {
 			res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
 			res.end(JSON.stringify({ messages: messages() }));
@@ -191,6 +199,9 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 		openai,
 		smtp,
 		messages,
+		setShopPage(page) {
+			shopPage = page;
+		},
 		async close() {
 			server.closeAllConnections();
 			await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -44,6 +44,8 @@ interface Printed {
 	password: string;
 	outbox: string;
 	log: string;
+	/** The sample shop's page for Anna's cart (chat bubble). */
+	shop?: string;
 	workflows: Array<{ url: string; id: string; name: string }>;
 }
 
@@ -82,7 +84,8 @@ before(async () => {
 		const log = /n8n log\s+(\S+)/.exec(stdout)?.[1];
 		if (!editor || !login || !outbox || !log || !/Sample shoppers/.test(stdout)) return undefined;
 		const workflows = [...stdout.matchAll(/^\s+(http\S+\/workflow\/(\S+))\s+(.+)$/gm)].map((m) => ({ url: m[1], id: m[2], name: m[3].trim() }));
-		return { editor, email: login[1], password: login[2], outbox, log, workflows };
+		const shop = /Sample shop\s+(\S+)/.exec(stdout)?.[1];
+		return { editor, email: login[1], password: login[2], outbox, log, shop, workflows };
 	});
 	console.log(`# demo: URLs printed ${((Date.now() - started) / 1000).toFixed(1)} s after start (--no-build)`);
 	profile = mkdtempSync(path.join(os.tmpdir(), 'cart-recovery-chromium-'));
@@ -225,6 +228,24 @@ test('the sequence runs to its end: Bence’s purchase stops his, Anna and Eszte
 	await sleep(500);
 	mkdirSync(SHOTS, { recursive: true });
 	await page.screenshot({ path: path.join(SHOTS, 'outbox.png') });
+	await page.close();
+});
+
+test('Anna comes back to the sample shop: the chat bubble greets her with her cart, her code and products she may like', async () => {
+	assert.ok(printed.shop, 'the demo prints the sample shop page');
+	const page = await context.newPage();
+	await page.setViewportSize({ width: 1280, height: 820 });
+	const errors: string[] = [];
+	page.on('pageerror', (e) => errors.push(e.message));
+	await page.goto(printed.shop!);
+	await page.locator('#cart-recovery-chat').waitFor({ timeout: 20_000 });
+	const text = await page.locator('#cart-recovery-chat').evaluate((host) => host.shadowRoot?.textContent ?? '');
+	assert.match(text, /Szia, Anna! A kosaradban még ott vár: /);
+	assert.match(text, /KOSAR-/, 'her live code');
+	assert.deepEqual(errors, []);
+	await sleep(300);
+	mkdirSync(SHOTS, { recursive: true });
+	await page.screenshot({ path: path.join(SHOTS, 'welcome-back-shop.png') });
 	await page.close();
 });
 

@@ -204,7 +204,7 @@ describe('Welcome Back Trigger (workflows/chat-welcome-back.json)', () => {
 			assert.match(text, /KOSAR-ANNA2345/);
 			assert.match(text, /Neked ajánljuk/);
 			assert.ok(text.includes(HOSTILE), 'the hostile title is shown as text');
-			assert.equal(await tab.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+			assert.equal(await tab.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss), undefined);
 			const links = await tab.locator('#cart-recovery-chat').evaluate((host) => [...(host.shadowRoot?.querySelectorAll('a') ?? [])].map((a) => a.getAttribute('href')));
 			assert.ok(links.includes('https://kave.example/kosar/wb-anna'), JSON.stringify(links));
 			const shots = path.join(TEST_TMP, 'welcome');
