@@ -22,6 +22,7 @@ import {
 import { compileTemplate, TemplateError, type CompiledTemplate } from './engine';
 import { analyseSms, transliterateToGsm7, type SmsAnalysis } from './gsm';
 import { formatMoney, localeTag, safeUrl, templateLanguage } from './helpers';
+import { MAX_RECOMMENDATIONS } from '../recommendations';
 
 export { TemplateError, compileTemplate, TEMPLATE_HELPERS, type CompiledTemplate } from './engine';
 export { analyseSms, transliterateToGsm7, isGsm7Char, type SmsAnalysis, type SmsEncoding } from './gsm';
@@ -103,8 +104,7 @@ export interface TemplateRecommendation {
 	category: string | null;
 }
 
-/** At most this many recommendations reach a message (WhatsApp's list and Messenger's carousel hold 10 in all). */
-export const MAX_RECOMMENDATIONS = 10;
+export { MAX_RECOMMENDATIONS };
 /** The email shows this many: a short block under the cart, not a catalogue. */
 export const EMAIL_RECOMMENDATIONS = 4;
 

@@ -13,12 +13,13 @@ import { buildMessengerMessage, describeMessengerMessage, messengerAdapter, mess
 import { MESSENGER_LIMITS } from '../../lib/channels/messenger/messages';
 import { sampleCart, sampleRecommendations } from '../../lib/channels/preview';
 import { smsChannel } from '../../lib/channels/sms';
-import { LIST_SECTION_TITLES, recommendationRowId, whatsappAdapter, whatsappListPayload, whatsappTextsFromFields, type WhatsAppMessage } from '../../lib/channels/whatsapp';
+import { LIST_SECTION_TITLES, whatsappAdapter, whatsappListPayload, whatsappTextsFromFields, type WhatsAppMessage } from '../../lib/channels/whatsapp';
 import { WHATSAPP_LIMITS, type WhatsAppInteractivePayload } from '../../lib/channels/whatsapp/messages';
 import { messengerChannel } from '../../lib/channels/messenger';
 import { whatsappChannel } from '../../lib/channels/whatsapp';
 import type { ChannelDefinition } from '../../lib/channels/types';
 import { readRecommendations, sendNodeProperties } from '../../lib/delivery/node';
+import { payloadAction } from '../../lib/channels/meta/events';
 import type { DeliveryStore } from '../../lib/delivery/types';
 import type { Cart, RecommendedProduct } from '../../lib/store';
 import { buildTemplateContext, emailTemplates, renderEmail, type Language } from '../../lib/templates';
@@ -233,7 +234,7 @@ describe('WhatsApp: the Product List gets a second section', () => {
 			assert.equal(new Set(rows.map((r) => r.id.toLowerCase())).size, rows.length, 'unique ids');
 			assert.deepEqual(
 				recommended.rows.map((r) => r.id),
-				['rec:p-1', 'rec:p-2', 'rec:p-3', 'rec:p-4', 'rec:p-5', 'rec:p-6', 'rec:p-7'],
+				['rec:cart-rec-1:1', 'rec:cart-rec-1:2', 'rec:cart-rec-1:3', 'rec:cart-rec-1:4', 'rec:cart-rec-1:5', 'rec:cart-rec-1:6', 'rec:cart-rec-1:7'],
 			);
 			assert.equal(recommended.rows[0].title, 'Extra hosszú nevű ajánl…');
 			assert.equal(plain(recommended.rows[0].description!), lang === 'hu' ? '1 990 Ft' : 'HUF 1,990', 'a category that does not fit is left out');
@@ -258,16 +259,11 @@ describe('WhatsApp: the Product List gets a second section', () => {
 		assert.equal(list.action.sections[0].rows.length, 3);
 	});
 
-	test('row ids: a product id too long for 200 characters, or the same but for case, becomes a short hash', () => {
-		const long = 'x'.repeat(400);
-		const id = recommendationRowId(long);
-		assert.ok(chars(id) <= WHATSAPP_LIMITS.rowId);
-		assert.match(id, /^rec:[0-9a-f]{40}$/);
-		assert.notEqual(recommendationRowId('SKU-a', new Set(['rec:sku-a'])), 'rec:SKU-a');
-		const list = listOf(cartWith(1), 'en', [product(1, { product_id: long }), product(2, { product_id: 'SKU-a' }), product(3, { product_id: 'sku-A' })]);
+	test('a recommended row names the cart, like the cart’s rows: a tap comes back to the cart', () => {
+		const list = listOf(cartWith(1), 'en', [product(1, { product_id: 'x'.repeat(400) }), product(2)]);
 		const ids = list.action.sections[1].rows.map((r) => r.id);
-		assert.equal(new Set(ids.map((i) => i.toLowerCase())).size, 3);
-		assert.ok(ids.every((i) => chars(i) <= WHATSAPP_LIMITS.rowId));
+		assert.deepEqual(ids, ['rec:cart-rec-1:1', 'rec:cart-rec-1:2']);
+		assert.deepEqual(payloadAction('rec:cart-rec-1:2'), { action: null, cartId: 'cart-rec-1' });
 	});
 
 	const windowStore = (open: boolean) => ({ serviceWindow: async () => ({ open, last_inbound_at: open ? new Date().toISOString() : null, open_until: null }) }) as unknown as DeliveryStore;

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
 import type { CopySource, WrittenCopy } from '../../ai/types';
@@ -307,17 +305,6 @@ export const LIST_SECTION_TITLES: Record<Language, { cart: string; recommended: 
 	en: { cart: 'In your cart', recommended: 'You may also like' },
 };
 
-/**
- * A recommended product's row id: `rec:<product id>`, what the list reply carries back. A product id too long for
- * WhatsApp's 200 characters, or one that differs from an earlier one only in case (row ids must differ, and the list's
- * check compares them without case), becomes a hash of it.
- */
-export function recommendationRowId(productId: string, taken: ReadonlySet<string> = new Set()): string {
-	const id = `rec:${productId}`;
-	if (visibleLength(id) <= WHATSAPP_LIMITS.rowId && !taken.has(id.toLowerCase())) return id;
-	return `rec:${createHash('sha256').update(productId).digest('hex').slice(0, 40)}`;
-}
-
 /** A recommended product's row description: its price, and its category when both fit in 72 characters. */
 function recommendationDescription(product: MessageTemplateContext['recommendations'][number]): string {
 	const parts = [product.price_text, product.category ?? ''].filter((p) => p.trim());
@@ -349,12 +336,13 @@ export function whatsappListPayload(to: string, texts: WhatsAppTexts, context: M
 	}));
 	if (items.length > shown.length) rows.push({ id: `more:${context.cart_id}`, title: shorten(MORE_ITEMS[lang](items.length - shown.length), WHATSAPP_LIMITS.rowTitle), description: '' });
 	rows.forEach((row, i) => checkLength('whatsapp', `Product List row ${i + 1} id`, row.id, WHATSAPP_LIMITS.rowId, { required: true }));
-	const taken = new Set<string>();
-	const recommended = (context.recommendations ?? []).slice(0, Math.max(0, max - rows.length)).map((product) => {
-		const id = recommendationRowId(product.product_id, taken);
-		taken.add(id.toLowerCase());
-		return { id, title: shorten(product.title, WHATSAPP_LIMITS.rowTitle), description: recommendationDescription(product) };
-	});
+	// `rec:<cart id>:<n>` like the cart's rows: a tap on it comes back naming the cart (lib/channels/meta/events.ts),
+	// and its title and description name the product.
+	const recommended = (context.recommendations ?? []).slice(0, Math.max(0, max - rows.length)).map((product, i) => ({
+		id: `rec:${context.cart_id}:${i + 1}`,
+		title: shorten(product.title, WHATSAPP_LIMITS.rowTitle),
+		description: recommendationDescription(product),
+	}));
 	if (!recommended.length) return buildWhatsAppList({ to, body, button, sections: [{ rows }], footer: footerOf(context) });
 	const titles = LIST_SECTION_TITLES[lang];
 	checkLength('whatsapp', 'Product List section title', titles.cart, WHATSAPP_LIMITS.sectionTitle, { required: true });
