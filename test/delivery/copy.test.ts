@@ -173,7 +173,7 @@ describe('the send nodes: credential labels and what an SMS costs', () => {
 
 	test('every node with two credential fields labels each for what it is for (n8n shows "Credential" for each otherwise)', () => {
 		const withTwo = [...descriptions].filter(([, d]) => (d.credentials ?? []).length > 1).map(([name]) => name);
-		assert.deepEqual(withTwo.sort(), ['abandonedCartTrigger', 'aiOfferWriter', 'channelEventsTrigger', 'consentCheck', 'discountCode', 'emailSend', 'messengerSend', 'recoveryReport', 'replyToCustomer', 'smsSend', 'whatsAppSend']);
+		assert.deepEqual(withTwo.sort(), ['abandonedCartTrigger', 'aiOfferWriter', 'channelEventsTrigger', 'consentCheck', 'discountCode', 'emailSend', 'messengerSend', 'recoveryReport', 'replyToCustomer', 'smsSend', 'welcomeBackTrigger', 'whatsAppSend']);
 		for (const name of withTwo) {
 			const labels = (descriptions.get(name)?.credentials ?? []).map((c) => c.displayName);
 			assert.ok(labels.every((l) => l && l !== 'Credential'), `${name}: ${labels.join(', ')}`);
