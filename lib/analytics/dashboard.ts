@@ -209,6 +209,7 @@ const COPY_HU = {
 		cartId: 'Kosárazonosító',
 		status: 'Állapot',
 		value: 'Kosár értéke',
+		products: 'Termékek',
 		created: 'Létrehozva',
 		converted: 'Megrendelve',
 		orderValue: 'Rendelés értéke',
@@ -228,6 +229,7 @@ const COPY_HU = {
 			redeemed: 'Kuponkód beváltva',
 			purchase: 'Vásárlás',
 			consent: 'Hozzájárulás',
+			returned: 'Visszatért a boltba',
 		} as Record<string, string>,
 	},
 	stage: (stage: string) => `${stage}. lépés`,
@@ -466,6 +468,7 @@ const COPY_EN: Copy = {
 		cartId: 'Cart ID',
 		status: 'Status',
 		value: 'Cart value',
+		products: 'Products',
 		created: 'Created',
 		converted: 'Ordered',
 		orderValue: 'Order value',
@@ -485,6 +488,7 @@ const COPY_EN: Copy = {
 			redeemed: 'Code redeemed',
 			purchase: 'Purchase',
 			consent: 'Consent',
+			returned: 'Came back to the shop',
 		},
 	},
 	stage: (stage) => `Stage ${stage}`,
@@ -1446,6 +1450,7 @@ const KIND_ICONS: Record<string, string> = {
 	redeemed: '<circle cx="8" cy="8" r="6"/><path d="m5 8.2 2 2 4-4.2"/>',
 	purchase: '<path d="M3 5.5h10l-1 8.5H4z"/><path d="M6 5.5V4.5a2 2 0 0 1 4 0v1"/>',
 	consent: '<path d="M8 1.5 13.5 3.5v4c0 3.4-2.4 5.9-5.5 7-3.1-1.1-5.5-3.6-5.5-7v-4z"/>',
+	returned: '<path d="M6 4.5 2.5 8 6 11.5"/><path d="M2.5 8h7a4 4 0 0 1 0 8"/>',
 };
 
 function kindIcon(kind: string): Html {
@@ -1474,6 +1479,7 @@ function timelineSection(view: View, timeline: CartTimeline): Html {
 		[t.cartId, html`<span class="mono">${cart.cart_id ?? DASH}</span>`],
 		[t.status, cartStatus(copy, cart.status)],
 		[t.value, f.money(cart.value, cart.currency)],
+		...(Array.isArray(cart.items) && cart.items.length ? [[t.products, cart.items.map((i) => `${i.name} × ${f.count(Number(i.quantity) || 1)}`).join(', ')] as [string, string]] : []),
 		[t.created, f.dateTime(cart.created_at)],
 		[t.converted, cart.converted_at ? f.dateTime(cart.converted_at) : t.notYet],
 		[t.orderValue, cart.order_value === null || cart.order_value === undefined ? DASH : f.money(cart.order_value, cart.currency)],

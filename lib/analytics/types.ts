@@ -176,7 +176,7 @@ export interface ExperimentResults {
 	winner: string | null;
 }
 
-export type TimelineKind = 'cart' | 'enrolled' | 'variant' | 'message' | 'event' | 'skip' | 'code' | 'redeemed' | 'purchase' | 'consent';
+export type TimelineKind = 'cart' | 'enrolled' | 'variant' | 'message' | 'event' | 'skip' | 'code' | 'redeemed' | 'purchase' | 'consent' | 'returned';
 
 export interface TimelineEntry {
 	at: string;
@@ -200,6 +200,8 @@ export interface CartTimeline {
 		converted_at: string | null;
 		order_value: number | null;
 		recovered_value: number | null;
+		/** The cart's products, the first 20 lines (migration 17); the shop's text, escaped where it is shown. */
+		items?: Array<{ name: string; quantity: number }>;
 	};
 	entries: TimelineEntry[];
 }

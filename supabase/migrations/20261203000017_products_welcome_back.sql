@@ -9,6 +9,7 @@
 --   cart_recovery_welcome_back answers the shop's chat in one call: refuses a replayed request, finds the visitor's
 --   cart in recovery only when every identifier the shop sent matches it, marks it returned and hands back the cart,
 --   its live code and the recommendations.
+--   The cart's timeline shows its products and when the customer came back.
 --   The catalogue holds no personal data (products, not people); erasure searches it like every table.
 
 create table cart_recovery.products (
@@ -262,17 +263,45 @@ begin
 end
 $$;
 
+-- ---------------------------------------------------------------------------------------------------------
+-- The cart's timeline (the dashboard's "what happened to Anna?") as in version 10, plus the cart's products (name and
+-- quantity, the first 20 lines) and the moment the customer came back to the shop (a click, the cart touched again,
+-- or the chat's welcome back). Version 10's function is kept under another name and wrapped, not restated.
+-- ---------------------------------------------------------------------------------------------------------
+alter function public.cart_recovery_cart_timeline(text) set schema cart_recovery;
+alter function cart_recovery.cart_recovery_cart_timeline(text) rename to timeline_of_version_10;
+revoke execute on function cart_recovery.timeline_of_version_10(text) from public;
+
+create or replace function public.cart_recovery_cart_timeline(p_cart_id text)
+returns jsonb language sql stable as $$
+  select case when c.cart_id is null then t else
+    jsonb_set(t, '{cart,items}', coalesce((
+      select jsonb_agg(jsonb_build_object('name', i ->> 'name', 'quantity', i -> 'quantity') order by n)
+      from jsonb_array_elements(case when jsonb_typeof(c.items) = 'array' then c.items else '[]' end) with ordinality as l(i, n)
+      where n <= 20 and jsonb_typeof(i) = 'object'), '[]'::jsonb))
+    || case when c.returned_at is null then '{}'::jsonb else jsonb_build_object('entries', (t -> 'entries') || jsonb_build_array(
+         jsonb_build_object('at', c.returned_at, 'kind', 'returned', 'stage', null, 'channel', null, 'status', null,
+                            'detail', 'Came back to the shop after a reminder'))) end
+  end
+  from (select cart_recovery.timeline_of_version_10(p_cart_id) as t) x
+  left join cart_recovery.carts c on c.cart_id = p_cart_id
+$$;
+
 revoke execute on function public.cart_recovery_recommend_products(text, integer) from public;
 revoke execute on function public.cart_recovery_welcome_back(jsonb, text, integer) from public;
+revoke execute on function public.cart_recovery_cart_timeline(text) from public;
 do $$
 begin
   if exists (select 1 from pg_roles where rolname = 'anon') then
     revoke all on function public.cart_recovery_recommend_products(text, integer) from public, anon, authenticated;
     revoke all on function public.cart_recovery_welcome_back(jsonb, text, integer) from public, anon, authenticated;
+    revoke all on function public.cart_recovery_cart_timeline(text) from public, anon, authenticated;
+    revoke all on function cart_recovery.timeline_of_version_10(text) from public, anon, authenticated;
   end if;
   if exists (select 1 from pg_roles where rolname = 'service_role') then
     grant execute on function public.cart_recovery_recommend_products(text, integer) to service_role;
     grant execute on function public.cart_recovery_welcome_back(jsonb, text, integer) to service_role;
+    grant execute on function public.cart_recovery_cart_timeline(text) to service_role;
   end if;
 end
 $$;

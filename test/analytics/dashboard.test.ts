@@ -188,7 +188,7 @@ const SEARCH: { query: string; result: CartSearchResult } = {
 };
 
 const TIMELINE: CartTimeline = {
-	cart: ANNA,
+	cart: { ...ANNA, items: [{ name: 'Etióp Yirgacheffe, 250 g', quantity: 2 }, { name: 'Kézműves kerámia bögre', quantity: 1 }] },
 	entries: [
 		{ at: '2026-11-12T17:42:00.000Z', kind: 'cart', detail: 'Cart created with 3 items (24 990 HUF)' },
 		{ at: '2026-11-12T17:42:05.000Z', kind: 'consent', channel: 'sms', status: 'granted', detail: 'SMS consent given at checkout' },
@@ -201,6 +201,7 @@ const TIMELINE: CartTimeline = {
 		{ at: '2026-11-13T18:15:00.000Z', kind: 'code', stage: 2, detail: 'Discount code KAVE-7QX2 issued: 10% off, valid for 7 days' },
 		{ at: '2026-11-13T18:15:02.000Z', kind: 'message', stage: 2, channel: 'email', status: 'clicked', detail: 'Sent email stage 2' },
 		{ at: '2026-11-14T08:14:00.000Z', kind: 'redeemed', detail: 'Code KAVE-7QX2 redeemed on order #55120' },
+		{ at: '2026-11-13T18:40:00.000Z', kind: 'returned', detail: 'Came back to the shop after a reminder' },
 		{ at: '2026-11-14T08:15:00.000Z', kind: 'purchase', detail: 'Order #55120: 23 490 HUF, recovered by email stage 2' },
 	],
 };
@@ -539,6 +540,8 @@ describe('search and cart timeline', () => {
 		assert.equal(plain(await entries.nth(9).locator('.entry-head').innerText()), 'Üzenet E-mail 2. lépés kattintott');
 		assert.equal(await entries.nth(9).locator('.entry-detail [lang="en"]').innerText(), 'Sent email stage 2', 'the store’s English note, marked as English');
 		assert.match(seen.text, /Visszaszerzett érték 23 490 Ft/);
+		assert.match(seen.text, /Termékek Etióp Yirgacheffe, 250 g × 2, Kézműves kerámia bögre × 1/);
+		assert.equal(plain(await page.locator('.timeline .entry.kind-returned .entry-head').innerText()), 'Visszatért a boltba', 'the customer’s return, with its own icon');
 		await screenshot(page, 'dashboard-timeline-hu-1280.png');
 		if (DOC_IMAGES) {
 			// The search and the timeline, with the page's header above them: what a marketer sees after searching.
@@ -612,7 +615,7 @@ describe('empty and hostile data', () => {
 		const attack = `<script>window.__pwned = 1</script><img src="/x.png" onerror="window.__pwned = 2">`;
 		const report = fixtureReport({ range: { ...fixtureReport().range, campaign: `"><svg onload="window.__pwned = 3">` } });
 		report.skips = [{ reason: `<b>quota</b>${attack}`, outcome: 'skipped', stage: 1, channel: `<i>sms</i>`, count: 4 }];
-		const evil: CartTimeline['cart'] = { ...ANNA, customer: `Anna ${attack}`, cart_id: `x"><script>window.__pwned = 4</script>` };
+		const evil: CartTimeline['cart'] = { ...ANNA, customer: `Anna ${attack}`, cart_id: `x"><script>window.__pwned = 4</script>`, items: [{ name: `Bögre ${attack}`, quantity: 1 }] };
 		const hostile = input('hu', {
 			report,
 			experiments: [{ ...EXPERIMENTS[0], experiment: `Kísérlet ${attack}`, variants: EXPERIMENTS[0].variants.map((v) => (v.variant === 'A' ? { ...v, variant: `A${attack}` } : v)) }],
@@ -627,6 +630,7 @@ describe('empty and hostile data', () => {
 		const seen = await read(page);
 		assert.ok(seen.text.includes(`Anna ${attack}`), 'the name shows as the customer typed it');
 		assert.ok(seen.text.includes(`<b>quota</b>${attack}`), 'the unknown skip reason shows as given');
+		assert.ok(seen.text.includes(`Bögre ${attack} × 1`), 'a product title from the shop shows as text');
 		assert.ok(seen.text.includes(`„"'><script>window.__pwned = 5</script>”`), 'the query shows as typed');
 		assert.equal(await page.locator('input[name="q"]').inputValue(), `"'><script>window.__pwned = 5</script>`, 'the search box keeps the query as its value');
 		const cartLink = new URL((await page.locator('.search-table a').getAttribute('href'))!, ORIGIN);

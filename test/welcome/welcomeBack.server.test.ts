@@ -126,6 +126,11 @@ describe('Welcome Back Trigger (workflows/chat-welcome-back.json)', () => {
 		assert.ok(!/anna@example\.hu|36301112233|c-anna/.test(r.text), 'no email, phone or customer id goes to the browser');
 		assert.equal(r.headers.get('cache-control'), 'no-store');
 		assert.ok(await returnedAt('wb-anna'), 'the cart counts as returned');
+		// The dashboard's timeline of the cart shows its products and the return.
+		const timeline = await store.cartTimeline('wb-anna');
+		assert.ok(timeline.found);
+		assert.deepEqual(timeline.cart.items, [{ name: 'Kézműves kerámia bögre', quantity: 1 }, { name: 'Etióp Yirgacheffe, 250 g', quantity: 1 }]);
+		assert.deepEqual(timeline.entries.filter((e) => e.kind === 'returned').map((e) => e.detail), ['Came back to the shop after a reminder']);
 	});
 
 	test('the same signed request again is a replay (409); a new signature greets again', async () => {
