@@ -15,10 +15,8 @@
 // each order into products and product_pairs; the history and report triggers run as well) — the seeding time is
 // that trigger cost. Each INSERT is its own transaction and the three tables those triggers update per order are
 // vacuumed every --vacuum-every INSERTs (autovacuum's job; it is off on this server): a best seller is in ~1 order of
-// 6, and every order updates its product row without HOT (products_best_sellers' predicate reads `orders`), so
-// 10,000 rows in one statement leave thousands of versions of one row to step through (20k orders as one INSERT:
-// ~190 orders/s; in 1,000s with vacuum: ~1,100/s). Then --ask carts in recovery (1–4 products; 60 % of them
-// customers with earlier orders).
+// 6, and every order updates its product row, so 10,000 rows in one statement leave thousands of versions of one row
+// to step through. Then --ask carts in recovery (1–4 products; 60 % of them customers with earlier orders).
 // Timed, sequentially, for the carts in recovery:
 //   - store.recommendProducts(cart, 4) (cart_recovery_recommend_products: one SQL function over the catalogue), and
 //     the same SQL on a raw pg client (the transport's share),
