@@ -150,6 +150,33 @@ function templateRecommendations(input: ContextInput['recommendations'], currenc
 	return out;
 }
 
+/** What every send node's adapter holds for its items (the node's Stage, Shop, Discount, Intro, Options). */
+export interface SendContextOptions {
+	stage: number;
+	shop?: ShopInfo;
+	discount?: Partial<DiscountInfo> | null;
+	intro?: string | null;
+	restoreUrl?: string | null;
+	timezone?: string;
+	recommendations?: ContextInput['recommendations'];
+}
+
+/** The context a channel renders a cart's message from, in `language`; `extra` adds what only that channel has. */
+export function sendContext(options: SendContextOptions, cart: Cart, language: Language, extra: Partial<ContextInput> = {}): MessageTemplateContext {
+	return buildTemplateContext({
+		cart,
+		stage: options.stage,
+		language,
+		shop: options.shop,
+		discount: options.discount,
+		intro: options.intro,
+		restoreUrl: options.restoreUrl,
+		timezone: options.timezone,
+		recommendations: options.recommendations,
+		...extra,
+	});
+}
+
 export function buildTemplateContext(input: ContextInput): MessageTemplateContext {
 	const { cart } = input;
 	const lang = !input.language || input.language === 'auto' ? templateLanguage(cart.locale) : input.language;

@@ -85,7 +85,7 @@ test('Shopify checkouts map to the cart (cart_token), orders find it and convert
 	assert.equal(created.locale, 'hu');
 	assert.equal(created.currency, 'HUF');
 	assert.equal(created.value, 12990);
-	assert.deepEqual(created.items, [{ name: 'Kézműves kerámia bögre', quantity: 2, price: 6495, sku: 'BOGRE-KEK' }]);
+	assert.deepEqual(created.items, [{ name: 'Kézműves kerámia bögre', quantity: 2, price: 6495, sku: 'BOGRE-KEK', product_id: '632910392' }]);
 	assert.match(created.restore_url!, /\/recover\?key=/);
 	assert.equal(created.occurred_at, '2026-11-24T09:10:11.000Z');
 

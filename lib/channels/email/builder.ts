@@ -3,6 +3,7 @@ import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 import { buildUnsubscribeUrl } from '../../consent/unsubscribe';
 import {
 	buildTemplateContext,
+	sendContext,
 	EMAIL_PIECE_LABELS,
 	emailTemplates,
 	renderEmail,
@@ -125,18 +126,7 @@ export function emailAdapter(options: EmailChannelOptions, templatesFor: (lang: 
 		render({ cart, address, messageId }) {
 			const unsubscribeUrl = buildUnsubscribeUrl({ baseUrl: options.unsubscribe.baseUrl, secret: options.unsubscribe.secret, channel: 'email', address });
 			const lang = options.language === 'auto' ? templateLanguage(cart.locale) : options.language;
-			const context = buildTemplateContext({
-				cart,
-				stage: options.stage,
-				language: lang,
-				shop: options.shop,
-				discount: options.discount,
-				intro: writtenText(options.written, 'email_intro', lang) ?? options.intro,
-				unsubscribeUrl,
-				restoreUrl: options.restoreUrl,
-				timezone: options.timezone,
-				recommendations: options.recommendations,
-			});
+			const context = sendContext(options, cart, lang, { intro: writtenText(options.written, 'email_intro', lang) ?? options.intro, unsubscribeUrl });
 			// Subject and preview text are within their limits: the AI Offer Writer's guardrails checked them.
 			const subject = writtenText(options.written, 'subject', lang);
 			const preheader = writtenText(options.written, 'preheader', lang);

@@ -7,6 +7,7 @@ import type { ChannelAdapter, DeliveryStore, RecipientResult, SkipReason } from 
 import type { Cart, RecommendedProduct } from '../../store';
 import {
 	buildTemplateContext,
+	sendContext,
 	byStage,
 	compileTemplate,
 	fieldLabel,
@@ -232,16 +233,7 @@ export function messengerAdapter(options: MessengerChannelOptions): ChannelAdapt
 		precheck: ({ address, store }) => messengerWindow(store, address),
 		render({ cart, address }) {
 			const lang = options.language === 'auto' ? templateLanguage(cart.locale) : options.language;
-			const context = buildTemplateContext({
-				cart,
-				stage: options.stage,
-				language: lang,
-				shop: options.shop,
-				discount: options.discount,
-				intro: options.intro,
-				restoreUrl: options.restoreUrl,
-				recommendations: options.recommendations,
-			});
+			const context = sendContext(options, cart, lang);
 			try {
 				const settings = { ...options.settingsFor(lang), lang };
 				const written = writtenText(options.written, 'messenger', lang);

@@ -7,6 +7,7 @@ import type { ChannelAdapter, RecipientResult } from '../../delivery/types';
 import type { Cart } from '../../store';
 import {
 	buildTemplateContext,
+	sendContext,
 	renderSms,
 	smsTemplate,
 	TemplateError,
@@ -181,16 +182,7 @@ export function smsAdapter(options: SmsChannelOptions, templateFor: (lang: Langu
 		recipient: (cart) => smsRecipient(cart, options.region ?? 'HU'),
 		render({ cart, address, messageId }) {
 			const lang = options.language === 'auto' ? templateLanguage(cart.locale) : options.language;
-			const context = buildTemplateContext({
-				cart,
-				stage: options.stage,
-				language: lang,
-				shop: options.shop,
-				discount: options.discount,
-				intro: options.intro,
-				restoreUrl: options.restoreUrl,
-				timezone: options.timezone,
-			});
+			const context = sendContext(options, cart, lang);
 			const settings = { optOutLine: options.optOutLine === undefined ? '' : options.optOutLine, transliterate: !!options.transliterate };
 			const maxSegments = options.maxSegments ?? DEFAULT_MAX_SEGMENTS;
 			// The AI Offer Writer's text goes out as written (plain text, checked by its guardrails), with the same opt-out

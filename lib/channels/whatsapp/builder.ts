@@ -10,6 +10,7 @@ import type { ChannelAdapter, ProviderAcceptance, RecipientResult } from '../../
 import type { Cart, RecommendedProduct } from '../../store';
 import {
 	buildTemplateContext,
+	sendContext,
 	byStage,
 	compileTemplate,
 	fieldLabel,
@@ -447,17 +448,7 @@ export function whatsappAdapter(options: WhatsAppAdapterOptions): ChannelAdapter
 	const langOf = (cart: Cart): Language => (options.language === 'auto' ? templateLanguage(cart.locale) : options.language);
 	// What precheck decided for this item (one adapter per item and deliver() call).
 	let resolved: WhatsAppMessage['kind'] = options.kind === 'auto' ? 'template' : options.kind;
-	const contextOf = (cart: Cart, lang: Language) =>
-		buildTemplateContext({
-			cart,
-			stage: options.stage,
-			language: lang,
-			shop: options.shop,
-			discount: options.discount,
-			intro: options.intro,
-			restoreUrl: options.restoreUrl,
-			recommendations: options.recommendations,
-		});
+	const contextOf = (cart: Cart, lang: Language) => sendContext(options, cart, lang);
 	return {
 		channel: 'whatsapp',
 		provider: 'WhatsApp',
