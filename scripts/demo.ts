@@ -48,8 +48,8 @@ export interface Demo {
 	login: { email: string; password: string };
 	/** The results page (workflows/dashboard.json) and its login (the Dashboard Login credential). */
 	dashboard: { url: string; user: string; password: string };
-	/** The sample shop's page for a returning customer's cart (the chat bubble greets them), when chat-welcome-back.json is shipped. */
-	shopUrl(cartId: string): string | undefined;
+	/** The sample shop's page as a sample shopper sees it logged in (the chat bubble greets them), when chat-welcome-back.json is shipped. */
+	shopUrl(shopper: SampleShopper): string | undefined;
 	/** Imported workflows with their editor URLs (the recovery sequence first). */
 	workflows: Array<{ file: string; id: string; name: string; url: string }>;
 	/** The Abandoned Cart Trigger's webhook path and the Webshop credential's secret (for your own test carts). */
@@ -209,9 +209,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 	const welcome = shipped.get(WELCOME_FILE)?.nodes.find((n: { type: string; webhookId?: string }) => n.type === 'n8n-nodes-cart-recovery.welcomeBackTrigger' && n.webhookId);
 	if (welcome) {
 		const scriptUrl = n8n.webhookUrl(`${welcome.webhookId}/chat-bubble.js`);
-		outbox.setShopPage((cart) => shopPage({ shopName: SHOP.name, scriptUrl, visitor: cart ? { cart_id: cart } : null, secret: webhookSecret }));
+		// ?as=<shopper> plays that shopper logged in: the shop signs the customer id its session holds, never an id from the URL.
+		outbox.setShopPage((as) => {
+			const shopper = SHOPPERS.find((s) => s.key === as);
+			return shopPage({ shopName: SHOP.name, scriptUrl, visitor: shopper ? { customer_id: shopper.customerId } : null, secret: webhookSecret });
+		});
 	}
-	const shopUrl = (cart: string) => (welcome ? new URL(`shop?cart=${encodeURIComponent(cart)}`, outbox.url).toString() : undefined);
+	const shopUrl = (shopper: SampleShopper) => (welcome ? new URL(`shop?as=${encodeURIComponent(shopper.key)}`, outbox.url).toString() : undefined);
 	const workflows = prepared.map(({ file, json }) => ({ file, id: json.id, name: json.name, url: `${n8n.baseUrl}/workflow/${json.id}` }));
 
 	let stopped = false;
@@ -358,7 +362,7 @@ async function main(): Promise<void> {
 			`     login     ${demo.login.email}  /  ${demo.login.password}`,
 			`  Outbox       ${demo.outbox.url}   (what SendGrid, Twilio, WhatsApp and Messenger would deliver)`,
 			`  AI model     ${demo.outbox.openai.baseUrl}   (offline stand-in for OpenAI: the AI Offer Writers’ copy, checked by their guardrails)`,
-			...(demo.shopUrl(cartId(SHOPPERS[0])) ? [`  Sample shop  ${demo.shopUrl(cartId(SHOPPERS[0]))}   (${SHOPPERS[0].firstName} comes back to the shop: the chat bubble greets her with her cart, code and recommendations)`] : []),
+			...(demo.shopUrl(SHOPPERS[0]) ? [`  Sample shop  ${demo.shopUrl(SHOPPERS[0])}   (${SHOPPERS[0].firstName}, logged in, comes back after her reminder: the chat bubble greets her with her cart, code and recommendations)`] : []),
 			`  Results      ${demo.dashboard.url}`,
 			`     login     ${demo.dashboard.user}  /  ${demo.dashboard.password}   (six weeks of history, a split test with a holdout, and the sample shoppers as they move)`,
 			'',

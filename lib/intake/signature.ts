@@ -110,7 +110,7 @@ export interface WebshopSignatureCheck {
 	now?: number;
 }
 
-export type WebshopSignatureResult = { ok: true; timestamp: number } | { ok: false; problem: 'missing' | 'malformed' | 'mismatch' | 'stale' | 'future'; message: string };
+export type WebshopSignatureResult = { ok: true; timestamp: number; /** The v1 digest that matched (lower case). */ signature: string } | { ok: false; problem: 'missing' | 'malformed' | 'mismatch' | 'stale' | 'future'; message: string };
 
 const SCHEME = `${WEBSHOP_SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<path>.<raw body>">`;
 
@@ -148,7 +148,7 @@ export function checkWebshopSignature(check: WebshopSignatureCheck): WebshopSign
 	if (-age > check.toleranceSeconds) {
 		return { ok: false, problem: 'future', message: `the ${WEBSHOP_SIGNATURE_HEADER} timestamp is ${-age} s in the future (more than ${check.toleranceSeconds} s): check the shop's clock` };
 	}
-	return { ok: true, timestamp };
+	return { ok: true, timestamp, signature: v1.toLowerCase() };
 }
 
 /**

@@ -152,10 +152,11 @@ export class CartRecoveryStore {
 	/**
 	 * The shop's chat greeting a visitor it knows (migration 17), in one call: a replayed request (same `requestId`) is
 	 * refused; the visitor's cart in recovery — only when every identifier given matches it — is marked returned and
-	 * comes back with its live code and `limit` (0–10) recommendations. Anything else: `greet: false` and a reason.
+	 * comes back with its live code and `limit` (0–10) recommendations — if a reminder went to it within `withinDays`.
+	 * Anything else: `greet: false` and a reason.
 	 */
-	async welcomeBack(visitor: WelcomeBackVisitor, requestId: string | null, limit = 4): Promise<WelcomeBackResult> {
-		const answer = await this.call<WelcomeBackResult>('cart_recovery_welcome_back', { p_visitor: visitor, p_request_id: requestId, p_limit: limit });
+	async welcomeBack(visitor: WelcomeBackVisitor, requestId: string | null, limit = 4, withinDays = 14): Promise<WelcomeBackResult> {
+		const answer = await this.call<WelcomeBackResult>('cart_recovery_welcome_back', { p_visitor: visitor, p_request_id: requestId, p_limit: limit, p_within_days: withinDays });
 		return answer.greet ? { ...answer, cart: normaliseCart(answer.cart) } : answer;
 	}
 

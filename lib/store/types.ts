@@ -166,7 +166,7 @@ export type WelcomeBackResult =
 			discount: { code: string; kind: 'percent' | 'fixed'; amount: number; currency: string | null; valid_until: string; stage: number | null } | null;
 			recommendations: CatalogueProduct[];
 	  }
-	| { greet: false; reason: 'replay' | 'unknown' | 'purchased' | 'not_in_recovery' };
+	| { greet: false; reason: 'replay' | 'unknown' | 'purchased' | 'not_in_recovery' | 'no_reminder' };
 
 export interface Cart {
 	cart_id: string;

@@ -8,6 +8,9 @@
 	'use strict';
 	const HOST_ID = 'cart-recovery-chat';
 	const CLOSED_KEY = 'cart-recovery-chat-closed';
+	// "Nothing to say" is remembered for a while: no request on every page view of a visitor with no cart to greet.
+	const QUIET_KEY = 'cart-recovery-chat-quiet-until';
+	const QUIET_MS = 30 * 60 * 1000;
 	const TIMEOUT_MS = 5000;
 	// currentScript is null only when we run from a callback; then the last matching tag is ours.
 	const script = document.currentScript || [...document.querySelectorAll('script[src*="chat-bubble.js"]')].pop();
@@ -17,6 +20,14 @@
 	// sessionStorage throws in some privacy modes and sandboxed iframes: then we just can't remember.
 	const session = (write) => {
 		try { return write ? window.sessionStorage.setItem(CLOSED_KEY, '1') : window.sessionStorage.getItem(CLOSED_KEY) === '1'; } catch (e) { return false; }
+	};
+	const quiet = (write) => {
+		try {
+			if (write) return window.sessionStorage.setItem(QUIET_KEY, String(Date.now() + QUIET_MS));
+			return Number(window.sessionStorage.getItem(QUIET_KEY) || 0) > Date.now();
+		} catch (e) {
+			return false;
+		}
 	};
 	// Text from the answer: strings and finite numbers; anything else (objects, null) shows as nothing.
 	const str = (v) => (typeof v === 'string' ? v : typeof v === 'number' && isFinite(v) ? String(v) : '');
@@ -201,7 +212,7 @@ button,.primary{font:inherit;font-size:14px;border-radius:8px;cursor:pointer}.co
 
 	function start() {
 		// No visitor or no signature: not someone we reminded (or the shop didn't sign). Closed: don't ask again.
-		if (!ds.visitor || !ds.signature || session(false)) return;
+		if (!ds.visitor || !ds.signature || session(false) || quiet(false)) return;
 		const url = endpoint();
 		if (!url || !window.AbortController) return debug('no endpoint');
 		const controller = new AbortController();
@@ -219,6 +230,7 @@ button,.primary{font:inherit;font-size:14px;border-radius:8px;cursor:pointer}.co
 			})
 			.then((answer) => {
 				clearTimeout(timer);
+				if (obj(answer) && answer.greet === false) quiet(true);
 				if (!obj(answer) || answer.greet !== true) return;
 				// A chat widget (e.g. Chatbuddy) may greet with this itself; its preventDefault() keeps our bubble away.
 				if (!document.dispatchEvent(new CustomEvent('cart-recovery:welcome', { detail: answer, cancelable: true }))) return;

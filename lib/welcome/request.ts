@@ -42,7 +42,8 @@ export function readWelcomeBackRequest(request: WelcomeBackRequest): ReadRequest
 	if (request.rawBody.length > MAX_VISITOR_BYTES) return refuse(413, 'body', `larger than ${MAX_VISITOR_BYTES / 1024} KB; send only the visitor's ids`);
 	const notJson = jsonContentTypeProblem(request.headers['content-type']);
 	if (notJson) return { ok: false, status: 415, error: notJson, field: 'Content-Type' };
-	if (!request.secret) return refuse(401, WEBSHOP_SIGNATURE_HEADER, 'the Webshop credential has no Webhook Secret, so no visitor can be verified');
+	// No secret set: refused like a wrong signature (the operator's log says why; the caller learns nothing).
+	if (!request.secret) return refuse(401, WEBSHOP_SIGNATURE_HEADER, 'the signature cannot be verified');
 	const given = request.headers[WEBSHOP_SIGNATURE_HEADER.toLowerCase()];
 	const checked = checkWebshopSignature({ given, secret: request.secret, path: request.path, body: request.rawBody, toleranceSeconds: request.toleranceSeconds, now: request.now });
 	if (!checked.ok) return refuse(401, WEBSHOP_SIGNATURE_HEADER, checked.message);
@@ -70,8 +71,8 @@ export function readWelcomeBackRequest(request: WelcomeBackRequest): ReadRequest
 	if (!visitor.cart_id && !visitor.customer_id && !visitor.email) {
 		return refuse(400, 'body', 'name the visitor with cart_id (the restore link’s cart), customer_id or email');
 	}
-	const signature = /v1=([0-9a-f]{64})/i.exec(headerValue(given) ?? '')?.[1]?.toLowerCase() ?? '';
-	return { ok: true, visitor, requestId: `${checked.timestamp}.${signature}` };
+	// The digest that was verified (a header may repeat v1=; only the one checked names the request).
+	return { ok: true, visitor, requestId: `${checked.timestamp}.${checked.signature}` };
 }
 
 function originAllowed(configured: string | undefined, headers: IncomingHttpHeaders): boolean {

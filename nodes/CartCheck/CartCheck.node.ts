@@ -229,10 +229,9 @@ export class CartCheck implements INodeType {
 				}
 				const check = classifyCart(cart, { now, inactivityMinutes: setting.inactivityMinutes, minimumValues: setting.minimums });
 				const earlier = carryForward(items[i].json);
-				const recommendations =
-					check.outcome === 'stillAbandoned' && setting.recommend > 0
-						? withPriceText((await store.recommendProducts(cartId, setting.recommend)).products, cart)
-						: undefined;
+				// An earlier check's products never travel on: each check recommends afresh, or not at all.
+				delete earlier.recommendations;
+				const recommendations = check.outcome === 'stillAbandoned' && setting.recommend > 0 ? await recommend(this, store, cartId, setting.recommend, cart) : undefined;
 				const result = cartCheckSentence(check, cart, earlier, recommendations);
 				const json = withResult(result, {
 					...earlier,
@@ -281,6 +280,19 @@ function cartCheckSentence(check: CartCheckResult, cart: Cart, json: IDataObject
 			return `Waiting: the customer is shopping again (active ${check.inactive_minutes} min ago)`;
 		case 'stillAbandoned':
 			return `Still abandoned: no activity for ${check.inactive_minutes} min${cart.customer ? ` · ${customerText(cart.customer)}` : ''}${recommendations ? ` · ${recommendationText(recommendations)}` : ''}`;
+	}
+}
+
+/**
+ * The cart's recommendations, or none when the store cannot give them: a nice-to-have never stops a reminder (the
+ * n8n log says why).
+ */
+async function recommend(ctx: IExecuteFunctions, store: CartRecoveryStore, cartId: string, limit: number, cart: Cart): Promise<RecommendedProduct[] | undefined> {
+	try {
+		return withPriceText((await store.recommendProducts(cartId, limit)).products, cart);
+	} catch (error) {
+		ctx.logger.warn(`Cart Check: no recommendations for cart ${cartId}: ${(error as Error).message}`);
+		return undefined;
 	}
 }
 

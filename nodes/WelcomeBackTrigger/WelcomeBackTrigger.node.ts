@@ -44,7 +44,7 @@ export class WelcomeBackTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Put the chat bubble on your shop’s pages with a script tag whose src is the <b>chat-bubble.js</b> Production URL above. For a visitor you know (logged in, or arriving through a reminder’s restore link), your server adds the visitor as JSON and its signature: <code>data-visitor</code> and <code>data-signature</code>, signed with the Webshop credential’s Webhook Secret for the <b>welcome-back</b> URL. The README, “Welcome back in the shop’s chat”, has the snippet.',
+					'Put the chat bubble on your shop’s pages with a script tag whose src is the <b>chat-bubble.js</b> Production URL above. For a visitor your shop knows — logged in, or whose session holds the cart — your server adds who they are as JSON and its signature: <code>data-visitor</code> and <code>data-signature</code>, signed with the Webshop credential’s Webhook Secret for the <b>welcome-back</b> URL. Never sign an ID read from the address bar unchecked. The README, “Welcome back in the shop’s chat”, has the snippet.',
 				name: 'intro',
 				type: 'notice',
 				default: '',
@@ -55,7 +55,16 @@ export class WelcomeBackTrigger implements INodeType {
 				type: 'number',
 				default: 4,
 				typeOptions: { minValue: 0, maxValue: MAX_RECOMMENDATIONS, numberPrecision: 0 },
-				description: 'How many “you may also like” products the greeting shows under the cart (0: none). The same choice as Cart Check’s: bought together by other customers, then best sellers at similar prices.',
+				description:
+					'How many “you may also like” products the greeting carries (0: none; the bubble shows up to 4, a chat widget gets them all). The same choice as Cart Check’s: bought together by other customers, then best sellers at similar prices.',
+			},
+			{
+				displayName: 'Greet Up To (Days After the Last Reminder)',
+				name: 'greetWithinDays',
+				type: 'number',
+				default: 14,
+				typeOptions: { minValue: 1, maxValue: 365, numberPrecision: 0 },
+				description: 'A customer is greeted only when a reminder went to their cart within this many days: someone still filling their cart, or back months later, is not “back after a reminder”',
 			},
 			{
 				displayName: 'Run the Workflow for Each Greeting',
@@ -107,9 +116,11 @@ export class WelcomeBackTrigger implements INodeType {
 
 		const options = this.getNodeParameter('options', {}) as IDataObject;
 		const limit = Number(this.getNodeParameter('recommendProducts', 4));
-		if (!Number.isInteger(limit) || limit < 0 || limit > MAX_RECOMMENDATIONS) {
-			this.logger.error(`Welcome Back Trigger is misconfigured: Products to Recommend must be a whole number from 0 to ${MAX_RECOMMENDATIONS}`);
-			return answer(500, { greet: false, error: `Welcome Back Trigger is misconfigured: Products to Recommend must be a whole number from 0 to ${MAX_RECOMMENDATIONS}` });
+		const withinDays = Number(this.getNodeParameter('greetWithinDays', 14));
+		// An expression can give anything: the operator reads which field in the log; the caller learns nothing.
+		if (!Number.isInteger(limit) || limit < 0 || limit > MAX_RECOMMENDATIONS || !Number.isInteger(withinDays) || withinDays < 1 || withinDays > 365) {
+			this.logger.error(`Welcome Back Trigger is misconfigured: Products to Recommend must be a whole number from 0 to ${MAX_RECOMMENDATIONS}, Greet Up To from 1 to 365 days`);
+			return answer(500, { greet: false, error: 'Welcome Back Trigger is misconfigured; see the n8n log' });
 		}
 
 		const storePromise = webhookCredentials(this, STORE_CREDENTIAL).then((c) => getStore(c as unknown as StoreCredentials, storeCredentialId(this)));
@@ -143,11 +154,14 @@ export class WelcomeBackTrigger implements INodeType {
 			toleranceSeconds,
 			allowedOrigins: String(options.allowedOrigins ?? ''),
 		});
-		if (!request.ok) return answer(request.status, { greet: false, error: request.error, field: request.field });
+		if (!request.ok) {
+			if (!secret) this.logger.error('Welcome Back Trigger: the Webshop credential has no Webhook Secret, so every visitor is refused');
+			return answer(request.status, { greet: false, error: request.error, field: request.field });
+		}
 
 		let result;
 		try {
-			result = await (await storePromise).welcomeBack(request.visitor, request.requestId, limit);
+			result = await (await storePromise).welcomeBack(request.visitor, request.requestId, limit, withinDays);
 		} catch (error) {
 			if (error instanceof StoreError && error.isInvalidInput) return answer(400, { greet: false, error: error.message, field: 'body' });
 			forgetWebhookCredentials(this, STORE_CREDENTIAL);

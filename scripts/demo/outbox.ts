@@ -83,8 +83,8 @@ export interface Outbox {
 	smtp: SmtpFake;
 	/** Every accepted message, oldest first. */
 	messages(): OutboxMessage[];
-	/** Serves the sample shop's page at /shop?cart=<cart id> (scripts/demo/shop.ts), once n8n's chat bubble URL is known. */
-	setShopPage(page: (cartId: string | null) => string): void;
+	/** Serves the sample shop's page at /shop?as=<shopper key> (scripts/demo/shop.ts), once n8n's chat bubble URL is known. */
+	setShopPage(page: (as: string | null) => string): void;
 	close(): Promise<void>;
 }
 
@@ -155,12 +155,12 @@ export async function startOutbox(options: { port?: number; host?: string } = {}
 		return [...emails, ...sms, ...whatsapp, ...messenger].sort((x, y) => x.at.localeCompare(y.at));
 	};
 
-	let shopPage: ((cartId: string | null) => string) | undefined;
+	let shopPage: ((as: string | null) => string) | undefined;
 	const server: Server = createServer((req, res) => {
 		const url = new URL(req.url ?? '/', 'http://outbox');
 		if (req.method === 'GET' && url.pathname === '/shop' && shopPage) {
 			res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-			res.end(shopPage(url.searchParams.get('cart')));
+			res.end(shopPage(url.searchParams.get('as')));
 			return;
 		}
 		if (req.method === 'GET' && url.pathname === '/api/messages') {

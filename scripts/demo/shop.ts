@@ -1,7 +1,8 @@
-// The sample shop's page with the chat bubble on it, as a shop's server would render it for a visitor it knows: the
-// script tag pointing at the Welcome Back Trigger's chat-bubble.js, the visitor's ids as JSON and their signature
-// (X-Signature scheme of the Webshop credential, for the welcome-back URL's path). The demo serves it from the outbox
-// (/shop?cart=<id>); the welcome-back server test loads it in Chromium.
+// The sample shop's page with the chat bubble on it, as a shop's server would render it for a visitor it knows (logged
+// in, or whose session holds the cart — never an id taken from the URL unchecked): the script tag pointing at the
+// Welcome Back Trigger's chat-bubble.js, the visitor's ids as JSON and their signature (X-Signature scheme of the
+// Webshop credential, for the welcome-back URL's path). The demo serves it from the outbox (/shop?as=<shopper>, a
+// logged-in sample shopper); the welcome-back server test loads it in Chromium.
 import { randomBytes } from 'node:crypto';
 
 import { signWebshopRequest } from '../../lib/intake';

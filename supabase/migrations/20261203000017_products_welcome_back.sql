@@ -10,12 +10,12 @@
 --   cart in recovery only when every identifier the shop sent matches it, marks it returned and hands back the cart,
 --   its live code and the recommendations.
 --   The cart's timeline shows its products and when the customer came back.
---   The catalogue holds no personal data (products, not people); erasure searches it like every table.
+--   The catalogue holds no personal data (products, not people): erasure and export leave it out.
 
 create table cart_recovery.products (
   product_key     text primary key,          -- the shop's product id, else 'sku:' + SKU, else 'name:' + lower-case title
   title           text not null,
-  price           numeric(14, 2) not null,   -- the unit price last seen, in currency
+  price           numeric(16, 2) not null,   -- the unit price last seen, in currency
   currency        char(3) not null,
   image_url       text,
   url             text,
@@ -49,7 +49,8 @@ returns text language sql immutable as $$
                        'name:' || nullif(lower(btrim(p_item ->> 'name')), '')), 200)
 $$;
 
--- At most this many distinct products of one order make pairs (an order of 500 lines would write 250 000 pairs).
+-- At most this many distinct products of one order (the first by key) are counted, in orders and in pairs: an order
+-- of 500 lines would otherwise write 250 000 pairs.
 create or replace function cart_recovery.pair_limit() returns integer language sql immutable as $$ select 40 $$;
 
 -- The catalogue from a cart's change: its lines' latest product data when the items changed, and when the cart was
@@ -122,6 +123,16 @@ with bought as (
 )
 insert into cart_recovery.product_pairs (product_key, other_key, orders)
 select a, b, count(*) from bought, unnest(keys) a, unnest(keys) b where a <> b group by a, b;
+
+-- The catalogue is about products, not people: erasure and export leave it out (its tables would be the largest to
+-- search). As in version 2, plus products and product_pairs.
+create or replace function cart_recovery.erasure_tables()
+returns setof text language sql stable as $$
+  select table_name::text from information_schema.tables
+  where table_schema = 'cart_recovery' and table_type = 'BASE TABLE'
+    and table_name not in ('schema_migrations', 'settings', 'suppressions', 'products', 'product_pairs')
+  order by table_name
+$$;
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Recommendations
@@ -202,13 +213,15 @@ $$;
 -- ---------------------------------------------------------------------------------------------------------
 
 -- The shop's chat asks, for a visitor it knows (p_visitor: cart_id, customer_id, email — at least one), whether there
--- is something to greet them with. p_request_id (the request's signature) is registered once: a copy of the same
--- request is refused ({ greet: false, reason: 'replay' }). The cart is the one named by cart_id, else the visitor's
--- latest cart in recovery; every identifier the shop sent must match it, otherwise nothing about it is returned.
--- Greets only a cart in recovery: { greet: true, returned_now, cart, discount (live code or null), recommendations };
--- marks it returned (the return rate) on its first greeting. Otherwise { greet: false, reason: unknown | purchased |
--- not_in_recovery }, with nothing personal.
-create or replace function public.cart_recovery_welcome_back(p_visitor jsonb, p_request_id text, p_limit integer default 4)
+-- is something to greet them with. p_request_id (the request's verified signature) is registered once: a copy of the
+-- same request is refused ({ greet: false, reason: 'replay' }); registrations older than two hours (past any signing
+-- window) are dropped as new ones come. The cart is the one named by cart_id, else the visitor's latest cart in
+-- recovery; every identifier the shop sent must match it, otherwise nothing about it is returned. Greets only a cart
+-- in recovery that got a reminder within p_within_days (a shopper still filling their cart is not "back"):
+-- { greet: true, returned_now, cart, discount (live code or null), recommendations }; marks it returned (the return
+-- rate) on its first greeting. Otherwise { greet: false, reason: unknown | purchased | not_in_recovery | no_reminder },
+-- with nothing personal.
+create or replace function public.cart_recovery_welcome_back(p_visitor jsonb, p_request_id text, p_limit integer default 4, p_within_days integer default 14)
 returns jsonb language plpgsql as $$
 declare
   v_cart_id  text := nullif(btrim(p_visitor ->> 'cart_id'), '');
@@ -223,6 +236,12 @@ begin
   if p_limit is null or p_limit < 0 or p_limit > 10 then
     raise exception 'the number of products to recommend must be from 0 to 10, not %', p_limit using errcode = '22023';
   end if;
+  if p_within_days is null or p_within_days < 1 or p_within_days > 365 then
+    raise exception 'the days after the last reminder must be from 1 to 365, not %', p_within_days using errcode = '22023';
+  end if;
+  delete from cart_recovery.inbound_events e where e.ctid in (
+    select o.ctid from cart_recovery.inbound_events o
+    where o.received_at < now() - interval '2 hours' and o.source = 'welcome_back' limit 100);
   if nullif(btrim(p_request_id), '') is not null then
     insert into cart_recovery.inbound_events (source, event_id) values ('welcome_back', left(btrim(p_request_id), 200))
     on conflict do nothing;
@@ -251,6 +270,10 @@ begin
   if v_cart.status <> 'recovering' then
     return jsonb_build_object('greet', false,
       'reason', case when v_cart.status in ('converted', 'recovered') then 'purchased' else 'not_in_recovery' end);
+  end if;
+  if not exists (select 1 from cart_recovery.messages m
+                 where m.cart_id = v_cart.cart_id and m.sent_at > now() - p_within_days * interval '1 day') then
+    return jsonb_build_object('greet', false, 'reason', 'no_reminder');
   end if;
 
   if v_cart.returned_at is null then
@@ -290,19 +313,19 @@ returns jsonb language sql stable as $$
 $$;
 
 revoke execute on function public.cart_recovery_recommend_products(text, integer) from public;
-revoke execute on function public.cart_recovery_welcome_back(jsonb, text, integer) from public;
+revoke execute on function public.cart_recovery_welcome_back(jsonb, text, integer, integer) from public;
 revoke execute on function public.cart_recovery_cart_timeline(text) from public;
 do $$
 begin
   if exists (select 1 from pg_roles where rolname = 'anon') then
     revoke all on function public.cart_recovery_recommend_products(text, integer) from public, anon, authenticated;
-    revoke all on function public.cart_recovery_welcome_back(jsonb, text, integer) from public, anon, authenticated;
+    revoke all on function public.cart_recovery_welcome_back(jsonb, text, integer, integer) from public, anon, authenticated;
     revoke all on function public.cart_recovery_cart_timeline(text) from public, anon, authenticated;
     revoke all on function cart_recovery.timeline_of_version_10(text) from public, anon, authenticated;
   end if;
   if exists (select 1 from pg_roles where rolname = 'service_role') then
     grant execute on function public.cart_recovery_recommend_products(text, integer) to service_role;
-    grant execute on function public.cart_recovery_welcome_back(jsonb, text, integer) to service_role;
+    grant execute on function public.cart_recovery_welcome_back(jsonb, text, integer, integer) to service_role;
     grant execute on function public.cart_recovery_cart_timeline(text) to service_role;
   end if;
 end

@@ -822,6 +822,11 @@ for (const [name, setup] of transports) {
 			assert.deepEqual(await s.store.recommendProducts('no-such-cart', 2), { found: false, products: [] });
 			await rejectsWith(s.store.recommendProducts(e.cart_id, 11), '22023', /from 1 to 10/);
 
+			// Not back before a reminder went out: a shopper still filling their cart is not greeted.
+			assert.deepEqual(await s.store.welcomeBack({ customer_id: `visitor-${tag}` }, `req-${tag}-0`, 1), { greet: false, reason: 'no_reminder' });
+			const claim = await s.store.claimMessage({ cartId: e.cart_id, stage: 1, channel: 'email' });
+			assert.ok(claim.claimed);
+			await s.store.completeMessage({ messageId: claim.message_id, claimToken: claim.claim_token, status: 'sent', providerId: `p-${tag}` });
 			const greeted = keep(s.kind, 'welcomeBack', await s.store.welcomeBack({ customer_id: `visitor-${tag}` }, `req-${tag}-1`, 1));
 			assert.ok(greeted.greet);
 			assert.deepEqual([greeted.returned_now, greeted.cart.cart_id, greeted.discount, greeted.recommendations.map((p) => p.product_id)], [true, e.cart_id, null, [`${tag}-B`]]);
@@ -831,6 +836,7 @@ for (const [name, setup] of transports) {
 			keep(s.kind, 'welcomeBack:mismatch', await s.store.welcomeBack({ cart_id: e.cart_id, customer_id: 'someone-else' }, `req-${tag}-3`, 1));
 			assert.deepEqual(await s.store.welcomeBack({ cart_id: e.cart_id, customer_id: 'someone-else' }, `req-${tag}-4`, 1), { greet: false, reason: 'unknown' });
 			await rejectsWith(s.store.welcomeBack({}, `req-${tag}-5`, 1), '22023', /needs cart_id, customer_id or email/);
+			await rejectsWith(s.store.welcomeBack({ cart_id: e.cart_id }, `req-${tag}-6`, 1, 0), '22023', /days after the last reminder must be from 1 to 365/);
 		});
 
 		test('validateDiscountCode: valid for the customer id or the bound email; every refusal reason; never uses the code up', async () => {

@@ -397,6 +397,10 @@ describe('welcome back chat bubble', { skip: existsSync(CHROMIUM) ? false : `no 
 			await until('the POST', () => state.posts.length === 1 && state.posts[0].closedAt !== undefined);
 			await page.waitForTimeout(300);
 			assert.equal(await read(page), null, 'no host element');
+			// Nothing to say is remembered for the session's next half hour: the next page view does not ask again.
+			await page.reload();
+			await page.waitForTimeout(600);
+			assert.equal(state.posts.length, 1, 'no second request');
 			assert.deepEqual(errors, []);
 			assert.deepEqual(ours, []);
 		} finally {

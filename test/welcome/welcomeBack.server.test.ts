@@ -47,6 +47,13 @@ async function cartInRecovery(cartId: string, extra: Record<string, unknown>, it
 	assert.equal(r.outcome, 'enrolled', JSON.stringify(r));
 }
 
+/** The cart's first reminder, sent (the store stamps now). */
+async function remind(cartId: string) {
+	const claim = await store.claimMessage({ cartId, stage: 1, channel: 'email' });
+	assert.ok(claim.claimed);
+	await store.completeMessage({ messageId: claim.message_id, claimToken: claim.claim_token, status: 'sent', providerId: `sg-${cartId}` });
+}
+
 async function order(cartId: string, customer: string, items: CartItem[]) {
 	await store.recordCartEvent({ source: 'generic', event_id: `${cartId}-c`, type: 'cart', cart_id: cartId, customer_id: customer, currency: 'HUF', items }, { cooldownSeconds: 0 });
 	await store.recordCartEvent({ source: 'generic', event_id: `${cartId}-o`, type: 'order', cart_id: cartId, order_id: `O-${cartId}` });
@@ -71,13 +78,18 @@ before(async () => {
 	await order('o-3', 'buyer-3', [MUG, XSS]);
 	await order('o-4', 'buyer-4', [COFFEE]);
 	await cartInRecovery('wb-anna', { customer_id: 'c-anna', email: 'anna@example.hu', phone: '+36301112233', first_name: 'Anna', locale: 'hu' }, [MUG, COFFEE]);
+	await remind('wb-anna');
 	await store.issueDiscountCode({ code: 'KOSAR-ANNA2345', kind: 'percent', amount: 10, validUntil: new Date(Date.now() + 2.5 * 86_400_000), cartId: 'wb-anna', stage: 2, customerRef: 'c-anna' });
 	await cartInRecovery('wb-bela', { customer_id: 'c-bela', email: 'bela@example.hu', first_name: 'Béla' }, [COFFEE]);
 	await store.recordCartEvent({ source: 'generic', event_id: 'wb-bela-o', type: 'order', cart_id: 'wb-bela', order_id: 'O-bela' });
 	await cartInRecovery('wb-cili', { customer_id: 'c-cili', email: 'cili@example.hu', first_name: 'Cili' }, [MUG]);
 	await store.eraseCustomer({ customerId: 'c-cili', email: 'cili@example.hu' });
 	await cartInRecovery('wb-dora', { customer_id: 'c-dora', email: 'dora@example.hu', first_name: 'Dóra' }, [GRINDER]);
+	await remind('wb-dora');
 	await cartInRecovery('wb-emma', { email: 'emma@example.co.uk', first_name: 'Emma', locale: 'en-GB' }, [COFFEE, MUG, GRINDER, XSS]);
+	await remind('wb-emma');
+	// Still filling her cart: in recovery, no reminder yet.
+	await cartInRecovery('wb-fanni', { customer_id: 'c-fanni', email: 'fanni@example.hu', first_name: 'Fanni' }, [MUG]);
 	n8n = await startN8n({
 		label: 'welcome-back',
 		credentials: [
@@ -139,6 +151,8 @@ describe('Welcome Back Trigger (workflows/chat-welcome-back.json)', () => {
 		assert.equal((await ask(body, signature)).status, 200);
 		const again = await ask(body, signature);
 		assert.equal(again.status, 409);
+		// The same signature behind a made-up v1= is the same request: the id is the digest that was verified.
+		assert.equal((await ask(body, signature.replace('v1=', `v1=${'a'.repeat(64)},v1=`))).status, 409);
 		assert.deepEqual(JSON.parse(again.text), { greet: false, error: 'signature: this signed request was already answered; sign each page view anew (add a nonce)' });
 		assert.equal(JSON.parse((await ask({ customer_id: 'c-anna', nonce: 'other' })).text).greet, true);
 	});
@@ -150,13 +164,14 @@ describe('Welcome Back Trigger (workflows/chat-welcome-back.json)', () => {
 		assert.deepEqual([answer.language, answer.discount, answer.cart.items.length, answer.cart.more_items, answer.labels.restore], ['en', null, 3, 1, 'Back to my cart']);
 	});
 
-	test('nothing to say, and nothing personal: a purchased cart, an unknown visitor, ids that do not match, an erased customer', async () => {
-		for (const visitor of [{ cart_id: 'wb-bela' }, { customer_id: 'c-bela' }, { email: 'nobody@example.hu' }, { cart_id: 'wb-anna', customer_id: 'c-dora' }, { cart_id: 'wb-anna', email: 'dora@example.hu' }, { customer_id: 'c-cili' }, { email: 'cili@example.hu' }, { cart_id: 'wb-cili' }]) {
+	test('nothing to say, and nothing personal: a purchased cart, an unknown visitor, ids that do not match, an erased customer, no reminder yet', async () => {
+		for (const visitor of [{ customer_id: 'c-fanni' }, { cart_id: 'wb-bela' }, { customer_id: 'c-bela' }, { email: 'nobody@example.hu' }, { cart_id: 'wb-anna', customer_id: 'c-dora' }, { cart_id: 'wb-anna', email: 'dora@example.hu' }, { customer_id: 'c-cili' }, { email: 'cili@example.hu' }, { cart_id: 'wb-cili' }]) {
 			const r = await ask(visitor);
 			assert.equal(r.status, 200, `${JSON.stringify(visitor)}: ${r.text}`);
 			assert.deepEqual(JSON.parse(r.text), { greet: false }, JSON.stringify(visitor));
 		}
 		assert.equal(await returnedAt('wb-dora'), null, 'a mismatch marks nothing');
+		assert.equal(await returnedAt('wb-fanni'), null, 'a cart with no reminder is not "back"');
 	});
 
 	test('forged, unsigned, stale, other-endpoint, non-JSON and malformed requests are refused before the store is touched', async () => {
@@ -184,7 +199,7 @@ describe('Welcome Back Trigger (workflows/chat-welcome-back.json)', () => {
 		assert.equal(broken.status, 422, broken.text);
 		assert.equal(await returnedAt('wb-dora'), null, 'nothing was marked');
 		const [{ n }] = (await db.pool.query(`select count(*)::int as n from cart_recovery.inbound_events where source = 'welcome_back'`)).rows;
-		assert.equal(n, 12, 'only the signed, well-formed requests of the tests above reached the store (a replay adds none)');
+		assert.equal(n, 13, 'only the signed, well-formed requests of the tests above reached the store (a replay adds none)');
 	});
 
 	test('the sample shop page, on another origin, shows the greeting from the real chat-bubble.js; a hostile title stays text', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async () => {
