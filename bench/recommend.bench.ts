@@ -141,6 +141,11 @@ const askSql = `insert into cart_recovery.carts (${CART_COLUMNS})
 	       at - interval '1 hour', at, null, null, null, null, at
 	from bench_carts where kind = 'ask' order by o`;
 
+/** Each cart asked about got its first reminder half an hour ago (welcome back greets only a cart reminded). */
+const askRemindedSql = `insert into cart_recovery.messages (cart_id, stage, channel, status, provider_id, claimed_at, sent_at)
+	select c.cart_id, 1, 'email', 'sent', 'bench-' || c.cart_id, now() - interval '30 minutes', now() - interval '30 minutes'
+	from cart_recovery.carts c where c.cart_id like 'ask-%'`;
+
 /** The built-in way: what a marketer puts in n8n's Postgres node (Execute Query) — co-purchases counted from the orders' items. */
 const BUILTIN_SQL = `with cart_products as (
 	  select i ->> 'product_id' as product_id from cart_recovery.carts c, jsonb_array_elements(c.items) i where c.cart_id = $1
@@ -175,7 +180,10 @@ async function seed(client: pg.ClientBase) {
 			`first ${(batches[0] / 1000).toFixed(2)} s, median ${(percentile(asc, 50) / 1000).toFixed(2)} s, last ${(batches[batches.length - 1] / 1000).toFixed(2)} s` +
 			`${VACUUM_EVERY > 0 ? `; incl. ${(vacuumMs / 1000).toFixed(1)} s vacuuming products, product_pairs, customers every ${VACUUM_EVERY} INSERTs` : ''})`,
 	);
-	const [askMs] = await timed(() => client.query(askSql));
+	const [askMs] = await timed(async () => {
+		await client.query(askSql);
+		await client.query(askRemindedSql);
+	});
 	console.log(`Inserted ${ASK.toLocaleString('en')} carts in recovery in ${(askMs / 1000).toFixed(1)} s`);
 	for (const t of ['bench_lines', 'bench_orders', 'bench_cat_counts', 'bench_cat_tickets', 'bench_tickets', 'bench_products']) await client.query(`drop table ${t}`);
 	// Autovacuum is off on this server: the catalogue's hot rows were updated once per order. Vacuum as it would.
