@@ -31,7 +31,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 
 import { CartRecoveryStore, PostgresTransport } from '../lib/store';
-import { freshDatabase, TEST_DATABASE_URL, type TestDatabase } from '../test/helpers/postgres';
+import { existingDatabase, freshDatabase, type TestDatabase } from '../test/helpers/postgres';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const ORDERS = arg('orders', 100_000);
@@ -342,14 +342,6 @@ async function main() {
 		console.log(`Kept database ${db.name} (drop it with: dropdb -h 127.0.0.1 -U postgres ${db.name})`);
 		await db.pool.end();
 	} else await db.drop();
-}
-
-/** A database seeded by an earlier --keep run. */
-function existingDatabase(name: string): TestDatabase {
-	const url = new URL(TEST_DATABASE_URL);
-	url.pathname = `/${name}`;
-	const pool = new pg.Pool({ connectionString: url.toString() });
-	return { name, url: url.toString(), credentials: { transport: 'postgres', host: url.hostname, port: Number(url.port || 5432), database: name, user: decodeURIComponent(url.username) }, pool, drop: async () => { await pool.end(); } };
 }
 
 main().catch((error) => {

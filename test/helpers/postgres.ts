@@ -66,3 +66,11 @@ export async function freshDatabase(label: string): Promise<TestDatabase> {
 		},
 	};
 }
+
+/** A database an earlier benchmark kept (--keep), opened without creating or dropping it (drop() only closes the pool). */
+export function existingDatabase(name: string): TestDatabase {
+	const url = new URL(TEST_DATABASE_URL);
+	url.pathname = `/${name}`;
+	const pool = new pg.Pool({ connectionString: url.toString() });
+	return { name, url: url.toString(), credentials: { transport: 'postgres', host: url.hostname, port: Number(url.port || 5432), database: name, user: decodeURIComponent(url.username) }, pool, drop: async () => { await pool.end(); } };
+}

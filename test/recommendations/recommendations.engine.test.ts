@@ -10,21 +10,12 @@ import { after, before, describe, test } from 'node:test';
 import { CartRecoveryStore, closeAllStores, PostgresTransport, type CartItem } from '../../lib/store';
 import { connect, manualTrigger, node, runWorkflow } from '../harness/engine';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
+import { seededRandom as random } from '../helpers/random';
 
 let db: TestDatabase;
 let store: CartRecoveryStore;
 const STORE = { cartRecoveryStoreApi: { id: 'store', name: 'Cart Recovery Store' } };
 const plain = (text: unknown) => String(text).replace(/\u00a0/g, ' ');
-
-/** Mulberry32: the same shop in every run. */
-function random(seed: number) {
-	return () => {
-		seed = (seed + 0x6d2b79f5) | 0;
-		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 interface Product {
 	id: string;

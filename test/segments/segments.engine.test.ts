@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { CartRecoveryStore, closeAllStores, PostgresTransport, type CustomerSegment } from '../../lib/store';
 import { connect, manualTrigger, node, runWorkflow } from '../harness/engine';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
+import { seededRandom as random } from '../helpers/random';
 
 let db: TestDatabase;
 let store: CartRecoveryStore;
@@ -41,16 +42,6 @@ interface Expected {
 	comebackMinutes: number;
 	carts_with_code: number;
 	codes_used: number;
-}
-
-/** Mulberry32: the random histories are the same in every run. */
-function random(seed: number) {
-	return () => {
-		seed = (seed + 0x6d2b79f5) | 0;
-		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }
 
 /** Records the customer's past carts through the store and returns what their history must say. */
