@@ -14,8 +14,9 @@ import { optionalStr } from '../n8n/parameters';
 import { storeFor } from '../n8n/store';
 import { previewEachItem, readDiscount } from '../channels/preview';
 import type { ChannelDefinition, ChannelPolicy } from '../channels/types';
+import { readRecommendations } from '../recommendations';
 import type { RecommendedProduct } from '../store';
-import { MAX_RECOMMENDATIONS, TemplateError, type Language } from '../templates';
+import { TemplateError, type Language } from '../templates';
 import { DeliveryError } from './errors';
 import { deliver } from './pipeline';
 import { DEFAULT_QUIET_HOURS, validateQuietHours } from './quietHours';
@@ -382,44 +383,15 @@ function introOverride(json: IDataObject | undefined): string | undefined {
 	return typeof intro === 'string' ? optionalStr(intro) : undefined;
 }
 
-const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
-
-/**
- * The products Cart Check recommends, from the input item's `recommendations`: entries that are objects with a
- * product id and a title, each product once, at most 10; anything else is left out without a word (a recommendation is a nice-to-have,
- * never a reason to fail a reminder). Prices and links are checked again where a message prints them.
- */
-export function readRecommendations(json: IDataObject | undefined): RecommendedProduct[] | undefined {
-	const list = json?.recommendations;
-	if (!Array.isArray(list)) return undefined;
-	const out: RecommendedProduct[] = [];
-	const seen = new Set<string>();
-	for (const entry of list) {
-		if (!entry || typeof entry !== 'object' || Array.isArray(entry)) continue;
-		const p = entry as IDataObject;
-		if (!nonEmpty(p.product_id) || !nonEmpty(p.title) || seen.has(p.product_id.trim())) continue;
-		seen.add(p.product_id.trim());
-		const orNull = (v: unknown) => (nonEmpty(v) ? v.trim() : null);
-		out.push({
-			product_id: p.product_id.trim(),
-			title: p.title.trim(),
-			price: typeof p.price === 'number' ? p.price : Number(p.price),
-			currency: nonEmpty(p.currency) ? p.currency.trim() : '',
-			price_text: nonEmpty(p.price_text) ? p.price_text.trim() : '',
-			image_url: orNull(p.image_url),
-			url: orNull(p.url),
-			category: orNull(p.category),
-			reason: p.reason === 'bought_together' ? 'bought_together' : 'best_seller',
-		});
-		if (out.length === MAX_RECOMMENDATIONS) break;
-	}
-	return out.length ? out : undefined;
-}
-
 /** The item's recommendations, when its channel shows them and Show Recommended Products is on (the default). */
 function recommendationsFor(shown: boolean | undefined, options: IDataObject, json: IDataObject | undefined): RecommendedProduct[] | undefined {
 	if (!shown || options.showRecommendations === false) return undefined;
-	return readRecommendations(json);
+	return readItemRecommendations(json);
+}
+
+/** The input item's `recommendations` as the send nodes take them (lib/recommendations). */
+export function readItemRecommendations(json: IDataObject | undefined): RecommendedProduct[] | undefined {
+	return readRecommendations(json?.recommendations);
 }
 
 /** The `execute` of a send node: every input item through the delivery pipeline, to Sent / Skipped / Deferred / error. */

@@ -125,29 +125,24 @@ export interface ContextInput {
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() ? value.trim() : null);
 
-/** The recommendations as templates see them: a price in the cart's language (else the given price text), safe links. */
+/**
+ * The recommendations as templates see them (read and deduplicated where they enter: lib/recommendations): a price in
+ * the cart's language (else the given price text), links only http(s), a title on one line.
+ */
 function templateRecommendations(input: ContextInput['recommendations'], currency: string, locale: string): TemplateRecommendation[] {
-	const seen = new Set<string>();
-	const out: TemplateRecommendation[] = [];
-	for (const product of input ?? []) {
-		const productId = text(product?.product_id);
-		const title = text(product?.title)?.replace(/\s+/g, ' ') ?? null;
-		if (!productId || !title || seen.has(productId)) continue;
-		seen.add(productId);
+	return (input ?? []).slice(0, MAX_RECOMMENDATIONS).map((product) => {
 		const raw = product.price as unknown;
 		const price = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() ? Number(raw) : NaN;
-		out.push({
-			product_id: productId,
-			title,
+		return {
+			product_id: String(product.product_id),
+			title: String(product.title).trim().replace(/\s+/g, ' '),
 			price: Number.isFinite(price) ? price : 0,
 			price_text: (Number.isFinite(price) ? formatMoney(price, text(product.currency) ?? currency, locale) : '') || (text(product.price_text) ?? ''),
 			image_url: safeUrl(product.image_url),
 			url: safeUrl(product.url),
 			category: text(product.category),
-		});
-		if (out.length === MAX_RECOMMENDATIONS) break;
-	}
-	return out;
+		};
+	});
 }
 
 /** What every send node's adapter holds for its items (the node's Stage, Shop, Discount, Intro, Options). */

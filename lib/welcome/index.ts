@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { withPriceText } from '../recommendations';
-import type { Cart, RecommendedProduct, WelcomeBackResult } from '../store';
-import { amountText, formatMoney, localeTag, safeUrl, templateLanguage } from '../templates/helpers';
+import type { Cart, WelcomeBackResult } from '../store';
+import { buildTemplateContext, type TemplateRecommendation } from '../templates';
+import { amountText } from '../templates/helpers';
 
 type Language = 'hu' | 'en';
 type Greeting = Extract<WelcomeBackResult, { greet: true }>;
@@ -95,7 +95,7 @@ export interface BubbleAnswer {
 		restore_url: string | null;
 	};
 	discount: { code: string; text: string; valid_until: string; valid_text: string } | null;
-	recommendations: Array<Pick<RecommendedProduct, 'product_id' | 'title' | 'price_text' | 'image_url' | 'url'>>;
+	recommendations: Array<Pick<TemplateRecommendation, 'product_id' | 'title' | 'price_text' | 'image_url' | 'url'>>;
 	labels: Record<string, string>;
 }
 
@@ -103,39 +103,26 @@ export interface BubbleAnswer {
  * What the bubble gets for a greeted visitor: only what the customer sees on their own screen (first name, cart lines,
  * code, links); never the email, phone or anything the shop did not show them.
  */
-export function bubbleAnswer(result: Greeting, now: Date = new Date()): { answer: BubbleAnswer; recommendations: RecommendedProduct[] } {
+export function bubbleAnswer(result: Greeting, now: Date = new Date()): BubbleAnswer {
 	const { cart } = result;
-	const lang = templateLanguage(cart.locale);
-	const locale = cart.locale && templateLanguage(cart.locale) === lang ? localeTag(cart.locale) : lang === 'hu' ? 'hu-HU' : 'en-GB';
-	const money = (value: number) => formatMoney(value, cart.currency, locale);
-	const items = cart.items ?? [];
-	const total = Number(cart.value) > 0 ? Number(cart.value) : items.reduce((sum, i) => sum + Number(i.price) * Number(i.quantity), 0);
-	const recommendations = withPriceText(result.recommendations, { locale });
+	// The messages' own context: the cart's language, its prices and total as the reminders print them, safe links.
+	const context = buildTemplateContext({ cart, stage: 1, recommendations: result.recommendations });
 	const code = result.discount;
 	return {
-		recommendations,
-		answer: {
-			greet: true,
-			language: lang,
-			greeting: greetingText(cart, code, lang, now),
-			cart: {
-				items: items.slice(0, GREETING_CART_LINES).map((item) => ({
-					name: String(item.name ?? ''),
-					quantity: Number(item.quantity) || 1,
-					price_text: money(Number(item.price) || 0),
-					image_url: safeUrl(item.image_url),
-					url: safeUrl(item.url),
-				})),
-				more_items: Math.max(0, items.length - GREETING_CART_LINES),
-				total_text: money(total),
-				restore_url: safeUrl(cart.restore_url),
-			},
-			discount: code
-				? { code: code.code, text: amountText(code, locale), valid_until: code.valid_until, valid_text: capitalised(validityText(code.valid_until, lang, now)) }
-				: null,
-			recommendations: recommendations.map((p) => ({ product_id: p.product_id, title: p.title, price_text: p.price_text, image_url: safeUrl(p.image_url), url: safeUrl(p.url) })),
-			labels: BUBBLE_LABELS[lang],
+		greet: true,
+		language: context.lang,
+		greeting: greetingText(cart, code, context.lang, now),
+		cart: {
+			items: context.items.slice(0, GREETING_CART_LINES).map((item) => ({ name: item.name, quantity: item.quantity, price_text: item.price_text, image_url: item.image_url, url: item.url })),
+			more_items: Math.max(0, context.items.length - GREETING_CART_LINES),
+			total_text: context.total_text,
+			restore_url: context.restore_url,
 		},
+		discount: code
+			? { code: code.code, text: amountText(code, context.locale), valid_until: code.valid_until, valid_text: capitalised(validityText(code.valid_until, context.lang, now)) }
+			: null,
+		recommendations: context.recommendations.map((p) => ({ product_id: p.product_id, title: p.title, price_text: p.price_text, image_url: p.image_url, url: p.url })),
+		labels: BUBBLE_LABELS[context.lang],
 	};
 }
 

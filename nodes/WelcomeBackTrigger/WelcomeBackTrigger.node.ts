@@ -175,15 +175,15 @@ export class WelcomeBackTrigger implements INodeType {
 			return answer(200, { greet: false });
 		}
 
-		const { answer: body, recommendations } = bubbleAnswer(result);
-		res.status(200).setHeader('Cache-Control', 'no-store');
-		res.json(body);
-		if (this.getNodeParameter('startWorkflow', true) !== true) return { noWebhookResponse: true };
+		const body = bubbleAnswer(result);
+		const answered = answer(200, body as unknown as IDataObject);
+		if (this.getNodeParameter('startWorkflow', true) !== true) return answered;
+		const { recommendations } = body;
 		const cart = result.cart;
 		const who = cart.first_name?.trim() || 'a customer';
 		const sentence = `Greeted ${who} (cart ${cart.cart_id}) in the shop’s chat${result.returned_now ? ', back for the first time since the reminder' : ''}${body.discount ? ` · code ${body.discount.code}` : ''} · ${recommendations.length === 1 ? '1 product' : `${recommendations.length} products`} recommended`;
 		return {
-			noWebhookResponse: true,
+			...answered,
 			workflowData: [
 				[
 					{

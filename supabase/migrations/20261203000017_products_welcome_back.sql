@@ -40,6 +40,8 @@ create table cart_recovery.product_pairs (
 create index carts_recovering_customer on cart_recovery.carts (customer_id) where status = 'recovering';
 create index carts_recovering_email on cart_recovery.carts (lower(email)) where status = 'recovering';
 create index carts_customer_bought on cart_recovery.carts (customer_key) where status in ('converted', 'recovered');
+-- The chat's replay register is swept by each greeting: this finds its old rows without reading the shop's events.
+create index inbound_events_welcome_back on cart_recovery.inbound_events (received_at) where source = 'welcome_back';
 
 -- A cart line's product: the shop's product id, else its SKU, else its title (null for a line with none of them).
 create or replace function cart_recovery.product_key(p_item jsonb)

@@ -18,7 +18,7 @@ import { WHATSAPP_LIMITS, type WhatsAppInteractivePayload } from '../../lib/chan
 import { messengerChannel } from '../../lib/channels/messenger';
 import { whatsappChannel } from '../../lib/channels/whatsapp';
 import type { ChannelDefinition } from '../../lib/channels/types';
-import { readRecommendations, sendNodeProperties } from '../../lib/delivery/node';
+import { readItemRecommendations as readRecommendations, sendNodeProperties } from '../../lib/delivery/node';
 import { payloadAction } from '../../lib/channels/meta/events';
 import type { DeliveryStore } from '../../lib/delivery/types';
 import type { Cart, RecommendedProduct } from '../../lib/store';

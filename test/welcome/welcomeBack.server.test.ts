@@ -186,6 +186,7 @@ describe('Welcome Back Trigger (workflows/chat-welcome-back.json)', () => {
 			['a form', await ask('cart_id=wb-dora', undefined, { 'content-type': 'application/x-www-form-urlencoded' }), 415, /not accepted/],
 			['no ids', await ask({ nonce: 'x' }), 400, /name the visitor with cart_id/],
 			['a number for an email', await ask({ email: 42 }), 400, /^email: must be a string/],
+			['a NUL in a field', await ask({ cart_id: 'wb-dora\u0000' }), 400, /^body\.cart_id: contains a NUL character/],
 			['an object for a cart id', await ask({ cart_id: { $ne: null } }), 400, /^cart_id: must be a string/],
 		];
 		for (const [name, r, status, message] of cases) {
