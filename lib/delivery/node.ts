@@ -19,7 +19,7 @@ import type { RecommendedProduct } from '../store';
 import { TemplateError, type Language } from '../templates';
 import { DeliveryError } from './errors';
 import { deliver } from './pipeline';
-import { DEFAULT_QUIET_HOURS, validateQuietHours } from './quietHours';
+import { DEFAULT_QUIET_HOURS, MAX_SPREAD_MINUTES, validateQuietHours } from './quietHours';
 import { deliverySentence } from './sentence';
 import type { ChannelAdapter, DeliveryPolicy, DeliveryRequest, DeliveryResult } from './types';
 
@@ -241,6 +241,15 @@ function policyProperties(noun: string, policy: ChannelPolicy): INodeProperties[
 			displayOptions: { show: { quietHours: [true] } },
 		},
 		{
+			displayName: 'Release Over (Minutes)',
+			name: 'quietSpreadMinutes',
+			type: 'number',
+			default: DEFAULT_QUIET_HOURS.spreadMinutes,
+			typeOptions: { minValue: 0, maxValue: MAX_SPREAD_MINUTES },
+			description: `Messages held back overnight go out spread over this many minutes after the quiet hours end, each cart at its own moment, not all in the same second (which would load your n8n and meet the provider's rate limit at once). 0 = all at the end.`,
+			displayOptions: { show: { quietHours: [true] } },
+		},
+		{
 			displayName: policy.capLabel,
 			name: 'capMax',
 			type: 'number',
@@ -336,6 +345,7 @@ function readPolicy(ctx: IExecuteFunctions, i: number): DeliveryPolicy {
 			start: String(ctx.getNodeParameter('quietStart', i, DEFAULT_QUIET_HOURS.start)),
 			end: String(ctx.getNodeParameter('quietEnd', i, DEFAULT_QUIET_HOURS.end)),
 			timezone: String(ctx.getNodeParameter('quietTimezone', i, DEFAULT_QUIET_HOURS.timezone)),
+			spreadMinutes: Number(ctx.getNodeParameter('quietSpreadMinutes', i, DEFAULT_QUIET_HOURS.spreadMinutes)),
 		};
 		try {
 			validateQuietHours(quietHours);

@@ -1,7 +1,7 @@
 import type { CopySource } from '../ai/types';
 import { DeliveryError, ProviderError } from './errors';
 
-import { nextAllowedTime, quietHoursEnd } from './quietHours';
+import { nextAllowedTime, quietHoursRelease } from './quietHours';
 import type { ClaimCheckedResult } from '../store/types';
 import type {
 	ChannelAdapter,
@@ -97,7 +97,9 @@ async function deliverOnce<TMessage>(
 	// comes back already recorded. The consent check and the claim run in one transaction, so a withdrawal that
 	// landed before the call is always seen.
 	const cap = policy.frequencyCap;
-	const quietEnd = policy.quietHours ? quietHoursEnd(now(), policy.quietHours) : null;
+	// Held messages are released over the spread after the quiet hours, each at its own moment (cart, stage, channel).
+	const releaseKey = `${request.cartId}:${request.stage}:${channel}`;
+	const quietEnd = policy.quietHours ? quietHoursRelease(now(), policy.quietHours, releaseKey) : null;
 	const ask = (claim: boolean, address?: string) =>
 		store.claimChecked({
 			cartId: request.cartId,
@@ -119,7 +121,7 @@ async function deliverOnce<TMessage>(
 			const held = answer.message_id ? { message_id: answer.message_id, status: answer.status } : {};
 			return storeRecorded({ ...base, ...to, outcome: 'skipped', reason: answer.reason, detail: answer.detail, ...held }, answer.recorded);
 		}
-		const sendAt = answer.reason === 'quiet_hours' && quietEnd ? quietEnd : nextAllowedTime(new Date(answer.send_after), policy.quietHours);
+		const sendAt = answer.reason === 'quiet_hours' && quietEnd ? quietEnd : nextAllowedTime(new Date(answer.send_after), policy.quietHours, releaseKey);
 		return storeRecorded({ ...base, ...to, outcome: 'deferred', reason: answer.reason, detail: answer.detail, sendAt: sendAt.toISOString() }, answer.recorded);
 	};
 
@@ -205,7 +207,7 @@ async function deliverOnce<TMessage>(
 				}
 				// Certainly not accepted: give the claim back so the deferred run (or another worker) can send it.
 				await complete('released', null, error.summary());
-				const sendAt = nextAllowedTime(new Date(now().getTime() + Math.max(wait, MIN_PROVIDER_DEFER_MS)), policy.quietHours);
+				const sendAt = nextAllowedTime(new Date(now().getTime() + Math.max(wait, MIN_PROVIDER_DEFER_MS)), policy.quietHours, releaseKey);
 				return {
 					...base,
 					to,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
 
 /** A daily window in a time zone during which a channel must not send, e.g. 20:00–08:00 Europe/Budapest. */
@@ -8,9 +9,17 @@ export interface QuietHours {
 	end: string;
 	/** IANA time zone, e.g. Europe/Budapest. */
 	timezone: string;
+	/**
+	 * Minutes after the end over which held messages are released, each at its own fixed moment (0 or absent: all at the
+	 * end). Every message deferred overnight coming due in the same second overloads n8n's main (it resumes each
+	 * waiting execution through its own small database pool) and meets the provider's rate limit all at once.
+	 */
+	spreadMinutes?: number;
 }
 
-export const DEFAULT_QUIET_HOURS: QuietHours = { start: '20:00', end: '08:00', timezone: 'Europe/Budapest' };
+export const DEFAULT_QUIET_HOURS: QuietHours = { start: '20:00', end: '08:00', timezone: 'Europe/Budapest', spreadMinutes: 15 };
+/** Longest release spread: a shop wants its morning messages out in the morning. */
+export const MAX_SPREAD_MINUTES = 120;
 
 function minutesOf(hhmm: string, label: string): number {
 	const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(hhmm.trim());
@@ -18,12 +27,22 @@ function minutesOf(hhmm: string, label: string): number {
 	return Number(match[1]) * 60 + Number(match[2]);
 }
 
-/** Throws a clear error for a bad time or zone; returns the window in minutes. */
+/** Throws a clear error for a bad time, zone or spread; returns the window in minutes. */
 export function validateQuietHours(quiet: QuietHours): { start: number; end: number } {
 	if (!IANAZone.isValidZone(quiet.timezone)) {
 		throw new Error(`Quiet hours time zone "${quiet.timezone}" is not an IANA time zone like Europe/Budapest`);
 	}
-	return { start: minutesOf(quiet.start, 'start'), end: minutesOf(quiet.end, 'end') };
+	const window = { start: minutesOf(quiet.start, 'start'), end: minutesOf(quiet.end, 'end') };
+	const spread = quiet.spreadMinutes ?? 0;
+	if (!Number.isInteger(spread) || spread < 0 || spread > MAX_SPREAD_MINUTES) {
+		throw new Error(`Release held messages over "${quiet.spreadMinutes}" minutes: must be a whole number from 0 to ${MAX_SPREAD_MINUTES}`);
+	}
+	// The last release must fall before the quiet hours start again.
+	const open = (window.start - window.end + 1440) % 1440;
+	if (window.start !== window.end && spread >= open) {
+		throw new Error(`Release held messages over ${spread} minutes: the quiet hours leave only ${open} minutes to send in (${quiet.end}–${quiet.start})`);
+	}
+	return window;
 }
 
 /**
@@ -44,8 +63,21 @@ export function quietHoursEnd(now: Date, quiet: QuietHours): Date | null {
 	return endAt.toJSDate();
 }
 
-/** The earliest instant at or after `at` that is outside the quiet hours. */
-export function nextAllowedTime(at: Date, quiet: QuietHours | null | undefined): Date {
+/**
+ * When a message held at `now` goes out: the end of the quiet hours plus the message's own offset within the spread
+ * (from its key, so a re-run or a restarted flow gets the same moment); null outside the quiet hours.
+ */
+export function quietHoursRelease(now: Date, quiet: QuietHours, key: string): Date | null {
+	const end = quietHoursEnd(now, quiet);
+	if (!end) return null;
+	const spreadSeconds = (quiet.spreadMinutes ?? 0) * 60;
+	if (spreadSeconds === 0) return end;
+	const offset = createHash('sha256').update(key).digest().readUInt32BE(0) % spreadSeconds;
+	return new Date(end.getTime() + offset * 1000);
+}
+
+/** The earliest instant at or after `at` that is outside the quiet hours (with this message's place in the spread). */
+export function nextAllowedTime(at: Date, quiet: QuietHours | null | undefined, key: string): Date {
 	if (!quiet) return at;
-	return quietHoursEnd(at, quiet) ?? at;
+	return quietHoursRelease(at, quiet, key) ?? at;
 }

@@ -234,7 +234,7 @@ describe('SMS Send: frequency cap and quiet hours', () => {
 			mock.timers.enable({ apis: ['Date'], now: new Date(now) });
 			let result;
 			try {
-				result = await runSend('smsSend', params({ quietHours: true }), [item(cartId)], credentials);
+				result = await runSend('smsSend', params({ quietHours: true, quietSpreadMinutes: 0 }), [item(cartId)], credentials);
 			} finally {
 				mock.timers.reset();
 			}
@@ -244,6 +244,37 @@ describe('SMS Send: frequency cap and quiet hours', () => {
 			assert.deepEqual(await messageRows(env, cartId), [], 'nothing claimed while deferred');
 		});
 	}
+
+	test('held overnight, the SMS are released over the quarter of an hour after 08:00 (the default), each cart at its own fixed moment', async () => {
+		const carts = await Promise.all(Array.from({ length: 12 }, (_, i) => makeCart(env.store, { customerId: `spread-${i}` })));
+		const end = new Date('2026-10-25T07:00:00Z').getTime();
+		const deferredAt = async (at: string) => {
+			mock.timers.enable({ apis: ['Date'], now: new Date(at) });
+			try {
+				const result = await runSend('smsSend', params({ quietHours: true }), carts.map(item), credentials);
+				assert.equal(result.status, 'success', result.error?.message);
+				return outcomes(result).deferred.map((json) => delivery(json));
+			} finally {
+				mock.timers.reset();
+			}
+		};
+		const night = await deferredAt('2026-10-24T22:00:00Z');
+		assert.equal(night.length, carts.length);
+		const times = night.map((d) => new Date(String(d.sendAt)).getTime());
+		for (const [i, t] of times.entries()) assert.ok(t >= end && t < end + 15 * 60_000, `cart ${i}: ${night[i].sendAt} is within 08:00–08:15 CET`);
+		assert.ok(new Set(times).size >= 10, `the carts go out at different moments: ${night.map((d) => d.sendAt).join(', ')}`);
+		// A re-run later that night (a restarted flow, a retry) keeps each cart's moment.
+		const later = await deferredAt('2026-10-25T04:10:00Z');
+		assert.deepEqual(later.map((d) => d.sendAt), night.map((d) => d.sendAt));
+		for (const cartId of carts) assert.deepEqual(await messageRows(env, cartId), [], 'nothing claimed while deferred');
+	});
+
+	test('Release Over (Minutes) longer than the hours left to send in is refused, naming it', async () => {
+		const cartId = await makeCart(env.store, { customerId: 'spread-bad' });
+		const result = await runSend('smsSend', params({ quietHours: true, quietStart: '09:00', quietEnd: '08:00', quietSpreadMinutes: 90 }), [item(cartId)], credentials);
+		assert.equal(result.status, 'error');
+		assert.match(String(result.error?.message), /Release held messages over 90 minutes: the quiet hours leave only 60 minutes/);
+	});
 
 	test('at 08:00 local the deferred SMS goes out (the re-run re-checks the cart)', async () => {
 		const cartId = await makeCart(env.store, { phone: '+36306660000', customerId: 'dst-release' });

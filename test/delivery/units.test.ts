@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { phoneRecipient } from '../../lib/channels/sms';
 import { parseRetryAfter } from '../../lib/delivery/errors';
 import { deliver } from '../../lib/delivery/pipeline';
-import { quietHoursEnd } from '../../lib/delivery/quietHours';
+import { quietHoursEnd, quietHoursRelease } from '../../lib/delivery/quietHours';
 import type { ChannelAdapter } from '../../lib/delivery/types';
 import { SENDGRID_HOSTS, sendGridBaseUrl, testSendGridCredentials } from '../../lib/channels/email/transport';
 import { TwilioSmsClient } from '../../lib/channels/sms/transport';
@@ -43,6 +43,19 @@ describe('quiet hours (Europe/Budapest, luxon)', () => {
 		assert.equal(quietHoursEnd(new Date('2026-07-01T22:00:00Z'), { ...BUDAPEST, end: '20:00' }), null);
 		assert.throws(() => quietHoursEnd(new Date(), { ...BUDAPEST, timezone: 'Europe/Budapes' }), /not an IANA time zone/);
 		assert.throws(() => quietHoursEnd(new Date(), { ...BUDAPEST, start: '8pm' }), /Quiet hours start "8pm"/);
+		// Released over the spread: each key at its own fixed moment within [end, end + spread).
+		const spread = { ...BUDAPEST, spreadMinutes: 15 };
+		const night = new Date('2026-01-15T02:00:00Z');
+		const releases = Array.from({ length: 200 }, (_, i) => quietHoursRelease(night, spread, `cart-${i}:2:sms`)!.getTime());
+		const end = Date.parse('2026-01-15T07:00:00Z');
+		assert.ok(releases.every((t) => t >= end && t < end + 15 * 60_000));
+		assert.ok(new Set(releases).size > 150, 'spread, not bunched');
+		assert.ok(Math.max(...releases) - Math.min(...releases) > 12 * 60_000, 'over most of the quarter hour');
+		assert.equal(quietHoursRelease(new Date('2026-01-15T05:00:00Z'), spread, 'cart-7:2:sms')!.getTime(), releases[7], 'the same key, the same moment');
+		assert.equal(iso(quietHoursRelease(night, BUDAPEST, 'cart-7:2:sms')), '2026-01-15T07:00:00.000Z', 'no spread: at the end');
+		assert.equal(quietHoursRelease(new Date('2026-01-15T10:00:00Z'), spread, 'cart-7:2:sms'), null, 'outside the quiet hours');
+		assert.throws(() => quietHoursRelease(night, { ...BUDAPEST, spreadMinutes: 121 }, 'k'), /whole number from 0 to 120/);
+		assert.throws(() => quietHoursRelease(night, { ...BUDAPEST, spreadMinutes: 2.5 }, 'k'), /whole number from 0 to 120/);
 	});
 });
 

@@ -101,12 +101,14 @@ export function localHhmm(at: Date, timeZone = 'Europe/Budapest'): string {
 /**
  * Quiet hours on an SMS node, for the carts whose id starts with `prefix` only: from `start` to `end` (HH:mm,
  * Europe/Budapest); every other cart gets start = end, which the node reads as "no quiet hours". The shipped
- * 20:00–08:00 would otherwise make the test depend on the time of day it runs.
+ * 20:00–08:00 would otherwise make the test depend on the time of day it runs. What they held goes out at `end`, or
+ * spread over `spreadMinutes` after it (the shipped quarter of an hour would make a test wait that long).
  */
-export function quietHoursFor(wf: WorkflowJson, nodeName: string, prefix: string, start: string, end: string) {
+export function quietHoursFor(wf: WorkflowJson, nodeName: string, prefix: string, start: string, end: string, spreadMinutes = 0) {
 	const sms = node(wf, nodeName);
 	assert.equal(sms.parameters.quietHours, true, 'the shipped SMS node respects quiet hours');
 	sms.parameters.quietStart = `={{ $json.cart_id.startsWith('${prefix}') ? '${start}' : '00:00' }}`;
 	sms.parameters.quietEnd = `={{ $json.cart_id.startsWith('${prefix}') ? '${end}' : '00:00' }}`;
 	sms.parameters.quietTimezone = 'Europe/Budapest';
+	sms.parameters.quietSpreadMinutes = spreadMinutes;
 }

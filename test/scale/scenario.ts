@@ -100,14 +100,14 @@ export function credentialsFor(db: TestDatabase, fakes: { sendgrid: SendGridFake
 
 /**
  * The test's copy of the shipped workflow: Waits shortened (30 min → w1 s, 2 h → w2 s, 24 h → w3 s), the shop's
- * name filled in, quiet hours for the quiet carts' SMS from now until `quietEnd`, none for WhatsApp (so the run does
+ * name filled in, quiet hours for the quiet carts' SMS from now until `quietEnd` (released over `releaseMinutes`), none for WhatsApp (so the run does
  * not depend on the time of day). Successful executions are kept, as the shipped file does.
  */
-export function scaleWorkflow(run: string, waits: { w1: number | string; w2: number | string; w3: number | string }, quietEnd: Date): WorkflowJson {
+export function scaleWorkflow(run: string, waits: { w1: number | string; w2: number | string; w3: number | string }, quietEnd: Date, releaseMinutes = 0): WorkflowJson {
 	const copy = structuredClone(recovery);
 	shortenWaits(copy, `s === 1800 ? ${waits.w1} : s === 7200 ? ${waits.w2} : s === 86400 ? ${waits.w3} : 1`);
 	fillSettings(copy, SHOP);
-	quietHoursFor(copy, SMS_NODE, quietPrefix(run), localHhmm(new Date()), localHhmm(quietEnd));
+	quietHoursFor(copy, SMS_NODE, quietPrefix(run), localHhmm(new Date()), localHhmm(quietEnd), releaseMinutes);
 	for (const name of ['WhatsApp Send (Second Reminder)', 'Messenger Send (Final Offer)']) node(copy, name).parameters.quietHours = false;
 	keepSuccessfulExecutions(copy);
 	return copy;
