@@ -19,7 +19,7 @@ import type { RecommendedProduct } from '../store';
 import { TemplateError, type Language } from '../templates';
 import { DeliveryError } from './errors';
 import { deliver } from './pipeline';
-import { DEFAULT_QUIET_HOURS, MAX_SPREAD_MINUTES, validateQuietHours } from './quietHours';
+import { DEFAULT_QUIET_HOURS, MAX_SPREAD_MINUTES, SPREAD_LABEL, validateQuietHours } from './quietHours';
 import { deliverySentence } from './sentence';
 import type { ChannelAdapter, DeliveryPolicy, DeliveryRequest, DeliveryResult } from './types';
 
@@ -211,7 +211,7 @@ function policyProperties(noun: string, policy: ChannelPolicy): INodeProperties[
 			name: 'quietHours',
 			type: 'boolean',
 			default: policy.quietHours,
-			description: `Whether to hold messages during the quiet hours and release them when they end (Deferred output)${policy.quietHours ? '. Default 20:00–08:00 Europe/Budapest.' : ''}`,
+			description: `Whether to hold messages during the quiet hours and release them when they end, spread over the minutes below (Deferred output)${policy.quietHours ? '. Default 20:00–08:00 Europe/Budapest.' : ''}`,
 		},
 		{
 			displayName: 'Quiet From',
@@ -241,12 +241,12 @@ function policyProperties(noun: string, policy: ChannelPolicy): INodeProperties[
 			displayOptions: { show: { quietHours: [true] } },
 		},
 		{
-			displayName: 'Release Over (Minutes)',
+			displayName: SPREAD_LABEL,
 			name: 'quietSpreadMinutes',
 			type: 'number',
 			default: DEFAULT_QUIET_HOURS.spreadMinutes,
-			typeOptions: { minValue: 0, maxValue: MAX_SPREAD_MINUTES },
-			description: `Messages held back overnight go out spread over this many minutes after the quiet hours end, each cart at its own moment, not all in the same second (which would load your n8n and meet the provider's rate limit at once). 0 = all at the end.`,
+			typeOptions: { minValue: 0, maxValue: MAX_SPREAD_MINUTES, numberPrecision: 0 },
+			description: 'Messages held during the quiet hours go out gradually over this many minutes after the quiet hours end, each cart at its own moment, instead of all at once. 0 sends them all when the quiet hours end.',
 			displayOptions: { show: { quietHours: [true] } },
 		},
 		{
@@ -337,6 +337,9 @@ function experimentOf(json: IDataObject | undefined): { name: string; variant: s
 	return { name, variant, holdout: holdout === true };
 }
 
+/** The spread as a number; left empty (a Settings value nobody filled in), the default. */
+const spreadMinutes = (value: unknown) => (value === '' || value === null || value === undefined ? DEFAULT_QUIET_HOURS.spreadMinutes : Number(value));
+
 function readPolicy(ctx: IExecuteFunctions, i: number): DeliveryPolicy {
 	const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
 	let quietHours: DeliveryPolicy['quietHours'] = null;
@@ -345,7 +348,7 @@ function readPolicy(ctx: IExecuteFunctions, i: number): DeliveryPolicy {
 			start: String(ctx.getNodeParameter('quietStart', i, DEFAULT_QUIET_HOURS.start)),
 			end: String(ctx.getNodeParameter('quietEnd', i, DEFAULT_QUIET_HOURS.end)),
 			timezone: String(ctx.getNodeParameter('quietTimezone', i, DEFAULT_QUIET_HOURS.timezone)),
-			spreadMinutes: Number(ctx.getNodeParameter('quietSpreadMinutes', i, DEFAULT_QUIET_HOURS.spreadMinutes)),
+			spreadMinutes: spreadMinutes(ctx.getNodeParameter('quietSpreadMinutes', i, DEFAULT_QUIET_HOURS.spreadMinutes)),
 		};
 		try {
 			validateQuietHours(quietHours);

@@ -20,6 +20,8 @@ export interface QuietHours {
 export const DEFAULT_QUIET_HOURS: QuietHours = { start: '20:00', end: '08:00', timezone: 'Europe/Budapest', spreadMinutes: 15 };
 /** Longest release spread: a shop wants its morning messages out in the morning. */
 export const MAX_SPREAD_MINUTES = 120;
+/** What the send nodes call the spread (named in its errors). */
+export const SPREAD_LABEL = 'Spread Held Messages Over (Minutes)';
 
 function minutesOf(hhmm: string, label: string): number {
 	const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(hhmm.trim());
@@ -32,17 +34,11 @@ export function validateQuietHours(quiet: QuietHours): { start: number; end: num
 	if (!IANAZone.isValidZone(quiet.timezone)) {
 		throw new Error(`Quiet hours time zone "${quiet.timezone}" is not an IANA time zone like Europe/Budapest`);
 	}
-	const window = { start: minutesOf(quiet.start, 'start'), end: minutesOf(quiet.end, 'end') };
 	const spread = quiet.spreadMinutes ?? 0;
 	if (!Number.isInteger(spread) || spread < 0 || spread > MAX_SPREAD_MINUTES) {
-		throw new Error(`Release held messages over "${quiet.spreadMinutes}" minutes: must be a whole number from 0 to ${MAX_SPREAD_MINUTES}`);
+		throw new Error(`${SPREAD_LABEL} must be a whole number from 0 to ${MAX_SPREAD_MINUTES} (got ${String(quiet.spreadMinutes)})`);
 	}
-	// The last release must fall before the quiet hours start again.
-	const open = (window.start - window.end + 1440) % 1440;
-	if (window.start !== window.end && spread >= open) {
-		throw new Error(`Release held messages over ${spread} minutes: the quiet hours leave only ${open} minutes to send in (${quiet.end}–${quiet.start})`);
-	}
-	return window;
+	return { start: minutesOf(quiet.start, 'start'), end: minutesOf(quiet.end, 'end') };
 }
 
 /**
@@ -70,7 +66,10 @@ export function quietHoursEnd(now: Date, quiet: QuietHours): Date | null {
 export function quietHoursRelease(now: Date, quiet: QuietHours, key: string): Date | null {
 	const end = quietHoursEnd(now, quiet);
 	if (!end) return null;
-	const spreadSeconds = (quiet.spreadMinutes ?? 0) * 60;
+	// Never past the next start: a window leaving less time to send than the spread spreads over what it leaves.
+	const { start, end: endMinute } = validateQuietHours(quiet);
+	const open = (start - endMinute + 1440) % 1440;
+	const spreadSeconds = Math.min(quiet.spreadMinutes ?? 0, open) * 60;
 	if (spreadSeconds === 0) return end;
 	const offset = createHash('sha256').update(key).digest().readUInt32BE(0) % spreadSeconds;
 	return new Date(end.getTime() + offset * 1000);

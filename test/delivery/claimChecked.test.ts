@@ -97,6 +97,23 @@ describe('the send path in two round trips', () => {
 		assert.deepEqual(await skipsOf(cartId), [['deferred', 'frequency_cap', 1], ['deferred', 'quiet_hours', 1]]);
 	});
 
+	test('a frequency cap that frees inside the quiet hours defers to their end plus the message\'s own place in the spread', async () => {
+		const cartId = await makeCart(env.store);
+		const capped = { ...policy, frequencyCap: { max: 1, windowHours: 24, whenCapped: 'defer' as const } };
+		assert.equal((await send(cartId, emailAdapter, capped, 1)).result.outcome, 'sent');
+		// Quiet from an hour before to an hour after this time of day (UTC), so the cap frees (in 24 h) inside them; the
+		// deciding clock is half a day on, outside them.
+		const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+		const start = new Date(Date.now() - 3600_000);
+		const end = new Date(Date.now() + 3600_000);
+		const quietCapped = { ...capped, quietHours: { start: hhmm(start), end: hhmm(end), timezone: 'UTC', spreadMinutes: 30 } };
+		const result = await deliver(env.store, emailAdapter, { cartId, stage: 2 }, quietCapped, { now: () => new Date(Date.now() + 12 * 3600_000) });
+		assert.ok(result.outcome === 'deferred' && result.reason === 'frequency_cap', JSON.stringify(result));
+		const endTomorrow = Date.parse(`${new Date(Date.now() + 24 * 3600_000 + 3600_000).toISOString().slice(0, 16)}:00Z`);
+		const at = new Date(result.sendAt).getTime();
+		assert.ok(at >= endTomorrow && at < endTomorrow + 30 * 60_000, `sendAt ${result.sendAt} within the half hour after ${new Date(endTomorrow).toISOString()}`);
+	});
+
 	test('already sent: skipped in one call, recorded once per run', async () => {
 		const cartId = await makeCart(env.store);
 		await send(cartId);

@@ -267,13 +267,31 @@ describe('SMS Send: frequency cap and quiet hours', () => {
 		const later = await deferredAt('2026-10-25T04:10:00Z');
 		assert.deepEqual(later.map((d) => d.sendAt), night.map((d) => d.sendAt));
 		for (const cartId of carts) assert.deepEqual(await messageRows(env, cartId), [], 'nothing claimed while deferred');
+		// At its moment, each goes out (the quiet hours are over): here the first cart's.
+		mock.timers.enable({ apis: ['Date'], now: new Date(String(night[0].sendAt)) });
+		try {
+			const released = await runSend('smsSend', params({ quietHours: true }), [item(carts[0])], credentials);
+			assert.equal(outcomes(released).sent.length, 1, released.error?.message);
+		} finally {
+			mock.timers.reset();
+		}
 	});
 
-	test('Release Over (Minutes) longer than the hours left to send in is refused, naming it', async () => {
-		const cartId = await makeCart(env.store, { customerId: 'spread-bad' });
-		const result = await runSend('smsSend', params({ quietHours: true, quietStart: '09:00', quietEnd: '08:00', quietSpreadMinutes: 90 }), [item(cartId)], credentials);
-		assert.equal(result.status, 'error');
-		assert.match(String(result.error?.message), /Release held messages over 90 minutes: the quiet hours leave only 60 minutes/);
+	test('a spread longer than the time the quiet hours leave is kept inside it; a spread that is not a whole number is refused, naming the field', async () => {
+		const cartId = await makeCart(env.store, { customerId: 'spread-short' });
+		// Quiet 09:00–08:00 leaves one hour to send in: a 90-minute spread releases within 08:00–09:00 CET.
+		mock.timers.enable({ apis: ['Date'], now: new Date('2026-01-15T06:30:00Z') });
+		let result;
+		try {
+			result = await runSend('smsSend', params({ quietHours: true, quietStart: '09:00', quietEnd: '08:00', quietSpreadMinutes: 90 }), [item(cartId)], credentials);
+		} finally {
+			mock.timers.reset();
+		}
+		const at = new Date(String(delivery(outcomes(result).deferred[0]).sendAt)).getTime();
+		assert.ok(at >= Date.parse('2026-01-15T07:00:00Z') && at < Date.parse('2026-01-15T08:00:00Z'), `released within the hour left: ${new Date(at).toISOString()}`);
+		const bad = await runSend('smsSend', params({ quietHours: true, quietSpreadMinutes: 200 }), [item(cartId)], credentials);
+		assert.equal(bad.status, 'error');
+		assert.match(String(bad.error?.message), /Spread Held Messages Over \(Minutes\) must be a whole number from 0 to 120 \(got 200\)/);
 	});
 
 	test('at 08:00 local the deferred SMS goes out (the re-run re-checks the cart)', async () => {

@@ -108,6 +108,9 @@ describe('shipped workflows: names and notes carry no number a parameter holds',
 			if (n.type === 'n8n-nodes-base.wait' && (n.parameters.resume ?? 'timeInterval') === 'timeInterval') assert.match(String(n.parameters.amount), /\$\('Settings'\)/, `${n.name} reads its duration from Settings`);
 			if (n.type.endsWith('.cartCheck')) for (const p of ['inactivityMinutes', 'minimumValue', 'minimumCurrency']) assert.match(String(n.parameters[p]), /\$\('Settings'\)/, `${n.name}: ${p}`);
 			if (n.type.endsWith('.discountCode')) assert.match(String(n.parameters.amount), /\$\('Settings'\)/, `${n.name}: amount`);
+			if (n.parameters.quietHours === true) {
+				for (const p of ['quietStart', 'quietEnd', 'quietSpreadMinutes']) assert.match(String(n.parameters[p]), /\$\('Settings'\)/, `${n.name}: ${p}`);
+			}
 		}
 	});
 });
