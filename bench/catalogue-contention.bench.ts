@@ -69,7 +69,7 @@ function cartsSpread(run: string): CartEvent[] {
 	return Array.from({ length: EVENTS }, (_, i) => {
 		const a = 1 + Math.floor(random() * 2000);
 		const b = 1 + ((a + 1 + Math.floor(random() * 1998)) % 2000);
-		return { source: 'generic', event_id: `${run}-spread-${i}`, type: 'cart' as const, cart_id: `${run}-spread-${i}`, customer_id: `c-${i % 3000}`, currency: 'HUF', items: [product(a), product(b)] };
+		return { source: 'generic', event_id: `${run}-spread-${i}`, type: 'cart' as const, cart_id: `${run}-spread-${i}`, customer_id: `c-${i % 3000}`, email: `c${i % 3000}@example.hu`, currency: 'HUF', items: [product(a), product(b)] };
 	});
 }
 
