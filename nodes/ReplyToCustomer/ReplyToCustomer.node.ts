@@ -14,6 +14,7 @@ import { MetaGraphError } from '../../lib/channels/meta/errors';
 import { buildMessengerText } from '../../lib/channels/messenger/messages';
 import { sendMessengerMessage } from '../../lib/channels/messenger/transport';
 import { buildWhatsAppText } from '../../lib/channels/whatsapp/messages';
+import { tappedProduct } from '../../lib/channels/whatsapp/tapped';
 import { sendWhatsAppMessage } from '../../lib/channels/whatsapp/transport';
 import { maskAddress } from '../../lib/consent/unsubscribe';
 import { withResult } from '../../lib/n8n/outcome';
@@ -40,8 +41,8 @@ export class ReplyToCustomer implements INodeType {
 		icon: { light: 'file:replyToCustomer.svg', dark: 'file:replyToCustomer.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ $parameter["answer"] === "code" ? "answers with their discount code" : "answers with your text" }}',
-		description: 'Answers a customer’s WhatsApp or Messenger message once, inside their 24-hour window: their discount code, or your text',
+		subtitle: '={{ $parameter["answer"] === "code" ? "answers with their discount code" : $parameter["answer"] === "product" ? "answers with the product they tapped" : "answers with your text" }}',
+		description: 'Answers a customer’s WhatsApp or Messenger message once, inside their 24-hour window: their discount code, the product they tapped, or your text',
 		defaults: { name: 'Reply to Customer' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
@@ -66,6 +67,11 @@ export class ReplyToCustomer implements INodeType {
 				default: 'code',
 				options: [
 					{ name: 'Their Discount Code', value: 'code', description: 'The code the cart got (with its discount and expiry), or a kind word when it has none' },
+					{
+						name: 'The Product They Tapped',
+						value: 'product',
+						description: 'For a tap on a product in a WhatsApp product list (their cart’s or “you may also like”): its name, price and page, and the link to their cart',
+					},
 					{ name: 'Your Text', value: 'text', description: 'The text below, for every message that reaches this node' },
 				],
 			},
@@ -82,6 +88,9 @@ export class ReplyToCustomer implements INodeType {
 			},
 			...LANGUAGES.map((lang) => textField('code', 'Code Answer', lang, 'Sent when the cart has a valid code. Placeholders: {{customer.first_name}}, {{discount.code}}, {{discount.text}}, {{discount.valid_until}}, {{restore_url}}.', 'code')),
 			...LANGUAGES.map((lang) => textField('noCode', 'No Code Answer', lang, 'Sent when the cart has no valid code (none issued yet, expired or used)', 'code')),
+			...LANGUAGES.map((lang) =>
+				textField('product', 'Product Answer', lang, 'Placeholders: {{customer.first_name}}, {{product.title}}, {{product.price_text}}, {{product.url}}, {{restore_url}}. When the product cannot be found any more, {{product}} is empty.', 'product'),
+			),
 			...LANGUAGES.map((lang) => textField('text', 'Answer', lang, 'Placeholders: {{customer.first_name}}, {{restore_url}}, {{total_text}}', 'text')),
 		],
 	};
@@ -195,8 +204,8 @@ async function answerText(
 	const lang: Language = chosen === 'auto' ? templateLanguage(cart?.locale ?? (json.locale as string) ?? 'hu') : chosen;
 	const suffix = lang === 'hu' ? 'Hu' : 'En';
 	const code = json.code && typeof json.code === 'object' ? (json.code as IDataObject) : null;
-	const answer = ctx.getNodeParameter('answer', i, 'code') as 'code' | 'text';
-	const field = answer === 'text' ? 'text' : code ? 'code' : 'noCode';
+	const answer = ctx.getNodeParameter('answer', i, 'code') as 'code' | 'product' | 'text';
+	const field = answer === 'text' ? 'text' : answer === 'product' ? 'product' : code ? 'code' : 'noCode';
 	const source = String(ctx.getNodeParameter(`${field}${suffix}`, i, REPLY_COPY[lang][field]) || REPLY_COPY[lang][field]);
 	const context = buildTemplateContext({
 		cart: cart ?? ({ cart_id: cartId ?? '', first_name: json.first_name ?? null, locale: lang, currency: 'HUF', value: 0, items: [] } as unknown as Cart),
@@ -210,5 +219,7 @@ async function answerText(
 				}
 			: null,
 	});
-	return template(`${field} (${lang})`, source).render(context as unknown as Record<string, unknown>).trim();
+	// The product they tapped in a WhatsApp product list: its row id names the cart and its place, its title what they saw.
+	const product = answer === 'product' && cart ? await tappedProduct(store, cart, json.payload, typeof json.text === 'string' ? json.text : null) : null;
+	return template(`${field} (${lang})`, source).render({ ...context, product } as unknown as Record<string, unknown>).trim();
 }

@@ -9,10 +9,11 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { listRowTitle } from '../../lib/channels/whatsapp/tapped';
 import { closeAllStores, CartRecoveryStore, PostgresTransport, type CartEvent } from '../../lib/store';
 import { keepSuccessfulExecutions, type WorkflowJson } from '../e2e/workflows';
 import { startMetaFake, type MetaFake } from '../fakes/meta';
-import { APP_SECRET, signMeta, VERIFY_TOKEN, messengerBody, msgQuickReply, whatsappMessages, whatsappMessage, waButtonReply, waText, whatsappStatuses, whatsappStatus, whatsappPreference, contact } from '../fakes/metaEvents';
+import { APP_SECRET, signMeta, VERIFY_TOKEN, messengerBody, msgQuickReply, whatsappMessages, whatsappMessage, waButtonReply, waListReply, waText, whatsappStatuses, whatsappStatus, whatsappPreference, contact } from '../fakes/metaEvents';
 import { createSendGridEventSigner, sendGridEvents } from '../fakes/sendgridEvents';
 import { formBody, inboundSms, signTwilio, statusCallback } from '../fakes/twilioEvents';
 import { ROOT, startN8n, type N8nServer } from '../harness/server';
@@ -412,6 +413,33 @@ describe('Channel Events Trigger in a real n8n server', () => {
 		assert.deepEqual(skipped[0].reply, { outcome: 'skipped', reason: 'window_closed' });
 		assert.match(skipped[0].result, /^Not answered: Csilla \(\+36 30 \*\*\* \*\*\d\d\) wrote more than 24 hours ago/);
 		assert.equal(meta.whatsappSent.length, sentBefore, 'nothing sent');
+	});
+
+	test('Reply to Customer: a tap on a product in the WhatsApp product list gets its price and page — the cart\'s line or a recommendation; a row that no longer holds what was tapped says so', async () => {
+		const boot = { product_id: `boot-${run}`, name: 'Túracipő, 42', quantity: 1, price: 24980, url: 'https://cipobolt.example.hu/turacipo' };
+		const socks = { product_id: `socks-${run}`, name: 'Gyapjú túrazokni, 3 pár, antracit', quantity: 1, price: 4990, url: 'https://cipobolt.example.hu/zokni' };
+		// Two other customers bought the boots with the socks: the socks are what this cart's customer "may also like".
+		for (const peer of [1, 2]) {
+			const cartId = `evt-${run}-peer-${peer}`;
+			await store.recordCartEvent({ source: 'generic', event_id: `${cartId}-c`, type: 'cart', cart_id: cartId, customer_id: `peer-${run}-${peer}`, currency: 'HUF', items: [boot, socks] }, { cooldownSeconds: 0 });
+			await store.recordCartEvent({ source: 'generic', event_id: `${cartId}-o`, type: 'order', cart_id: cartId, order_id: `O-${cartId}` });
+		}
+		const waPhone = `+36306${String(Date.now()).slice(-6)}`;
+		const m = await sentMessage('whatsapp', { whatsapp_phone: waPhone, items: [boot] });
+		const waId = waPhone.slice(1);
+		meta.whatsappWindowOpen.add(waId);
+		const tap = async (n: number, rowId: string, title: string) => {
+			const before = meta.whatsappSent.filter((x) => x.body.to === waId).length;
+			const res = await postMeta(whatsappMessages([whatsappMessage(waListReply(rowId, title), { from: waId, id: `wamid.TAP${run}${n}`, timestamp: String(Math.floor(Date.now() / 1000)) })], [contact('Kiss Csilla', waId)]));
+			assert.equal(res.status, 200, res.text);
+			const sent = await waitFor(() => meta.whatsappSent.filter((x) => x.body.to === waId).slice(before));
+			return (sent[0].body.text as { body: string }).body;
+		};
+		const restore = `A kosaradat is elmentettük: https://cipobolt.example.hu/kosar/${m.cartId}`;
+		assert.equal(listRowTitle(socks.name), 'Gyapjú túrazokni, 3 pár…', 'the list showed the title shortened');
+		assert.match(await tap(1, `rec:${m.cartId}:1`, listRowTitle(socks.name)), new RegExp(`^Szia, Csilla! Gyapjú túrazokni, 3 pár, antracit: 4\\s990\\sFt\\. Itt megnézheted: https://cipobolt\\.example\\.hu/zokni ${restore}$`));
+		assert.match(await tap(2, `item:${m.cartId}:1`, 'Túracipő, 42'), new RegExp(`^Szia, Csilla! Túracipő, 42: 24\\s980\\sFt\\. Itt megnézheted: https://cipobolt\\.example\\.hu/turacipo ${restore}$`));
+		assert.equal(await tap(3, `rec:${m.cartId}:1`, 'Bőr bakancs'), `Szia, Csilla! Ezt a terméket most nem találjuk. ${restore}`, 'the row holds another product now: no wrong link');
 	});
 
 	test('Meta: a Messenger quick reply carrying the cart counts as a return and opens the Messenger window; WhatsApp marketing stop withdraws consent', async () => {

@@ -43,6 +43,7 @@ import {
 	type WhatsAppPayload,
 	type WhatsAppTemplatePayload,
 } from './messages';
+import { listedItems, listRowTitle } from './tapped';
 import { listWhatsAppTemplates, sendWhatsAppMessage, type WhatsAppTemplate } from './transport';
 import {
 	RESTORE_LINK_LINE,
@@ -326,22 +327,22 @@ export function whatsappListPayload(to: string, texts: WhatsAppTexts, context: M
 	const field = fieldLabel(WHATSAPP_LIST_BUTTON_LABEL, lang);
 	const button = texts.listButton.render(context).trim();
 	checkLength('whatsapp', field, button, WHATSAPP_LIMITS.listButton, { required: true });
-	const items = context.items.filter((item) => item.name.trim());
+	const items = listedItems(context.items);
 	if (!items.length) throw new MessageLimitError('whatsapp', 'Product List', 0, WHATSAPP_LIMITS.listRows, 'The cart has no items to list; Message Kind Product List needs at least one');
 	const max = WHATSAPP_LIMITS.listRows;
 	const shown = items.length > max ? items.slice(0, max - 1) : items;
 	const rows = shown.map((item, i) => ({
 		id: `item:${context.cart_id}:${i + 1}`,
-		title: shorten(item.name, WHATSAPP_LIMITS.rowTitle),
+		title: listRowTitle(item.name),
 		description: shorten(`${QUANTITY[lang](item.quantity)} · ${item.line_total_text}`, WHATSAPP_LIMITS.rowDescription),
 	}));
 	if (items.length > shown.length) rows.push({ id: `more:${context.cart_id}`, title: shorten(MORE_ITEMS[lang](items.length - shown.length), WHATSAPP_LIMITS.rowTitle), description: '' });
 	rows.forEach((row, i) => checkLength('whatsapp', `Product List row ${i + 1} id`, row.id, WHATSAPP_LIMITS.rowId, { required: true }));
 	// `rec:<cart id>:<n>` like the cart's rows: a tap on it comes back naming the cart (lib/channels/meta/events.ts),
-	// and its title and description name the product.
+	// and Reply to Customer answers it with the product's page (./tapped.ts, by its place and the title tapped).
 	const recommended = (context.recommendations ?? []).slice(0, Math.max(0, max - rows.length)).map((product, i) => ({
 		id: `rec:${context.cart_id}:${i + 1}`,
-		title: shorten(product.title, WHATSAPP_LIMITS.rowTitle),
+		title: listRowTitle(product.title),
 		description: recommendationDescription(product),
 	}));
 	if (!recommended.length) return buildWhatsAppList({ to, body, button, sections: [{ rows }], footer: footerOf(context) });
