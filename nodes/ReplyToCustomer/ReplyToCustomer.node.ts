@@ -14,7 +14,7 @@ import { MetaGraphError } from '../../lib/channels/meta/errors';
 import { buildMessengerText } from '../../lib/channels/messenger/messages';
 import { sendMessengerMessage } from '../../lib/channels/messenger/transport';
 import { buildWhatsAppText } from '../../lib/channels/whatsapp/messages';
-import { tappedProduct } from '../../lib/channels/whatsapp/tapped';
+import { productRow, tappedProduct } from '../../lib/channels/whatsapp/tapped';
 import { sendWhatsAppMessage } from '../../lib/channels/whatsapp/transport';
 import { maskAddress } from '../../lib/consent/unsubscribe';
 import { withResult } from '../../lib/n8n/outcome';
@@ -89,7 +89,13 @@ export class ReplyToCustomer implements INodeType {
 			...LANGUAGES.map((lang) => textField('code', 'Code Answer', lang, 'Sent when the cart has a valid code. Placeholders: {{customer.first_name}}, {{discount.code}}, {{discount.text}}, {{discount.valid_until}}, {{restore_url}}.', 'code')),
 			...LANGUAGES.map((lang) => textField('noCode', 'No Code Answer', lang, 'Sent when the cart has no valid code (none issued yet, expired or used)', 'code')),
 			...LANGUAGES.map((lang) =>
-				textField('product', 'Product Answer', lang, 'Placeholders: {{customer.first_name}}, {{product.title}}, {{product.price_text}}, {{product.url}}, {{restore_url}}. When the product cannot be found any more, {{product}} is empty.', 'product'),
+				textField(
+					'product',
+					'Product Answer',
+					lang,
+					'Sent for a tap on a product in a WhatsApp product list. Placeholders: {{customer.first_name}}, {{product.title}}, {{product.price_text}}, {{product.url}}, {{restore_url}}; the text after {{else}} goes out when the product cannot be found any more.',
+					'product',
+				),
 			),
 			...LANGUAGES.map((lang) => textField('text', 'Answer', lang, 'Placeholders: {{customer.first_name}}, {{restore_url}}, {{total_text}}', 'text')),
 		],
@@ -129,6 +135,10 @@ export class ReplyToCustomer implements INodeType {
 				}
 				if (json.opted_out === true || json.action === 'stop' || json.event === 'opt_in') {
 					skip('opted_out', `Not answered: the customer asked for no more messages here; answer an opt-out from the Opt-out output`);
+					continue;
+				}
+				if (this.getNodeParameter('answer', i, 'code') === 'product' && (channel !== 'whatsapp' || !productRow(json.payload))) {
+					skip('not_a_product_tap', `Not answered: the message is not a tap on a product in a WhatsApp product list`);
 					continue;
 				}
 				if (!address) {
@@ -220,6 +230,6 @@ async function answerText(
 			: null,
 	});
 	// The product they tapped in a WhatsApp product list: its row id names the cart and its place, its title what they saw.
-	const product = answer === 'product' && cart ? await tappedProduct(store, cart, json.payload, typeof json.text === 'string' ? json.text : null) : null;
+	const product = answer === 'product' && cart ? await tappedProduct(store, cart, json.payload, typeof json.text === 'string' ? json.text : null, lang === 'hu' ? 'hu-HU' : 'en-GB') : null;
 	return template(`${field} (${lang})`, source).render({ ...context, product } as unknown as Record<string, unknown>).trim();
 }

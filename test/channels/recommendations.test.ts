@@ -20,6 +20,7 @@ import { whatsappChannel } from '../../lib/channels/whatsapp';
 import type { ChannelDefinition } from '../../lib/channels/types';
 import { readItemRecommendations as readRecommendations, sendNodeProperties } from '../../lib/delivery/node';
 import { payloadAction } from '../../lib/channels/meta/events';
+import { productRowId } from '../../lib/channels/whatsapp/tapped';
 import type { DeliveryStore } from '../../lib/delivery/types';
 import type { Cart, RecommendedProduct } from '../../lib/store';
 import { buildTemplateContext, emailTemplates, renderEmail, type Language } from '../../lib/templates';
@@ -234,8 +235,9 @@ describe('WhatsApp: the Product List gets a second section', () => {
 			assert.equal(new Set(rows.map((r) => r.id.toLowerCase())).size, rows.length, 'unique ids');
 			assert.deepEqual(
 				recommended.rows.map((r) => r.id),
-				['rec:cart-rec-1:1', 'rec:cart-rec-1:2', 'rec:cart-rec-1:3', 'rec:cart-rec-1:4', 'rec:cart-rec-1:5', 'rec:cart-rec-1:6', 'rec:cart-rec-1:7'],
+				nine.slice(0, 7).map((p, i) => productRowId('rec', 'cart-rec-1', i + 1, p)),
 			);
+			assert.match(recommended.rows[0].id, /^rec:cart-rec-1:1:[0-9a-f]{8}$/, 'the cart, the place and a tag naming the product');
 			assert.equal(recommended.rows[0].title, 'Extra hosszú nevű ajánl…');
 			assert.equal(plain(recommended.rows[0].description!), lang === 'hu' ? '1 990 Ft' : 'HUF 1,990', 'a category that does not fit is left out');
 			assert.equal(plain(recommended.rows[1].description!), lang === 'hu' ? '2 990 Ft · Konyha' : 'HUF 2,990 · Konyha');
@@ -262,8 +264,11 @@ describe('WhatsApp: the Product List gets a second section', () => {
 	test('a recommended row names the cart, like the cart’s rows: a tap comes back to the cart', () => {
 		const list = listOf(cartWith(1), 'en', [product(1, { product_id: 'x'.repeat(400) }), product(2)]);
 		const ids = list.action.sections[1].rows.map((r) => r.id);
-		assert.deepEqual(ids, ['rec:cart-rec-1:1', 'rec:cart-rec-1:2']);
-		assert.deepEqual(payloadAction('rec:cart-rec-1:2'), { action: null, cartId: 'cart-rec-1' });
+		assert.deepEqual(ids.map((id) => id.replace(/:[0-9a-f]{8}$/, '')), ['rec:cart-rec-1:1', 'rec:cart-rec-1:2'], 'a long product id still fits: it is hashed');
+		assert.notEqual(ids[0].slice(-8), ids[1].slice(-8));
+		assert.deepEqual(payloadAction(ids[1]), { action: null, cartId: 'cart-rec-1' });
+		assert.deepEqual(payloadAction('rec:cart-rec-1:2'), { action: null, cartId: 'cart-rec-1' }, 'a row of a list sent before the tag');
+		assert.deepEqual(payloadAction('item:shop:cart:7:3:0a1b2c3d'), { action: null, cartId: 'shop:cart:7' }, 'a cart id with colons stays whole');
 	});
 
 	const windowStore = (open: boolean) => ({ serviceWindow: async () => ({ open, last_inbound_at: open ? new Date().toISOString() : null, open_until: null }) }) as unknown as DeliveryStore;

@@ -10,6 +10,7 @@ import { closeAllStores } from '../../lib/store';
 import { metaErrors, startMetaFake, type MetaFake } from '../fakes/meta';
 import { connect, manualTrigger, node, runWorkflow } from '../harness/engine';
 import { deliveryEnv, makeCart, messageRows, outcomes, SEND, type DeliveryEnv } from './setup';
+import { productRowId } from '../../lib/channels/whatsapp/tapped';
 
 let env: DeliveryEnv;
 let meta: MetaFake;
@@ -286,8 +287,8 @@ describe('WhatsApp Send: Reply Buttons and Product List (within the 24-hour wind
 				sections: [
 					{
 						rows: [
-							{ id: `item:${cartId}:1`, title: 'Kotyogós kávéfőző induk…', description: '1 db · 12 990 Ft' },
-							{ id: `item:${cartId}:2`, title: 'Kerámia bögre', description: '2 db · 4 990 Ft' },
+							{ id: productRowId('item', cartId, 1, twoItems[0]), title: 'Kotyogós kávéfőző induk…', description: '1 db · 12 990 Ft' },
+							{ id: productRowId('item', cartId, 2, twoItems[1]), title: 'Kerámia bögre', description: '2 db · 4 990 Ft' },
 						],
 					},
 				],

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { listRowTitle } from '../../lib/channels/whatsapp/tapped';
+import { listRowTitle, productRowId } from '../../lib/channels/whatsapp/tapped';
 import { closeAllStores, CartRecoveryStore, PostgresTransport, type CartEvent } from '../../lib/store';
 import { keepSuccessfulExecutions, type WorkflowJson } from '../e2e/workflows';
 import { startMetaFake, type MetaFake } from '../fakes/meta';
@@ -435,11 +435,26 @@ describe('Channel Events Trigger in a real n8n server', () => {
 			const sent = await waitFor(() => meta.whatsappSent.filter((x) => x.body.to === waId).slice(before));
 			return (sent[0].body.text as { body: string }).body;
 		};
-		const restore = `A kosaradat is elmentettük: https://cipobolt.example.hu/kosar/${m.cartId}`;
+		const restore = `A kosarad itt vár: https://cipobolt.example.hu/kosar/${m.cartId}`;
 		assert.equal(listRowTitle(socks.name), 'Gyapjú túrazokni, 3 pár…', 'the list showed the title shortened');
-		assert.match(await tap(1, `rec:${m.cartId}:1`, listRowTitle(socks.name)), new RegExp(`^Szia, Csilla! Gyapjú túrazokni, 3 pár, antracit: 4\\s990\\sFt\\. Itt megnézheted: https://cipobolt\\.example\\.hu/zokni ${restore}$`));
-		assert.match(await tap(2, `item:${m.cartId}:1`, 'Túracipő, 42'), new RegExp(`^Szia, Csilla! Túracipő, 42: 24\\s980\\sFt\\. Itt megnézheted: https://cipobolt\\.example\\.hu/turacipo ${restore}$`));
-		assert.equal(await tap(3, `rec:${m.cartId}:1`, 'Bőr bakancs'), `Szia, Csilla! Ezt a terméket most nem találjuk. ${restore}`, 'the row holds another product now: no wrong link');
+		assert.match(await tap(1, productRowId('rec', m.cartId, 1, socks), listRowTitle(socks.name)), new RegExp(`^Szia, Csilla! „Gyapjú túrazokni, 3 pár, antracit” – 4\\s990\\sFt\\. Itt nézheted meg: https://cipobolt\\.example\\.hu/zokni ${restore}$`));
+		assert.match(await tap(2, productRowId('item', m.cartId, 1, boot), 'Túracipő, 42'), new RegExp(`^Szia, Csilla! „Túracipő, 42” – 24\\s980\\sFt\\. Itt nézheted meg: https://cipobolt\\.example\\.hu/turacipo ${restore}$`));
+		assert.equal(
+			await tap(3, productRowId('rec', m.cartId, 1, { product_id: `gone-${run}` }), 'Bőr bakancs'),
+			`Szia, Csilla! Sajnos ezt a terméket most nem tudjuk megmutatni. ${restore}`,
+			'the product the row named is no longer recommended: no other product\'s link',
+		);
+		// The "more" row and a text go past Send the Product (Other Replies): nothing is answered.
+		const before = meta.whatsappSent.length;
+		const runsBefore = (await n8n.executions(shipped.id)).length;
+		for (const [n, message] of [waListReply(`more:${m.cartId}`, '+2 további termék'), waText('Köszi!')].entries()) {
+			const res = await postMeta(whatsappMessages([whatsappMessage(message, { from: waId, id: `wamid.NOTAP${run}${n}`, timestamp: String(Math.floor(Date.now() / 1000)) })], [contact('Kiss Csilla', waId)]));
+			assert.equal(res.status, 200, res.text);
+		}
+		const runs = await settled(shipped.id, runsBefore + 2);
+		const passed = runs.flatMap((e) => outputOf(e, 'Other Replies', 0)).filter((item: any) => String(item.event_id).startsWith(`wamid.NOTAP${run}`));
+		assert.equal(passed.length, 2, 'both went to Other Replies');
+		assert.equal(meta.whatsappSent.length, before, 'nothing answered');
 	});
 
 	test('Meta: a Messenger quick reply carrying the cart counts as a return and opens the Messenger window; WhatsApp marketing stop withdraws consent', async () => {

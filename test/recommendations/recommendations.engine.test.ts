@@ -7,7 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { whatsappListPayload, whatsappTextsFromFields } from '../../lib/channels/whatsapp';
+import { tappedProduct } from '../../lib/channels/whatsapp/tapped';
+import { withPriceText } from '../../lib/recommendations';
 import { CartRecoveryStore, closeAllStores, PostgresTransport, type CartItem } from '../../lib/store';
+import { buildTemplateContext } from '../../lib/templates';
 import { connect, manualTrigger, node, runWorkflow } from '../harness/engine';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres';
 import { seededRandom as random } from '../helpers/random';
@@ -188,5 +192,51 @@ describe('Products to Recommend (Cart Check)', () => {
 		const bad = await checkCarts(['r-new-one'], '={{ 11 }}');
 		assert.equal(bad.status, 'error');
 		assert.match(bad.error!.message, /"Products to Recommend" must be a whole number from 0 to 10, not 11/);
+	});
+});
+
+describe('A tap on a WhatsApp Product List row (Reply to Customer → The Product They Tapped)', () => {
+	type Row = { id: string; title: string };
+	const listRows = async (cartId: string): Promise<Array<{ section?: string; rows: Row[] }>> => {
+		const cart = (await store.getCart(cartId))!;
+		const recommendations = withPriceText((await store.recommendProducts(cartId, 4)).products, cart);
+		const context = buildTemplateContext({ cart, stage: 2, language: 'hu', recommendations, discount: null });
+		const interactive = whatsappListPayload('36301234567', whatsappTextsFromFields(() => null)(0, 'hu'), context).interactive as { action: { sections: Array<{ title?: string; rows: Row[] }> } };
+		return interactive.action.sections.map((s) => ({ section: s.title, rows: s.rows }));
+	};
+	const tap = async (cartId: string, row: Row) => tappedProduct(store, (await store.getCart(cartId))!, row.id, row.title, 'hu-HU');
+
+	test('every row of the list the customer got answers with the product it shows; after the cart changed, the product it named or none', async () => {
+		const variant = (colour: string, id: string): CartItem => ({ product_id: id, name: `Gyapjú túrazokni, 3 pár, ${colour}`, quantity: 1, price: 4990, url: `https://shop.example/termek/${id}` });
+		await store.recordCartEvent(
+			{ source: 'generic', event_id: 'tap-c1', type: 'cart', cart_id: 'r-tap', customer_id: 'tapper', email: 'tapper@example.hu', occurred_at: new Date(Date.now() - 3_600_000).toISOString(), currency: 'HUF', restore_url: 'https://shop.example/kosar/r-tap', items: [line('p03'), variant('antracit', 'socks-a'), variant('fekete', 'socks-b')] },
+			{ cooldownSeconds: 0 },
+		);
+		const sections = await listRows('r-tap');
+		assert.equal(sections.length, 2, 'the cart and "Neked ajánljuk"');
+		assert.equal(sections[0].rows[1].title, sections[0].rows[2].title, 'two variants look the same once cut to 24 characters');
+		const cart = (await store.getCart('r-tap'))!;
+		const recs = withPriceText((await store.recommendProducts('r-tap', 4)).products, cart);
+		const shown = [...cart.items.map((i) => ({ title: i.name, url: i.url })), ...recs.map((r) => ({ title: r.title, url: r.url }))];
+		const rows = sections.flatMap((s) => s.rows);
+		assert.equal(rows.length, shown.length);
+		for (const [i, row] of rows.entries()) {
+			const product = await tap('r-tap', row);
+			assert.deepEqual([product?.title, product?.url], [shown[i].title, shown[i].url], `row ${i + 1} (${row.id})`);
+			assert.match(String(product?.price_text), /^\d{1,3}(\s\d{3})*\sFt$/);
+		}
+		// The customer took the first variant out: its row answers nothing, the other variant's row still answers it.
+		await store.recordCartEvent({ source: 'generic', event_id: 'tap-c2', type: 'cart', cart_id: 'r-tap', currency: 'HUF', items: [line('p03'), variant('fekete', 'socks-b')] }, { cooldownSeconds: 0 });
+		assert.equal(await tap('r-tap', rows[1]), null, 'gone from the cart: no product, never its neighbour');
+		assert.equal((await tap('r-tap', rows[2]))?.url, 'https://shop.example/termek/socks-b', 'moved up a place: still the product tapped');
+		// A list sent before row ids named the product: by place and title, and none when the title names two products.
+		await store.recordCartEvent({ source: 'generic', event_id: 'tap-c3', type: 'cart', cart_id: 'r-tap', currency: 'HUF', items: [line('p03'), variant('antracit', 'socks-a'), variant('fekete', 'socks-b')] }, { cooldownSeconds: 0 });
+		const legacy = (row: Row) => ({ ...row, id: row.id.replace(/:[0-9a-f]{8}$/, '') });
+		assert.equal((await tap('r-tap', legacy(rows[0])))?.title, cart.items[0].name);
+		assert.equal((await tap('r-tap', legacy(rows[2])))?.url, 'https://shop.example/termek/socks-b', 'at its place with the title tapped');
+		assert.equal(await tap('r-tap', { id: 'item:r-tap:3', title: 'Bőr bakancs' }), null, 'a title nowhere in the cart');
+		assert.equal(await tap('r-tap', { id: 'item:r-tap:9', title: rows[1].title }), null, 'past the cart, and the title names two variants');
+		assert.equal(await tap('r-tap', { id: 'more:r-tap', title: '+2 további termék' }), null);
+		assert.equal(await tap('r-tap', { id: rows[0].id.replace('r-tap', 'r-mug'), title: rows[0].title }), null, 'a row of another cart');
 	});
 });

@@ -85,8 +85,11 @@ export interface PayloadAction {
 }
 
 const PREFIXED = /^(code|later|stop|cart):(.+)$/s;
-/** WhatsApp product-list rows: `item:<cart id>:<n>`, `rec:<cart id>:<n>` (a recommended product) and `more:<cart id>` name the cart, ask for nothing. */
-const LIST_ROW = /^(?:(?:item|rec):(.+):\d+|more:(.+))$/s;
+/**
+ * WhatsApp product-list rows: `item:<cart id>:<n>:<tag>`, `rec:<cart id>:<n>:<tag>` (a recommended product; the tag
+ * names the product, lists sent before it end at the place) and `more:<cart id>` name the cart, ask for nothing.
+ */
+const LIST_ROW = /^(?:(?:item|rec):(.+):\d+(?::[0-9a-f]{8})?|more:(.+))$/s;
 /** Messenger payloads are JSON (lib/channels/messenger/builder.ts): `{ kind, cart_id?, code? }`. */
 const JSON_KINDS: Record<string, ReplyAction> = { discount_code: 'code', code: 'code', later: 'later', marketing_stop: 'stop', stop: 'stop', cart: 'cart', open_cart: 'cart' };
 

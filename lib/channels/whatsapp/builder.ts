@@ -43,7 +43,7 @@ import {
 	type WhatsAppPayload,
 	type WhatsAppTemplatePayload,
 } from './messages';
-import { listedItems, listRowTitle } from './tapped';
+import { listedItems, listRowTitle, productRowId } from './tapped';
 import { listWhatsAppTemplates, sendWhatsAppMessage, type WhatsAppTemplate } from './transport';
 import {
 	RESTORE_LINK_LINE,
@@ -332,16 +332,16 @@ export function whatsappListPayload(to: string, texts: WhatsAppTexts, context: M
 	const max = WHATSAPP_LIMITS.listRows;
 	const shown = items.length > max ? items.slice(0, max - 1) : items;
 	const rows = shown.map((item, i) => ({
-		id: `item:${context.cart_id}:${i + 1}`,
+		id: productRowId('item', context.cart_id, i + 1, item),
 		title: listRowTitle(item.name),
 		description: shorten(`${QUANTITY[lang](item.quantity)} · ${item.line_total_text}`, WHATSAPP_LIMITS.rowDescription),
 	}));
 	if (items.length > shown.length) rows.push({ id: `more:${context.cart_id}`, title: shorten(MORE_ITEMS[lang](items.length - shown.length), WHATSAPP_LIMITS.rowTitle), description: '' });
 	rows.forEach((row, i) => checkLength('whatsapp', `Product List row ${i + 1} id`, row.id, WHATSAPP_LIMITS.rowId, { required: true }));
-	// `rec:<cart id>:<n>` like the cart's rows: a tap on it comes back naming the cart (lib/channels/meta/events.ts),
-	// and Reply to Customer answers it with the product's page (./tapped.ts, by its place and the title tapped).
+	// `rec:<cart id>:<n>:<tag>` like the cart's rows: a tap on it comes back naming the cart (lib/channels/meta/events.ts),
+	// and Reply to Customer answers it with the product's page (./tapped.ts).
 	const recommended = (context.recommendations ?? []).slice(0, Math.max(0, max - rows.length)).map((product, i) => ({
-		id: `rec:${context.cart_id}:${i + 1}`,
+		id: productRowId('rec', context.cart_id, i + 1, product),
 		title: listRowTitle(product.title),
 		description: recommendationDescription(product),
 	}));
