@@ -383,7 +383,9 @@ describe(`the shipped sequence over ${N} carts in n8n queue mode (main, webhook 
 		assert.equal(a.sentNotAtProvider, 0, 'the store records sent only what a provider accepted');
 		assert.equal(a.sentOnce + a.failed + a.stuckQueued + a.skipped + a.stoppedByDeadWorker, a.planned, 'every planned message is accounted for');
 		assert.equal(a.stoppedCarts, 0, `every stopped flow was started again: by the Error Trigger, or by Restart Crashed Runs for the ${crashed} run(s) n8n marked crashed`);
-		assert.ok(a.stoppedCarts + restarted.size <= failed.size, `a stopped or restarted flow per execution n8n failed at most (${a.stoppedCarts} stopped, ${restarted.size} restarted, ${failed.size} executions)`);
+		// A twin's run was reported failed when main restarted and then finished after all: it is no longer counted as
+		// failed, yet its flow was restarted (in a CI run of 3 Dec: 5 restarted, 3 failed, 2 twins).
+		assert.ok(a.stoppedCarts + restarted.size - twins <= failed.size, `a stopped or restarted flow per execution n8n failed at most (${a.stoppedCarts} stopped, ${restarted.size} restarted of which ${twins} twins, ${failed.size} executions)`);
 		// Flows the dead worker stopped, and the runs main reported when it restarted, were started again by the Error
 		// Trigger and went on to their end: none of the restarted carts is missing a planned message (each is sent,
 		// failed, stuck, or skipped with a reason). A twin (a reported run that went on after all, beside its restart)
