@@ -20,7 +20,7 @@ export const listRowTitle = (title: string) => shorten(title, WHATSAPP_LIMITS.ro
 /** The cart's lines as the Product List lists them (`item:<cart>:<n>` counts these). */
 export const listedItems = <T extends { name: string }>(items: T[]) => items.filter((item) => item.name.trim());
 
-/** Eight hex digits naming a product in a row id: its product id, else SKU, else title (as the catalogue keys it). */
+/** Eight hex digits naming a product in a row id, from its product id, else its SKU, else its title. */
 const productTag = (product: { product_id?: unknown; sku?: unknown; name?: unknown; title?: unknown }) => {
 	const key = [product.product_id, product.sku, product.name ?? product.title].find((v) => typeof v === 'string' && v.trim());
 	return createHash('sha256').update(String(key ?? '').trim()).digest('hex').slice(0, 8);
